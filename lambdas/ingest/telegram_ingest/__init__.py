@@ -1,0 +1,1 @@
+"""Webhook ingestion: Telegram Update -> raw JSON object in S3, partitioned by arrival day."""

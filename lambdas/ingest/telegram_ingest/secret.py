@@ -1,0 +1,38 @@
+"""The webhook secret: read once per container, from Secrets Manager in AWS or the environment locally."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+
+class SecretUnavailable(Exception):
+    """Secrets Manager could not be read: answer 5xx so that Telegram retries."""
+
+
+class WebhookSecret:
+    """Caches the secret after the first successful read; never logs or exposes it."""
+
+    def __init__(self, env: Mapping[str, str], fetch: Callable[[str], str]) -> None:
+        self._direct = env.get("WEBHOOK_SECRET") or None
+        self._arn = env.get("WEBHOOK_SECRET_ARN") or None
+        self._fetch = fetch
+        self._cached: str | None = None
+
+    def value(self) -> str | None:
+        """The secret, or None when none is configured (the caller then refuses every request)."""
+        if self._direct:
+            return self._direct
+        if not self._arn:
+            return None
+        if self._cached is None:
+            try:
+                self._cached = self._fetch(self._arn)
+            except Exception as error:
+                raise SecretUnavailable(type(error).__name__) from error
+        return self._cached
+
+
+def secrets_manager_fetch(arn: str) -> str:
+    import boto3  # imported here so that containers configured with WEBHOOK_SECRET never load it twice
+
+    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]

@@ -1,0 +1,1 @@
+"""One CDK stack per box of the architecture: ingestion, ETL, analytics."""

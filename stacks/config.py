@@ -1,0 +1,91 @@
+"""A deployment stage's settings: one frozen dataclass, read from cdk.json context and validated once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aws_cdk.aws_logs import RetentionDays
+
+_LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+class ConfigError(ValueError):
+    """A stage setting in cdk.json that cannot be deployed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    stage: str
+    # IANA timezone in which days (partitions) and hours (analytics) are counted.
+    timezone: str = "UTC"
+    # Chats whose updates are stored; empty stores every chat.
+    allowed_chat_ids: tuple[int, ...] = ()
+    api_rate_limit: float = 10.0
+    api_burst_limit: int = 20
+    # Local wall-clock time of the daily ETL run (processes D-1).
+    etl_local_time: str = "03:00"
+    etl_memory_mb: int = 1024
+    # Athena: per-query bytes-scanned cutoff and first day of the partition projection.
+    athena_bytes_scanned_cutoff: int = 1024**3
+    projection_start_date: str = "2024-01-01"
+    # AWS SDK for pandas layer: its public SSM parameter by version, or an explicit ARN.
+    sdk_pandas_version: str = "3.16.1"
+    sdk_pandas_layer_arn: str | None = None
+    powertools_layer_arn: str | None = None
+    # CloudWatch Logs retention, an aws_logs.RetentionDays name.
+    log_retention: str = "ONE_MONTH"
+    # Keep buckets (and their data) when a stack is deleted.
+    retain_data: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _STAGE.match(self.stage):
+            raise ConfigError(f"stage {self.stage!r}: lower-case letters, digits and '-', at most 20")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"timezone {self.timezone!r} is not an IANA timezone name") from None
+        if not _LOCAL_TIME.match(self.etl_local_time):
+            raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
+        if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
+            raise ConfigError("api_rate_limit and api_burst_limit must be positive")
+        if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
+            raise ConfigError("athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)")
+        if not 128 <= self.etl_memory_mb <= 10240:
+            raise ConfigError("etl_memory_mb must be between 128 and 10240")
+        if self.log_retention not in RetentionDays.__members__:
+            raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
+        try:
+            date.fromisoformat(self.projection_start_date)
+        except ValueError:
+            raise ConfigError(
+                f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"
+            ) from None
+
+    @classmethod
+    def from_context(cls, stage: str, values: dict[str, Any]) -> StageConfig:
+        known = {f.name for f in fields(cls)} - {"stage"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown settings for stage {stage!r}: {', '.join(unknown)}")
+        values = dict(values)
+        if "allowed_chat_ids" in values:
+            values["allowed_chat_ids"] = tuple(int(v) for v in values["allowed_chat_ids"])
+        return cls(stage=stage, **values)
+
+    def etl_cron_utc(self) -> tuple[int, int]:
+        """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.
+
+        EventBridge rules run in UTC. Using the zone's smaller UTC offset of the year means the run
+        never starts before etl_local_time, so it always starts after local midnight and D-1 is right.
+        """
+        hour, minute = (int(part) for part in self.etl_local_time.split(":"))
+        zone = ZoneInfo(self.timezone)
+        offset = min(datetime(2025, month, 15, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7))
+        start = datetime(2025, 1, 15, hour, minute) - offset
+        return start.hour, start.minute

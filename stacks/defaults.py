@@ -1,0 +1,127 @@
+"""Secure defaults shared by every stack: buckets, Python Lambda functions and their layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from stacks.config import StageConfig
+
+LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+# The newest Python that both Lambda and the AWS SDK for pandas managed layer offer.
+PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+
+def acknowledge(construct: Construct, rule: str, reason: str) -> None:
+    """Suppress one cdk-nag finding on a construct (and its children), always with a written reason."""
+    Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+def removal_policy(config: StageConfig) -> RemovalPolicy:
+    return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+
+
+def access_logs_bucket(scope: Construct, construct_id: str, config: StageConfig) -> s3.Bucket:
+    """Target of the data buckets' server access logs (S3 access logs need SSE-S3, not KMS)."""
+    bucket = s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+        removal_policy=removal_policy(config),
+        auto_delete_objects=not config.retain_data,
+    )
+    acknowledge(
+        bucket, "AwsSolutions-S1", "This bucket is the access-log target; logging it into itself would loop."
+    )
+    return bucket
+
+
+def data_bucket(
+    scope: Construct, construct_id: str, config: StageConfig, *, access_logs: s3.IBucket, log_prefix: str
+) -> s3.Bucket:
+    """Encrypted, SSL-only, private, versioned; old versions of overwritten objects expire."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned=True,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=log_prefix,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                noncurrent_version_expiration=Duration.days(30),
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ],
+        removal_policy=removal_policy(config),
+        auto_delete_objects=not config.retain_data,
+    )
+
+
+def powertools_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
+    """Powertools for AWS Lambda (logging, event classes), from AWS's public SSM parameter."""
+    arn = config.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
+        scope, f"/aws/service/powertools/python/{ARCHITECTURE.name}/{PYTHON_RUNTIME.name}/latest"
+    )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+
+
+def python_function(
+    scope: Construct,
+    construct_id: str,
+    config: StageConfig,
+    *,
+    code_dir: str,
+    description: str,
+    memory_size: int,
+    timeout: Duration,
+    environment: dict[str, str],
+    layers: list[lambda_.ILayerVersion],
+) -> lambda_.Function:
+    """A Python function whose code is one folder of lambdas/, with its own log group and a role
+    that may only write to that log group; the composing stack grants everything else."""
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=logs.RetentionDays[config.log_retention],
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"{description} (least privilege)",
+    )
+    log_group.grant_write(role)
+    return lambda_.Function(
+        scope,
+        construct_id,
+        description=description,
+        runtime=PYTHON_RUNTIME,
+        architecture=ARCHITECTURE,
+        handler="handler.handler",
+        code=lambda_.Code.from_asset(
+            str(LAMBDAS_DIR / code_dir), exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache"]
+        ),
+        memory_size=memory_size,
+        timeout=timeout,
+        role=role,
+        log_group=log_group,
+        layers=layers,
+        environment={"POWERTOOLS_LOG_LEVEL": "INFO", **environment},
+    )

@@ -1,0 +1,152 @@
+"""Ingestion: Telegram -> API Gateway (REST) -> ingest Lambda -> raw bucket, one object per update."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.defaults import access_logs_bucket, acknowledge, data_bucket, powertools_layer, python_function
+
+RAW_PREFIX = "telegram/"
+
+
+class IngestionStack(Stack):
+    """Exposes raw_bucket to the ETL stack as a typed object."""
+
+    raw_bucket: s3.Bucket
+    ingest_function: lambda_.Function
+    api: apigateway.RestApi
+    webhook_secret: secretsmanager.Secret
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
+        self.raw_bucket = data_bucket(self, "RawBucket", config, access_logs=access_logs, log_prefix="raw/")
+
+        # Generated at deploy time: the value never appears in the template, the repo or a log.
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        self.webhook_secret = secretsmanager.Secret(
+            self,
+            "WebhookSecret",
+            description=f"Telegram setWebhook secret_token ({config.stage})",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, include_space=False, password_length=64
+            ),
+        )
+        acknowledge(
+            self.webhook_secret,
+            "AwsSolutions-SMG4",
+            "Rotating the token means calling Telegram's setWebhook with the new value; it is a "
+            "documented manual step (README, 'Rotate the webhook secret'), not a rotation Lambda.",
+        )
+
+        environment = {
+            "RAW_BUCKET": self.raw_bucket.bucket_name,
+            "WEBHOOK_SECRET_ARN": self.webhook_secret.secret_arn,
+            "TIMEZONE": config.timezone,
+            "POWERTOOLS_SERVICE_NAME": "telegram-ingest",
+        }
+        if config.allowed_chat_ids:
+            environment["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in config.allowed_chat_ids)
+        self.ingest_function = python_function(
+            self,
+            "IngestFunction",
+            config,
+            code_dir="ingest",
+            description="Telegram webhook: verifies the secret token and stores each Update as raw JSON",
+            # boto3 and Powertools only: 256 MB keeps the cold start short (more memory = more CPU).
+            memory_size=256,
+            timeout=Duration.seconds(10),
+            environment=environment,
+            layers=[powertools_layer(self, config)],
+        )
+        # PutObject only (no deletes, no tagging), and only under telegram/.
+        self.ingest_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[self.raw_bucket.arn_for_objects(f"{RAW_PREFIX}*")]
+            )
+        )
+        self.webhook_secret.grant_read(self.ingest_function)
+        acknowledge(
+            self.ingest_function.role,
+            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(self.raw_bucket.node.default_child)}.Arn>/{RAW_PREFIX}*]",
+            "Object keys are one per update, so PutObject is necessarily granted on the telegram/ prefix.",
+        )
+
+        self.api = self._webhook_api(config)
+        CfnOutput(
+            self,
+            "WebhookUrl",
+            value=self.api.url_for_path("/webhook"),
+            description="Give this URL to Telegram's setWebhook",
+        )
+        CfnOutput(
+            self,
+            "WebhookSecretArn",
+            value=self.webhook_secret.secret_arn,
+            description="Secret whose value is setWebhook's secret_token",
+        )
+        CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
+
+    def _webhook_api(self, config: StageConfig) -> apigateway.RestApi:
+        access_log_group = logs.LogGroup(
+            self, "WebhookApiAccessLogs", retention=logs.RetentionDays[config.log_retention]
+        )
+        api = apigateway.RestApi(
+            self,
+            "WebhookApi",
+            rest_api_name=f"telegram-webhook-{config.stage}",
+            description="Receives Telegram Updates (setWebhook)",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            deploy_options=apigateway.StageOptions(
+                stage_name=config.stage,
+                throttling_rate_limit=config.api_rate_limit,
+                throttling_burst_limit=config.api_burst_limit,
+                # Errors only, and never request bodies: they hold users' messages.
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                access_log_destination=apigateway.LogGroupLogDestination(access_log_group),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+            ),
+        )
+        webhook = api.root.add_resource("webhook")
+        webhook.add_method("POST", apigateway.LambdaIntegration(self.ingest_function))
+
+        acknowledgements = {
+            "AwsSolutions-APIG2": "The body is validated by the Lambda after the secret-token check, so an "
+            "unauthenticated caller learns nothing about the expected shape.",
+            "AwsSolutions-APIG3": "Telegram is authenticated by its secret-token header and the stage is "
+            "throttled; a WAF web ACL would cost more than the traffic it filters here.",
+            "AwsSolutions-APIG4": "Telegram cannot sign requests (IAM) or hold Cognito tokens; it "
+            "authenticates with X-Telegram-Bot-Api-Secret-Token, checked in constant time by the Lambda.",
+            "AwsSolutions-COG4": "Same as APIG4: Telegram's webhook cannot use a Cognito authorizer.",
+        }
+        for rule, reason in acknowledgements.items():
+            acknowledge(api, rule, reason)
+        acknowledge(
+            api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-level CloudWatch role uses the AWS-managed "
+            "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented one for execution logging.",
+        )
+        return api

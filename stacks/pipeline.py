@@ -1,0 +1,27 @@
+"""The whole product as stacks of one CDK app, used alike by app.py and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import App, Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.config import StageConfig
+from stacks.ingestion_stack import IngestionStack
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    ingestion: IngestionStack
+
+
+def add_pipeline(app: App, config: StageConfig, env: Environment | None = None) -> Pipeline:
+    prefix = f"Telegram{config.stage.title().replace('-', '')}"
+    ingestion = IngestionStack(app, f"{prefix}Ingestion", config=config, env=env)
+    for key, value in {"project": "telegram-analytics", "stage": config.stage, **config.tags}.items():
+        Tags.of(app).add(key, value)
+    # Every synth (cdk synth, deploy, tests) runs the AWS Solutions rules; an unacknowledged
+    # finding fails it.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return Pipeline(ingestion=ingestion)
