@@ -1,0 +1,58 @@
+# One entry point for people and CI. `make demo` and `make test` install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAGE ?= dev
+# The CDK CLI must not try to reach its telemetry host (there may be no network), and Node 20's
+# end-of-life banner is noise.
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help setup demo test lint synth deploy snapshots bench clean
+
+help:
+	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
+	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
+	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | bench | setup | clean"
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(BIN)/python -m local_pipeline.demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory synth
+
+synth: setup
+	npx cdk synth --quiet -c stage=$(STAGE)
+	@ls cdk.out/*.template.json
+
+deploy: setup
+	npx cdk deploy --all -c stage=$(STAGE)
+
+snapshots: setup
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
+
+bench: setup
+	$(BIN)/python -m bench.etl_day
+
+clean:
+	rm -rf cdk.out .local .pytest_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Pure rules of the webhook."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from telegram_ingest.secret import SecretUnavailable, WebhookSecret
+from telegram_ingest.webhook import Settings, arrival_day, chat_id_of, is_authorized, raw_key, update_kind
+from tests.helpers import UPDATE_FILES, load_fixture
+
+
+def test_is_authorized_needs_an_exact_match_and_a_configured_secret():
+    assert is_authorized("abc", "abc")
+    assert not is_authorized("abd", "abc")
+    assert not is_authorized(None, "abc")
+    assert not is_authorized("", "")
+    assert not is_authorized("abc", None)
+
+
+def test_every_fixture_has_a_kind():
+    kinds = {update_kind(load_fixture(path.name)) for path in UPDATE_FILES}
+    assert {
+        "message",
+        "edited_message",
+        "channel_post",
+        "callback_query",
+        "my_chat_member",
+        "chat_member",
+        "message_reaction",
+        "message_reaction_count",
+        "poll_answer",
+        "inline_query",
+    } <= kinds
+
+
+@pytest.mark.parametrize(
+    ("name", "chat_id"),
+    [
+        ("01_group_text.json", -4165056164),
+        ("30_callback_query_message.json", 19179842),
+        ("29_channel_reaction_count.json", -1002236736395),
+        ("32_doc_inline_query.json", None),
+        ("38_poll_answer.json", None),
+    ],
+)
+def test_chat_id_of(name, chat_id):
+    assert chat_id_of(load_fixture(name)) == chat_id
+
+
+def test_arrival_day_uses_the_timezone_and_falls_back_to_now():
+    now = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    assert arrival_day(1_704_074_400_000, ZoneInfo("America/Sao_Paulo"), now) == date(2023, 12, 31)
+    assert arrival_day(1_704_074_400_000, ZoneInfo("UTC"), now) == date(2024, 1, 1)
+    assert arrival_day(None, ZoneInfo("UTC"), now) == date(2024, 6, 1)
+
+
+def test_raw_key_layout():
+    assert raw_key(42, date(2024, 2, 29)) == "telegram/context_date=2024-02-29/42.json"
+
+
+def test_settings_parse_the_allow_list():
+    settings = Settings.from_env({"RAW_BUCKET": "b", "ALLOWED_CHAT_IDS": "-100123, 5"})
+    assert settings.allowed_chat_ids == frozenset({-100123, 5})
+    assert Settings.from_env({"RAW_BUCKET": "b"}).allowed_chat_ids is None
+    assert Settings.from_env({"RAW_BUCKET": "b"}).timezone == ZoneInfo("UTC")
+
+
+def test_secret_is_read_once_per_container():
+    calls = []
+
+    def fetch(arn):
+        calls.append(arn)
+        return "value"
+
+    secret = WebhookSecret({"WEBHOOK_SECRET_ARN": "arn:1"}, fetch)
+    assert [secret.value(), secret.value(), secret.value()] == ["value"] * 3
+    assert calls == ["arn:1"]
+
+
+def test_failed_secret_read_is_retried_on_the_next_request():
+    attempts = iter([RuntimeError("throttled"), "value"])
+
+    def fetch(arn):
+        result = next(attempts)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    secret = WebhookSecret({"WEBHOOK_SECRET_ARN": "arn:1"}, fetch)
+    with pytest.raises(SecretUnavailable):
+        secret.value()
+    assert secret.value() == "value"
+
+
+def test_direct_secret_wins_and_none_means_refuse():
+    assert WebhookSecret({"WEBHOOK_SECRET": "v", "WEBHOOK_SECRET_ARN": "arn"}, lambda arn: "x").value() == "v"
+    assert WebhookSecret({}, lambda arn: "x").value() is None

@@ -1,0 +1,36 @@
+"""One synthesized app for all infrastructure tests: the 'dev' stage exactly as cdk.json defines it."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+
+from stacks.config import StageConfig
+from stacks.pipeline import Pipeline, add_pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def cdk_context() -> dict:
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def dev_config() -> StageConfig:
+    return StageConfig.from_context("dev", cdk_context()["stages"]["dev"])
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory) -> Pipeline:
+    app = App(context=cdk_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    built = add_pipeline(app, dev_config())
+    app.synth()  # runs cdk-nag's AwsSolutions checks: any unacknowledged finding raises here
+    return built
+
+
+def normalized(template: dict) -> dict:
+    """The template with asset hashes replaced, so that a snapshot changes only with the infrastructure."""
+    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))

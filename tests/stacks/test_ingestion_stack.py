@@ -1,0 +1,176 @@
+"""The ingestion stack's infrastructure: assertions on what matters, plus a snapshot of the rest."""
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Capture, Match, Template
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.config import ConfigError, StageConfig
+from tests.stacks.snapshot import assert_matches_snapshot
+
+
+@pytest.fixture(scope="module")
+def template(pipeline) -> Template:
+    return Template.from_stack(pipeline.ingestion)
+
+
+def logical_id(construct) -> str:
+    return Stack.of(construct).get_logical_id(construct.node.default_child)
+
+
+def test_raw_bucket_is_encrypted_private_versioned_and_logged(pipeline, template):
+    raw = template.to_json()["Resources"][logical_id(pipeline.ingestion.raw_bucket)]["Properties"]
+    assert raw["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ] == {"SSEAlgorithm": "AES256"}
+    assert raw["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert raw["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert raw["LoggingConfiguration"]["LogFilePrefix"] == "raw/"
+
+
+def test_every_bucket_denies_plain_http(template):
+    buckets = template.find_resources("AWS::S3::Bucket")
+    policies = template.find_resources("AWS::S3::BucketPolicy")
+    secured = set()
+    for policy in policies.values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}:
+                assert statement["Effect"] == "Deny"
+                secured.add(policy["Properties"]["Bucket"]["Ref"])
+    assert secured == set(buckets)
+
+
+def test_ingest_function_runtime_code_and_environment(pipeline, template):
+    function = template.to_json()["Resources"][logical_id(pipeline.ingestion.ingest_function)]["Properties"]
+    assert function["Runtime"] == "python3.14"
+    assert function["Handler"] == "handler.handler"
+    assert function["Architectures"] == ["arm64"]
+    assert function["MemorySize"] <= 256
+    env = function["Environment"]["Variables"]
+    assert env["RAW_BUCKET"] == {"Ref": logical_id(pipeline.ingestion.raw_bucket)}
+    assert env["WEBHOOK_SECRET_ARN"] == {"Ref": logical_id(pipeline.ingestion.webhook_secret)}
+    assert env["TIMEZONE"] == "America/Sao_Paulo"
+    assert "WEBHOOK_SECRET" not in env
+
+
+def test_webhook_secret_is_generated_at_deploy_time(template):
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    (secret,) = secrets.values()
+    assert "SecretString" not in secret["Properties"]
+    assert secret["Properties"]["GenerateSecretString"]["ExcludePunctuation"] is True
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 64
+
+
+def test_ingest_role_may_only_put_raw_objects_and_read_its_secret(pipeline, template):
+    role_id = logical_id(pipeline.ingestion.ingest_function.role)
+    policies = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    actions = set()
+    for policy in policies:
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert statement["Resource"] != "*"
+            actions.update(
+                [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+            )
+    assert actions == {
+        "s3:PutObject",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    role = template.to_json()["Resources"][role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role
+
+
+def test_post_webhook_is_a_lambda_proxy_integration(pipeline, template):
+    template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": "webhook"})
+    integration_uri = Capture()
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            "HttpMethod": "POST",
+            "AuthorizationType": "NONE",
+            "Integration": {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": integration_uri},
+        },
+    )
+    assert logical_id(pipeline.ingestion.ingest_function) in str(integration_uri.as_object())
+    assert len(template.find_resources("AWS::ApiGateway::Method")) == 1  # nothing but POST /webhook
+
+
+def test_stage_is_throttled_logged_without_bodies(template):
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "dev",
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": [
+                Match.object_like(
+                    {
+                        "ThrottlingRateLimit": 10,
+                        "ThrottlingBurstLimit": 20,
+                        "LoggingLevel": "ERROR",
+                        "DataTraceEnabled": False,
+                        "HttpMethod": "*",
+                        "ResourcePath": "/*",
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_webhook_url_is_an_output(template):
+    url = template.find_outputs("WebhookUrl")["WebhookUrl"]["Value"]
+    assert "/webhook" in str(url) and "execute-api" in str(url)
+
+
+def test_no_secret_value_in_the_template(template):
+    assert 'WEBHOOK_SECRET"' not in str(template.to_json())
+
+
+def test_snapshot(template):
+    assert_matches_snapshot("ingestion", template.to_json())
+
+
+def test_cdk_nag_is_not_a_no_op():
+    """The same plugin that passes our stacks fails a plain bucket, so a green synth means something."""
+    app = App()
+    s3.Bucket(Stack(app, "Plain"), "Bucket")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(RuntimeError, match="AwsSolutions-S10"):
+        app.synth()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"timezone": "Mars/Base"},
+        {"etl_local_time": "25:00"},
+        {"api_rate_limit": 0},
+        {"unknown_knob": 1},
+        {"log_retention": "FOREVER_AND_EVER"},
+        {"projection_start_date": "yesterday"},
+        {"athena_bytes_scanned_cutoff": 1000},
+    ],
+)
+def test_invalid_stage_settings_are_rejected(settings):
+    with pytest.raises(ConfigError):
+        StageConfig.from_context("dev", settings)
+
+
+def test_etl_schedule_starts_after_local_midnight_all_year():
+    assert StageConfig(stage="x", timezone="America/Sao_Paulo").etl_cron_utc() == (6, 0)
+    assert StageConfig(stage="x", timezone="UTC", etl_local_time="02:30").etl_cron_utc() == (2, 30)
+    # Sydney: UTC+10 in July, UTC+11 in January -> 17:00 UTC is 03:00 or 04:00 local.
+    assert StageConfig(stage="x", timezone="Australia/Sydney").etl_cron_utc() == (17, 0)
