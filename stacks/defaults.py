@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+import jsii
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from stacks.config import StageConfig
 
@@ -23,6 +25,38 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 def acknowledge(construct: Construct, rule: str, reason: str) -> None:
     """Suppress one cdk-nag finding on a construct (and its children), always with a written reason."""
     Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeAtSynth:
+    def __init__(self, construct: Construct, findings: Callable[[], list[str]], reason: str) -> None:
+        self._construct, self._findings, self._reason = construct, findings, reason
+
+    def validate(self) -> list[str]:
+        for rule in self._findings():
+            acknowledge(self._construct, rule, self._reason)
+        return []
+
+
+def acknowledge_wildcard_on(role: iam.IRole, bucket_arn: str, prefix: str, reason: str) -> None:
+    """Acknowledge IAM5 for `<bucket>/<prefix>*` on a role, for a bucket of this stack or another.
+
+    cdk-nag names a finding by the resolved resource, and a cross-stack bucket's resolved ARN is an
+    import whose export name only exists once CDK resolves references at synth: so the finding is
+    named then, in a construct validation, which runs after that resolution and before cdk-nag.
+    """
+
+    def findings() -> list[str]:
+        resolved = Stack.of(role).resolve(bucket_arn)
+        if isinstance(resolved, dict) and "Fn::ImportValue" in resolved:
+            rendered = resolved["Fn::ImportValue"]
+        elif isinstance(resolved, dict) and "Fn::GetAtt" in resolved:
+            rendered = "<{}.{}>".format(*resolved["Fn::GetAtt"])
+        else:
+            raise ValueError(f"cannot name the IAM5 finding for {resolved!r}")
+        return [f"AwsSolutions-IAM5[Resource::{rendered}/{prefix}*]"]
+
+    role.node.add_validation(_AcknowledgeAtSynth(role, findings, reason))
 
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:

@@ -12,7 +12,14 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.defaults import access_logs_bucket, acknowledge, data_bucket, powertools_layer, python_function
+from stacks.defaults import (
+    access_logs_bucket,
+    acknowledge,
+    acknowledge_wildcard_on,
+    data_bucket,
+    powertools_layer,
+    python_function,
+)
 
 RAW_PREFIX = "telegram/"
 
@@ -75,11 +82,10 @@ class IngestionStack(Stack):
             )
         )
         self.webhook_secret.grant_read(self.ingest_function)
-        acknowledge(
-            self.ingest_function.role,
-            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(self.raw_bucket.node.default_child)}.Arn>/{RAW_PREFIX}*]",
+        acknowledge_wildcard_on(
+            self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX,
             "Object keys are one per update, so PutObject is necessarily granted on the telegram/ prefix.",
-        )
+        )  # fmt: skip
 
         self.api = self._webhook_api(config)
         CfnOutput(

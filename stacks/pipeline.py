@@ -8,20 +8,23 @@ from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import StageConfig
+from stacks.etl_stack import EtlStack
 from stacks.ingestion_stack import IngestionStack
 
 
 @dataclass(frozen=True)
 class Pipeline:
     ingestion: IngestionStack
+    etl: EtlStack
 
 
 def add_pipeline(app: App, config: StageConfig, env: Environment | None = None) -> Pipeline:
     prefix = f"Telegram{config.stage.title().replace('-', '')}"
     ingestion = IngestionStack(app, f"{prefix}Ingestion", config=config, env=env)
+    etl = EtlStack(app, f"{prefix}Etl", config=config, raw_bucket=ingestion.raw_bucket, env=env)
     for key, value in {"project": "telegram-analytics", "stage": config.stage, **config.tags}.items():
         Tags.of(app).add(key, value)
     # Every synth (cdk synth, deploy, tests) runs the AWS Solutions rules; an unacknowledged
     # finding fails it.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return Pipeline(ingestion=ingestion)
+    return Pipeline(ingestion=ingestion, etl=etl)

@@ -1,0 +1,24 @@
+"""Lambda entry point: EventBridge schedule (or a manual/backfill payload) -> daily Parquet partitions."""
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from telegram_etl.app import Settings, run
+from telegram_etl.job import READ_WORKERS
+from telegram_etl.storage import S3Storage
+
+logger = Logger(service="telegram-etl")
+settings = Settings.from_env(dict(os.environ))
+storage = S3Storage(
+    boto3.client("s3", config=Config(max_pool_connections=READ_WORKERS, retries={"mode": "standard"}))
+)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run(event, settings=settings, storage=storage, logger=logger)

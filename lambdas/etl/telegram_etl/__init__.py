@@ -1,0 +1,1 @@
+"""Daily ETL: a day of raw Telegram Updates -> one flat, typed Parquet partition."""

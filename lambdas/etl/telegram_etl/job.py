@@ -1,0 +1,145 @@
+"""One day of raw Updates -> the day's Parquet partition, replaced whole.
+
+Memory stays bounded whatever the day's size: keys are streamed from the paginated listing in
+batches, each batch is read concurrently, flattened and appended to the Parquet file as a row
+group, and a file is uploaded and closed every ROWS_PER_FILE rows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from itertools import islice
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from telegram_etl.flatten import NotAnUpdate, flatten, parse_update
+from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.storage import Storage, StoredObject
+
+RAW_PREFIX = "telegram"
+PROCESSED_PREFIX = "telegram"
+QUARANTINE_PREFIX = "quarantine"
+BATCH_SIZE = 2_000  # keys read concurrently, then written as one row group
+READ_WORKERS = 32
+ROWS_PER_FILE = 250_000
+
+
+def partition_prefix(prefix: str, day: date) -> str:
+    return f"{prefix}/context_date={day.isoformat()}/"
+
+
+def part_key(day: date, index: int) -> str:
+    # Deterministic names: a re-run overwrites the same files instead of adding new ones.
+    return f"{partition_prefix(PROCESSED_PREFIX, day)}part-{index:05d}.parquet"
+
+
+@dataclass
+class DayResult:
+    date: str
+    read: int = 0
+    written: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _PartWriter:
+    """Parquet files of at most ROWS_PER_FILE rows, uploaded as each one fills."""
+
+    def __init__(self, storage: Storage, bucket: str, day: date, rows_per_file: int) -> None:
+        self._storage, self._bucket, self._day, self._rows_per_file = storage, bucket, day, rows_per_file
+        self._buffer: io.BytesIO | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._rows_in_file = 0
+        self.keys: list[str] = []
+
+    def write(self, table: pa.Table) -> None:
+        while table.num_rows:
+            if self._writer is None:
+                self._buffer = io.BytesIO()
+                self._writer = pq.ParquetWriter(self._buffer, ARROW_SCHEMA, compression="zstd")
+            room = self._rows_per_file - self._rows_in_file
+            self._writer.write_table(table.slice(0, room))
+            self._rows_in_file += min(room, table.num_rows)
+            table = table.slice(room)
+            if self._rows_in_file >= self._rows_per_file:
+                self._upload()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._upload()
+
+    def _upload(self) -> None:
+        assert self._writer is not None and self._buffer is not None
+        self._writer.close()
+        key = part_key(self._day, len(self.keys))
+        self._storage.put(self._bucket, key, self._buffer.getvalue(), "application/vnd.apache.parquet")
+        self.keys.append(key)
+        self._writer, self._buffer, self._rows_in_file = None, None, 0
+
+
+def _batches(objects: Iterator[StoredObject], size: int) -> Iterator[list[StoredObject]]:
+    while batch := list(islice(objects, size)):
+        yield batch
+
+
+def process_day(
+    storage: Storage,
+    *,
+    raw_bucket: str,
+    processed_bucket: str,
+    day: date,
+    pool: ThreadPoolExecutor,
+    batch_size: int = BATCH_SIZE,
+    rows_per_file: int = ROWS_PER_FILE,
+) -> DayResult:
+    result = DayResult(date=day.isoformat())
+    out_prefix = partition_prefix(PROCESSED_PREFIX, day)
+    quarantine_prefix = partition_prefix(QUARANTINE_PREFIX, day)
+    previous = {obj.key for obj in storage.list_objects(processed_bucket, out_prefix)}
+    previous |= {obj.key for obj in storage.list_objects(processed_bucket, quarantine_prefix)}
+
+    writer = _PartWriter(storage, processed_bucket, day, rows_per_file)
+    quarantined: list[str] = []
+    seen: set[int] = set()
+    listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
+    for batch in _batches(listing, batch_size):
+        # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
+        # the same on every run.
+        bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
+        rows = []
+        for obj, body in zip(batch, bodies, strict=True):
+            result.read += 1
+            try:
+                update = parse_update(body)
+            except NotAnUpdate:
+                key = quarantine_prefix + obj.key.rsplit("/", 1)[-1]
+                storage.put(processed_bucket, key, body, "application/octet-stream")
+                quarantined.append(key)
+                continue
+            if update["update_id"] in seen:
+                result.duplicates += 1
+                continue
+            seen.add(update["update_id"])
+            rows.append(flatten(update, obj.last_modified))
+        if rows:
+            writer.write(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+    writer.close()
+
+    result.files = writer.keys
+    result.written = len(seen)
+    result.quarantined = len(quarantined)
+    # Replace the partition whole: whatever an earlier run left and this one did not rewrite goes.
+    stale = previous - set(writer.keys) - set(quarantined)
+    if stale:
+        storage.delete(processed_bucket, sorted(stale))
+    return result

@@ -1,0 +1,74 @@
+"""The processed table's schema, defined once.
+
+The ETL writes exactly ARROW_SCHEMA every day, whatever the day contains, and the Glue table of the
+analytics stack is generated from COLUMNS and PARTITION_KEY. Change a column here and both follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    arrow: pa.DataType
+    glue: str  # the Athena/Glue (Hive DDL) type
+
+
+# Telegram ids exceed 32 bits (chat ids below -2^31, user ids above 2^32): every id is 64-bit.
+BIGINT = ColumnType(pa.int64(), "bigint")
+STRING = ColumnType(pa.string(), "string")
+BOOLEAN = ColumnType(pa.bool_(), "boolean")
+# Instants, stored as UTC; queries convert them to the configured timezone.
+TIMESTAMP = ColumnType(pa.timestamp("ms", tz="UTC"), "timestamp")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    description: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("update_id", BIGINT, "Telegram's id of the Update; unique per bot, the deduplication key"),
+    Column("update_type", STRING, "Kind of Update: message, callback_query, ... (new kinds too)"),
+    Column("message_id", BIGINT, "The message, or the one reacted to or whose button was clicked"),
+    Column("chat_id", BIGINT, "Chat of the update"),
+    Column("chat_type", STRING, "private, group, supergroup or channel"),
+    Column("chat_title", STRING, "Title of a group, supergroup or channel"),
+    Column("message_thread_id", BIGINT, "Forum topic or reply thread of the message"),
+    Column("user_id", BIGINT, "User who acted: sender, clicker, reactor, voter, member changer"),
+    Column("user_is_bot", BOOLEAN, "Whether that user is a bot"),
+    Column("user_first_name", STRING, "That user's first name"),
+    Column("user_username", STRING, "That user's @username, without the @"),
+    Column("user_language_code", STRING, "IETF language tag of that user's Telegram client"),
+    Column("sender_chat_id", BIGINT, "Chat that acted instead of a user (channel posts, anonymous admins)"),
+    Column("date", TIMESTAMP, "When the message was sent or the event happened (UTC)"),
+    Column("edit_date", TIMESTAMP, "When the message was last edited (UTC)"),
+    Column("text", STRING, "Text of the message, or the caption of its media"),
+    Column("content_type", STRING, "What the message holds: text, photo, sticker, document, voice, ..."),
+    Column("command", STRING, "First bot command of the message, without @botname (e.g. /start)"),
+    Column("reply_to_message_id", BIGINT, "Message this one replies to (for a button click: the message the "
+           "bot's message replied to)"),
+    Column("reply_to_user_id", BIGINT, "Author of the message replied to"),
+    Column("is_forward", BOOLEAN, "Whether the message was forwarded"),
+    Column("callback_data", STRING, "Data of the inline button that was clicked"),
+    Column("ingested_at", TIMESTAMP, "When the raw update was stored by the webhook (UTC)"),
+)  # fmt: skip
+
+PARTITION_KEY = Column(
+    "context_date", STRING, "Day the update arrived, in the configured timezone (YYYY-MM-DD)"
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+ARROW_SCHEMA: pa.Schema = pa.schema(
+    [
+        pa.field(column.name, column.type.arrow, nullable=column.name != "update_id",
+                 metadata={"description": column.description})
+        for column in COLUMNS
+    ]
+)  # fmt: skip

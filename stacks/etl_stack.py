@@ -1,0 +1,135 @@
+"""ETL: a daily EventBridge rule -> ETL Lambda (D-1) -> Parquet partitions in the processed bucket."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.defaults import (
+    ARCHITECTURE,
+    PYTHON_RUNTIME,
+    access_logs_bucket,
+    acknowledge,
+    acknowledge_wildcard_on,
+    data_bucket,
+    powertools_layer,
+    python_function,
+)
+
+RAW_PREFIX = "telegram/"
+PROCESSED_PREFIXES = ("telegram/", "quarantine/")
+
+
+def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
+    """AWS SDK for pandas (pyarrow, pandas, awswrangler): an explicit ARN from context, or the
+    region's ARN from AWS's public SSM parameter, resolved by CloudFormation at deploy time."""
+    arn = config.sdk_pandas_layer_arn or ssm.StringParameter.value_for_string_parameter(
+        scope,
+        f"/aws/service/aws-sdk-pandas/{config.sdk_pandas_version}/"
+        f"py{PYTHON_RUNTIME.name.removeprefix('python')}/{ARCHITECTURE.name}/layer-arn",
+    )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "SdkForPandasLayer", arn)
+
+
+class EtlStack(Stack):
+    processed_bucket: s3.Bucket
+    etl_function: lambda_.Function
+    schedule: events.Rule
+    dead_letter_queue: sqs.Queue
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, raw_bucket: s3.IBucket,
+        **kwargs: object,
+    ) -> None:  # fmt: skip
+        super().__init__(scope, construct_id, **kwargs)
+
+        access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
+        self.processed_bucket = data_bucket(
+            self, "ProcessedBucket", config, access_logs=access_logs, log_prefix="processed/"
+        )
+
+        self.etl_function = python_function(
+            self,
+            "EtlFunction",
+            config,
+            code_dir="etl",
+            description="Daily ETL: a day of raw Telegram Updates -> one typed Parquet partition",
+            memory_size=config.etl_memory_mb,
+            timeout=Duration.minutes(15),
+            environment={
+                "RAW_BUCKET": raw_bucket.bucket_name,
+                "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
+                "TIMEZONE": config.timezone,
+                "POWERTOOLS_SERVICE_NAME": "telegram-etl",
+            },
+            layers=[sdk_for_pandas_layer(self, config), powertools_layer(self, config)],
+        )
+        # Read raw updates; write and replace only the processed prefixes. Nothing else.
+        self.etl_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[raw_bucket.bucket_arn],
+                                conditions={"StringLike": {"s3:prefix": [f"{RAW_PREFIX}*"]}})
+        )  # fmt: skip
+        self.etl_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[raw_bucket.arn_for_objects(f"{RAW_PREFIX}*")]
+            )
+        )
+        self.etl_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[self.processed_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in PROCESSED_PREFIXES]}},
+            )
+        )  # fmt: skip
+        self.etl_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[
+                    self.processed_bucket.arn_for_objects(f"{prefix}*") for prefix in PROCESSED_PREFIXES
+                ],
+            )
+        )
+        reason = "Objects are one per update (raw) or per day (processed): access is scoped to a key prefix."
+        acknowledge_wildcard_on(self.etl_function.role, raw_bucket.bucket_arn, RAW_PREFIX, reason)
+        for prefix in PROCESSED_PREFIXES:
+            acknowledge_wildcard_on(self.etl_function.role, self.processed_bucket.bucket_arn, prefix, reason)
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "EtlDeadLetterQueue",
+            retention_period=Duration.days(14),
+            enforce_ssl=True,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+        )
+        acknowledge(
+            self.dead_letter_queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue."
+        )
+        # Function errors: retried twice by Lambda's async invocation, then sent to the DLQ.
+        self.etl_function.configure_async_invoke(
+            retry_attempts=2, max_event_age=Duration.hours(6),
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )  # fmt: skip
+        hour, minute = config.etl_cron_utc()
+        self.schedule = events.Rule(
+            self,
+            "DailyEtlSchedule",
+            description=f"D-1 ETL at {config.etl_local_time} {config.timezone} ({hour:02d}:{minute:02d} UTC)",
+            schedule=events.Schedule.cron(minute=str(minute), hour=str(hour)),
+            targets=[
+                targets.LambdaFunction(
+                    self.etl_function,
+                    # Delivery failures (throttling, permissions): retried, then dead-lettered.
+                    retry_attempts=2,
+                    max_event_age=Duration.hours(6),
+                    dead_letter_queue=self.dead_letter_queue,
+                )
+            ],
+        )

@@ -1,0 +1,214 @@
+"""The ETL Lambda under moto: D-1, backfill, idempotence, duplicates, quarantine, empty days, schema."""
+
+import importlib
+import io
+import json
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from moto import mock_aws
+
+from telegram_etl.schema import ARROW_SCHEMA
+from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES, load_fixture
+
+RAW, PROCESSED = "raw-bucket", "processed-bucket"
+
+
+@pytest.fixture
+def env(monkeypatch, aws_credentials):
+    monkeypatch.setenv("RAW_BUCKET", RAW)
+    monkeypatch.setenv("PROCESSED_BUCKET", PROCESSED)
+    monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
+    return monkeypatch
+
+
+@pytest.fixture
+def s3(env):
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=RAW)
+        client.create_bucket(Bucket=PROCESSED)
+        yield client
+
+
+@pytest.fixture
+def run(s3, lambda_context):
+    import lambdas.etl.handler as module
+
+    handler = importlib.reload(module).handler
+    return lambda event: handler(event, lambda_context)
+
+
+def put_raw(s3, day: str, name: str, body: bytes) -> None:
+    s3.put_object(Bucket=RAW, Key=f"telegram/context_date={day}/{name}", Body=body)
+
+
+def keys(s3, bucket: str, prefix: str = "") -> list[str]:
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        found += [obj["Key"] for obj in page.get("Contents", [])]
+    return sorted(found)
+
+
+def read_partition(s3, day: str) -> pa.Table:
+    tables = []
+    for key in keys(s3, PROCESSED, f"telegram/context_date={day}/"):
+        tables.append(pq.read_table(io.BytesIO(s3.get_object(Bucket=PROCESSED, Key=key)["Body"].read())))
+    return pa.concat_tables(tables)
+
+
+def scheduled(time: str) -> dict:
+    return {
+        "version": "0",
+        "id": "1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time,
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+
+
+def test_scheduled_run_processes_d_minus_1_in_the_configured_timezone(s3, run):
+    put_raw(s3, "2024-03-09", "1.json", json.dumps({"update_id": 1, "message": {"text": "a"}}).encode())
+    put_raw(s3, "2024-03-10", "2.json", json.dumps({"update_id": 2, "message": {"text": "b"}}).encode())
+    # 02:00 UTC on the 11th is still the 10th in São Paulo: D-1 is the 9th.
+    result = run(scheduled("2024-03-11T02:00:00Z"))
+    assert [day["date"] for day in result["days"]] == ["2024-03-09"]
+    assert keys(s3, PROCESSED) == ["telegram/context_date=2024-03-09/part-00000.parquet"]
+    assert read_partition(s3, "2024-03-09").column("update_id").to_pylist() == [1]
+
+
+def test_every_fixture_becomes_one_row_with_the_exact_schema(s3, run):
+    for path in UPDATE_FILES:
+        put_raw(s3, "2024-05-01", path.name, path.read_bytes())
+    result = run({"date": "2024-05-01"})
+    table = read_partition(s3, "2024-05-01")
+    assert table.schema.equals(ARROW_SCHEMA, check_metadata=False)
+    distinct_ids = {load_fixture(path.name)["update_id"] for path in UPDATE_FILES}
+    assert sorted(table.column("update_id").to_pylist()) == sorted(distinct_ids)
+    # Three fixtures reuse update_id 10000 and two reuse 123456789: those are duplicates.
+    assert result["totals"] == {
+        "read": len(UPDATE_FILES),
+        "written": len(distinct_ids),
+        "duplicates": len(UPDATE_FILES) - len(distinct_ids),
+        "quarantined": 0,
+    }
+
+
+def test_rerun_gives_the_same_rows_never_duplicates(s3, run):
+    for path in UPDATE_FILES[:10]:
+        put_raw(s3, "2024-05-02", path.name, path.read_bytes())
+    first = run({"date": "2024-05-02"})
+    rows_first = read_partition(s3, "2024-05-02").to_pylist()
+    second = run({"date": "2024-05-02"})
+    assert read_partition(s3, "2024-05-02").to_pylist() == rows_first
+    assert first["days"][0]["files"] == second["days"][0]["files"]
+    assert len(keys(s3, PROCESSED)) == 1
+
+
+def test_duplicate_update_ids_keep_one_row(s3, run):
+    body = json.dumps({"update_id": 42, "message": {"message_id": 1, "text": "hi"}}).encode()
+    put_raw(s3, "2024-05-03", "42.json", body)
+    put_raw(s3, "2024-05-03", "42-redelivered.json", body)
+    result = run({"date": "2024-05-03"})
+    assert read_partition(s3, "2024-05-03").column("update_id").to_pylist() == [42]
+    assert (result["totals"]["written"], result["totals"]["duplicates"]) == (1, 1)
+
+
+def test_bad_objects_are_quarantined_and_the_rest_of_the_day_processed(s3, run):
+    put_raw(s3, "2024-05-04", "1.json", json.dumps({"update_id": 1, "message": {"text": "ok"}}).encode())
+    put_raw(s3, "2024-05-04", "broken.json", b'{"update_id": 2, "mess')
+    put_raw(s3, "2024-05-04", "export.json", DESKTOP_EXPORTS[0].read_bytes())
+    result = run({"date": "2024-05-04"})
+    assert result["totals"] == {"read": 3, "written": 1, "duplicates": 0, "quarantined": 2}
+    assert keys(s3, PROCESSED, "quarantine/") == [
+        "quarantine/context_date=2024-05-04/broken.json",
+        "quarantine/context_date=2024-05-04/export.json",
+    ]
+    copied = s3.get_object(Bucket=PROCESSED, Key="quarantine/context_date=2024-05-04/broken.json")
+    assert copied["Body"].read() == b'{"update_id": 2, "mess'
+    assert read_partition(s3, "2024-05-04").column("update_id").to_pylist() == [1]
+
+
+def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
+    result = run({"date": "2024-05-05"})
+    assert result["days"] == [
+        {"date": "2024-05-05", "read": 0, "written": 0, "duplicates": 0, "quarantined": 0, "files": []}
+    ]
+    assert keys(s3, PROCESSED) == []
+
+
+def test_a_day_whose_raw_data_vanished_loses_its_stale_partition(s3, run):
+    put_raw(s3, "2024-05-06", "1.json", json.dumps({"update_id": 1}).encode())
+    run({"date": "2024-05-06"})
+    s3.delete_object(Bucket=RAW, Key="telegram/context_date=2024-05-06/1.json")
+    s3.put_object(Bucket=PROCESSED, Key="telegram/context_date=2024-05-06/part-00007.parquet", Body=b"old")
+    run({"date": "2024-05-06"})
+    assert keys(s3, PROCESSED) == []
+
+
+def test_a_day_lacking_whole_groups_of_fields_still_has_the_exact_schema(s3, run):
+    # No text, no users, no chats, no dates anywhere: nothing may drift to a null-typed column.
+    for i, update in enumerate(
+        [
+            {"update_id": 1, "poll": {"id": "p", "question": "q"}},
+            {"update_id": 2, "message_reaction_count": {"message_id": 3}},
+            {"update_id": 3},
+        ]
+    ):
+        put_raw(s3, "2024-05-07", f"{i}.json", json.dumps(update).encode())
+    run({"date": "2024-05-07"})
+    table = read_partition(s3, "2024-05-07")
+    assert table.schema.equals(ARROW_SCHEMA, check_metadata=False)
+    assert table.schema.field("text").type == pa.string()
+    assert table.schema.field("chat_id").type == pa.int64()
+    assert table.column("text").null_count == 3
+
+
+def test_backfill_processes_each_day_independently(s3, run):
+    put_raw(s3, "2024-06-01", "1.json", json.dumps({"update_id": 1}).encode())
+    put_raw(s3, "2024-06-03", "3.json", json.dumps({"update_id": 3}).encode())
+    result = run({"start_date": "2024-06-01", "end_date": "2024-06-03"})
+    assert [(d["date"], d["written"]) for d in result["days"]] == [
+        ("2024-06-01", 1),
+        ("2024-06-02", 0),
+        ("2024-06-03", 1),
+    ]
+    assert keys(s3, PROCESSED) == [
+        "telegram/context_date=2024-06-01/part-00000.parquet",
+        "telegram/context_date=2024-06-03/part-00000.parquet",
+    ]
+
+
+def test_more_than_one_listing_page_is_read(s3, run):
+    for update_id in range(1, 1206):
+        put_raw(s3, "2024-06-04", f"{update_id}.json", json.dumps({"update_id": update_id}).encode())
+    result = run({"date": "2024-06-04"})
+    assert result["totals"]["written"] == 1205
+    assert read_partition(s3, "2024-06-04").num_rows == 1205
+
+
+def test_large_ids_and_real_timestamps_are_typed(s3, run):
+    put_raw(s3, "2024-06-05", "a.json", (UPDATE_FILES[0]).read_bytes())  # chat id -4165056164 < -2^31
+    run({"date": "2024-06-05"})
+    row = read_partition(s3, "2024-06-05").to_pylist()[0]
+    assert row["chat_id"] == -4165056164
+    assert row["date"].isoformat() == "2024-02-10T13:44:59+00:00"
+    assert row["ingested_at"] is not None
+
+
+def test_storage_failure_fails_the_run_loudly(env, s3, run):
+    s3.delete_bucket(Bucket=PROCESSED)
+    put_raw(s3, "2024-06-06", "1.json", json.dumps({"update_id": 1}).encode())
+    with pytest.raises(RuntimeError, match="1 of 1 days failed"):
+        run({"date": "2024-06-06"})
+
+
+def test_bad_event_is_a_clear_error(run):
+    with pytest.raises(ValueError, match="expected a scheduled event"):
+        run({"hello": "world"})

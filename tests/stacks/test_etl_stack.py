@@ -1,0 +1,129 @@
+"""The ETL stack's infrastructure."""
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Match, Template
+
+from tests.stacks.snapshot import assert_matches_snapshot
+
+
+@pytest.fixture(scope="module")
+def template(pipeline) -> Template:
+    return Template.from_stack(pipeline.etl)
+
+
+def logical_id(construct) -> str:
+    return Stack.of(construct).get_logical_id(construct.node.default_child)
+
+
+def test_processed_bucket_has_the_raw_bucket_defaults(pipeline, template):
+    bucket = template.to_json()["Resources"][logical_id(pipeline.etl.processed_bucket)]["Properties"]
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ] == {"SSEAlgorithm": "AES256"}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": logical_id(pipeline.etl.processed_bucket)},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_etl_function_runtime_timeout_layers_and_environment(pipeline, template):
+    function = template.to_json()["Resources"][logical_id(pipeline.etl.etl_function)]["Properties"]
+    assert function["Runtime"] == "python3.14"
+    assert function["Handler"] == "handler.handler"
+    assert function["Timeout"] == 900
+    assert function["MemorySize"] == 1024
+    assert len(function["Layers"]) == 2  # AWS SDK for pandas (pyarrow) and Powertools
+    env = function["Environment"]["Variables"]
+    assert env["PROCESSED_BUCKET"] == {"Ref": logical_id(pipeline.etl.processed_bucket)}
+    assert "Fn::ImportValue" in env["RAW_BUCKET"]  # the ingestion stack's bucket, as a typed reference
+    assert env["TIMEZONE"] == "America/Sao_Paulo"
+
+
+def test_sdk_for_pandas_layer_comes_from_the_public_ssm_parameter(template):
+    parameters = template.to_json()["Parameters"]
+    defaults = {p.get("Default") for p in parameters.values()}
+    assert "/aws/service/aws-sdk-pandas/3.16.1/py3.14/arm64/layer-arn" in defaults
+    assert "/aws/service/powertools/python/arm64/python3.14/latest" in defaults
+
+
+def test_daily_rule_runs_after_local_midnight_in_utc_with_retries_and_dlq(pipeline, template):
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "cron(0 6 * * ? *)",  # 03:00 in São Paulo
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [logical_id(pipeline.etl.etl_function), "Arn"]},
+                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600},
+                        "DeadLetterConfig": {
+                            "Arn": {"Fn::GetAtt": [logical_id(pipeline.etl.dead_letter_queue), "Arn"]}
+                        },
+                    }
+                )
+            ],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {
+                "OnFailure": {
+                    "Destination": {"Fn::GetAtt": [logical_id(pipeline.etl.dead_letter_queue), "Arn"]}
+                }
+            },
+        },
+    )
+
+
+def test_etl_role_is_scoped_to_prefixes(pipeline, template):
+    role_id = logical_id(pipeline.etl.etl_function.role)
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    by_action = {}
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            by_action.setdefault(action, []).append(statement)
+    assert set(by_action) == {
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    assert "'*'" not in str(statements)
+    (get,) = by_action["s3:GetObject"]
+    assert str(get["Resource"]).endswith("'/telegram/*']]}")
+    put_resources = str(by_action["s3:PutObject"][0]["Resource"])
+    assert "/telegram/*" in put_resources and "/quarantine/*" in put_resources
+    for listing in by_action["s3:ListBucket"]:
+        assert "s3:prefix" in listing["Condition"]["StringLike"]
+
+
+def test_snapshot(template):
+    assert_matches_snapshot("etl", template.to_json())
