@@ -83,9 +83,16 @@ def access_logs_bucket(scope: Construct, construct_id: str, config: StageConfig)
 
 
 def data_bucket(
-    scope: Construct, construct_id: str, config: StageConfig, *, access_logs: s3.IBucket, log_prefix: str
+    scope: Construct,
+    construct_id: str,
+    config: StageConfig,
+    *,
+    access_logs: s3.IBucket,
+    log_prefix: str,
+    expiration: Duration | None = None,
 ) -> s3.Bucket:
-    """Encrypted, SSL-only, private, versioned; old versions of overwritten objects expire."""
+    """Encrypted, SSL-only, private, versioned; old versions of overwritten objects expire, and so do
+    current objects when `expiration` is given."""
     return s3.Bucket(
         scope,
         construct_id,
@@ -98,6 +105,7 @@ def data_bucket(
         server_access_logs_prefix=log_prefix,
         lifecycle_rules=[
             s3.LifecycleRule(
+                expiration=expiration,
                 noncurrent_version_expiration=Duration.days(30),
                 abort_incomplete_multipart_upload_after=Duration.days(7),
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.analytics_stack import AnalyticsStack
 from stacks.config import StageConfig
 from stacks.etl_stack import EtlStack
 from stacks.ingestion_stack import IngestionStack
@@ -16,15 +17,19 @@ from stacks.ingestion_stack import IngestionStack
 class Pipeline:
     ingestion: IngestionStack
     etl: EtlStack
+    analytics: AnalyticsStack
 
 
 def add_pipeline(app: App, config: StageConfig, env: Environment | None = None) -> Pipeline:
     prefix = f"Telegram{config.stage.title().replace('-', '')}"
     ingestion = IngestionStack(app, f"{prefix}Ingestion", config=config, env=env)
     etl = EtlStack(app, f"{prefix}Etl", config=config, raw_bucket=ingestion.raw_bucket, env=env)
+    analytics = AnalyticsStack(
+        app, f"{prefix}Analytics", config=config, processed_bucket=etl.processed_bucket, env=env
+    )
     for key, value in {"project": "telegram-analytics", "stage": config.stage, **config.tags}.items():
         Tags.of(app).add(key, value)
     # Every synth (cdk synth, deploy, tests) runs the AWS Solutions rules; an unacknowledged
     # finding fails it.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return Pipeline(ingestion=ingestion, etl=etl)
+    return Pipeline(ingestion=ingestion, etl=etl, analytics=analytics)

@@ -1,0 +1,1 @@
+"""The analysts' SQL: Athena (Trino) queries answering the product's three questions."""

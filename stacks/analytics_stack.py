@@ -1,0 +1,120 @@
+"""Analytics: a Glue table with partition projection over the processed bucket, an Athena workgroup,
+and one named query per answer, its SQL read from analytics/sql/."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from analytics.queries import TABLE_NAME, named_queries
+from stacks.config import StageConfig
+from stacks.defaults import access_logs_bucket, data_bucket
+from telegram_etl.schema import COLUMNS, PARTITION_KEY, Column
+
+PROCESSED_PREFIX = "telegram"
+
+
+def table_parameters(bucket_name: str, config: StageConfig) -> dict[str, str]:
+    """Partition projection: a new day is queryable as soon as its Parquet lands (no crawler, no MSCK)."""
+    key = PARTITION_KEY.name
+    return {
+        "classification": "parquet",
+        "EXTERNAL": "TRUE",
+        "parquet.compression": "ZSTD",
+        "projection.enabled": "true",
+        f"projection.{key}.type": "date",
+        f"projection.{key}.format": "yyyy-MM-dd",
+        f"projection.{key}.range": f"{config.projection_start_date},NOW",
+        f"projection.{key}.interval": "1",
+        f"projection.{key}.interval.unit": "DAYS",
+        "storage.location.template": f"s3://{bucket_name}/{PROCESSED_PREFIX}/{key}=${{{key}}}",
+    }
+
+
+def glue_column(column: Column) -> glue.CfnTable.ColumnProperty:
+    return glue.CfnTable.ColumnProperty(name=column.name, type=column.type.glue, comment=column.description)
+
+
+class AnalyticsStack(Stack):
+    database: glue.CfnDatabase
+    table: glue.CfnTable
+    workgroup: athena.CfnWorkGroup
+    results_bucket: s3.Bucket
+    queries: dict[str, athena.CfnNamedQuery]
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, processed_bucket: s3.IBucket,
+        **kwargs: object,
+    ) -> None:  # fmt: skip
+        super().__init__(scope, construct_id, **kwargs)
+        database_name = f"telegram_analytics_{config.stage.replace('-', '_')}"
+
+        self.database = glue.CfnDatabase(
+            self, "Database", catalog_id=self.account,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name, description="Telegram bot analytics (processed Updates)"),
+        )  # fmt: skip
+        bucket_name = processed_bucket.bucket_name
+        self.table = glue.CfnTable(
+            self,
+            "UpdatesTable",
+            catalog_id=self.account,
+            database_name=database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=TABLE_NAME,
+                description="One row per Telegram Update, partitioned by arrival day (local timezone)",
+                table_type="EXTERNAL_TABLE",
+                parameters=table_parameters(bucket_name, config),
+                partition_keys=[glue_column(PARTITION_KEY)],
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    # Generated from the ETL's schema module: never written twice.
+                    columns=[glue_column(column) for column in COLUMNS],
+                    location=f"s3://{bucket_name}/{PROCESSED_PREFIX}/",
+                    input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+                        parameters={"serialization.format": "1"},
+                    ),
+                ),
+            ),
+        )  # fmt: skip
+        self.table.node.add_dependency(self.database)
+
+        access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
+        self.results_bucket = data_bucket(
+            self, "AthenaResultsBucket", config, access_logs=access_logs, log_prefix="athena-results/",
+            expiration=Duration.days(30),
+        )  # fmt: skip
+        self.workgroup = athena.CfnWorkGroup(
+            self,
+            "WorkGroup",
+            name=f"telegram-analytics-{config.stage}",
+            description="Telegram analytics: engine v3, encrypted results, per-query scan limit",
+            state="ENABLED",
+            recursive_delete_option=not config.retain_data,
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=config.athena_bytes_scanned_cutoff,
+                engine_version=athena.CfnWorkGroup.EngineVersionProperty(
+                    selected_engine_version="Athena engine version 3"),
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{self.results_bucket.bucket_name}/results/",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_S3"),
+                ),
+            ),
+        )  # fmt: skip
+
+        self.queries = {}
+        for query in named_queries(config.timezone):
+            named = athena.CfnNamedQuery(
+                self, f"Query{''.join(part.title() for part in query.name.split('_'))}",
+                name=query.name, description=query.description[:1024], database=database_name,
+                work_group=self.workgroup.ref, query_string=query.sql,
+            )  # fmt: skip
+            self.queries[query.name] = named
