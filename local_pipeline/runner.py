@@ -39,6 +39,7 @@ class LocalPipeline:
     processed_bucket: str = "telegram-processed"
     timezone: str = "America/Sao_Paulo"
     webhook_secret: str = "local-webhook-secret"  # noqa: S105 - a local-only value, never deployed
+    log_level: str = "WARNING"  # the Lambdas' JSON logs; INFO shows one line per update and per day
 
     def __post_init__(self) -> None:
         self.s3 = boto3.client(
@@ -80,16 +81,15 @@ class LocalPipeline:
             "RAW_BUCKET": self.raw_bucket,
             "WEBHOOK_SECRET": self.webhook_secret,
             "TIMEZONE": self.timezone,
+            "POWERTOOLS_LOG_LEVEL": self.log_level,
         }
         with self._lambda("lambdas.ingest.handler", env) as ingest:
-            ingest.logger.setLevel("WARNING")
             return ingest.handler(event, FakeContext())
 
     def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
         env = {"RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
-               "TIMEZONE": self.timezone}  # fmt: skip
+               "TIMEZONE": self.timezone, "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
         with self._lambda("lambdas.etl.handler", env) as etl:
-            etl.logger.setLevel("WARNING")
             return etl.handler(event, FakeContext())
 
     def download_processed(self, destination: Path) -> Path:

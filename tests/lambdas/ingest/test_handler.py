@@ -246,6 +246,7 @@ def test_logs_are_json_with_outcome_and_never_the_text_or_the_secret(s3, lambda_
     update["message"]["text"] = "my private words"
     handler = load_handler()
     output = io.StringIO()
+    handler.logger.setLevel("INFO")
     handler.logger.registered_handler.setStream(output)  # the JSON lines the Lambda writes to stdout
     handler.handler(api_gateway_event(json.dumps(update), headers=AUTH), lambda_context)
     handler.handler(
