@@ -20,7 +20,7 @@ SHARED = ("user_messages", "questions")
 @dataclass(frozen=True)
 class NamedQuery:
     name: str  # file stem, e.g. q1_messages_by_hour
-    description: str  # the file's first comment line
+    description: str  # the file's leading comment
     sql: str  # complete Athena SQL
 
 
@@ -70,7 +70,8 @@ def named_queries(timezone: str) -> list[NamedQuery]:
         if path.name.endswith(".cte.sql"):
             continue
         raw = _body(path, timezone)
-        description = raw.splitlines()[0].removeprefix("--").strip()
+        header = [line.removeprefix("--").strip() for line in raw.splitlines() if line.startswith("--")]
+        description = " ".join(header)
         queries.append(NamedQuery(name=path.stem, description=description, sql=compose(raw, timezone)))
     return queries
 
