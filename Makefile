@@ -10,12 +10,12 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo test lint synth deploy snapshots bench clean
+.PHONY: help setup demo test lint synth deploy snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
 	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
-	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | bench | setup | clean"
+	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -47,6 +47,9 @@ synth: setup
 
 deploy: setup
 	npx cdk deploy --all -c stage=$(STAGE)
+
+docs: setup
+	$(BIN)/python -m local_pipeline.docs
 
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q

@@ -17,7 +17,8 @@ import boto3
 import duckdb
 import pyarrow as pa
 
-from analytics.queries import TABLE_NAME, NamedQuery, to_duckdb
+from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
+from local_pipeline.conversation import conversation
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -136,3 +137,18 @@ def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> list[
 
 def to_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, default=str, ensure_ascii=False)
+
+
+def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Ingest the sample conversation, run the ETL over its two days and every named query on the result."""
+    pipeline = LocalPipeline(s3_env, raw_bucket="sample-raw", processed_bucket="sample-processed")
+    pipeline.create_buckets()
+    for delivery in conversation():
+        response = pipeline.post_webhook(
+            json.dumps(delivery.update).encode(), request_time_ms=delivery.request_time_ms
+        )
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"webhook refused update {delivery.update['update_id']}: {response}")
+    pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
+    connection = duckdb_over(pipeline.download_processed(workdir))
+    return {query.name: run_query(connection, query) for query in named_queries(pipeline.timezone)}

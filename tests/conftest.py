@@ -1,5 +1,7 @@
 import pytest
 
+from local_pipeline.runner import answer_sample_conversation
+
 
 class FakeLambdaContext:
     function_name = "test-function"
@@ -34,3 +36,9 @@ def s3_server(tmp_path_factory):
 
     with SeaweedS3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def answers(s3_server, tmp_path_factory) -> dict[str, list[dict]]:
+    """Every named query's rows on the sample conversation, through the real pipeline on SeaweedFS."""
+    return answer_sample_conversation(s3_server.client_env(), tmp_path_factory.mktemp("parquet"))

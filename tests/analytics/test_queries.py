@@ -2,32 +2,13 @@
 (ingested through the real webhook Lambda into a real S3 server), checked against answers computed by
 hand from local_pipeline/conversation.py."""
 
-import json
 from datetime import date
 
 import pytest
 
 from analytics.queries import named_queries, to_duckdb
-from local_pipeline.conversation import conversation
-from local_pipeline.runner import LocalPipeline, duckdb_over, run_query
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def answers(s3_server, tmp_path_factory) -> dict[str, list[dict]]:
-    pipeline = LocalPipeline(
-        s3_server.client_env(), raw_bucket="analytics-raw", processed_bucket="analytics-processed"
-    )
-    pipeline.create_buckets()
-    for delivery in conversation():
-        response = pipeline.post_webhook(
-            json.dumps(delivery.update).encode(), request_time_ms=delivery.request_time_ms
-        )
-        assert response["statusCode"] == 200
-    pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
-    connection = duckdb_over(pipeline.download_processed(tmp_path_factory.mktemp("parquet")))
-    return {query.name: run_query(connection, query) for query in named_queries(pipeline.timezone)}
 
 
 def test_every_named_query_ran(answers):
