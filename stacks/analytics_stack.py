@@ -12,9 +12,8 @@ from constructs import Construct
 from analytics.queries import TABLE_NAME, named_queries
 from stacks.config import StageConfig
 from stacks.defaults import access_logs_bucket, data_bucket
+from telegram_etl.job import PROCESSED_PREFIX
 from telegram_etl.schema import COLUMNS, PARTITION_KEY, Column
-
-PROCESSED_PREFIX = "telegram"
 
 
 def table_parameters(bucket_name: str, config: StageConfig) -> dict[str, str]:

@@ -24,9 +24,12 @@ from stacks.defaults import (
     powertools_layer,
     python_function,
 )
+from telegram_etl.job import PROCESSED_PREFIX, QUARANTINE_PREFIX
+from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
 
-RAW_PREFIX = "telegram/"
-PROCESSED_PREFIXES = ("telegram/", "quarantine/")
+# The key prefixes the ETL code reads and writes: its IAM policy grants exactly these.
+RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
+PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/")
 
 
 def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:

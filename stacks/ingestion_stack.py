@@ -20,8 +20,9 @@ from stacks.defaults import (
     powertools_layer,
     python_function,
 )
+from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
 
-RAW_PREFIX = "telegram/"
+RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else
 
 
 class IngestionStack(Stack):

@@ -42,15 +42,15 @@ def run(storage, **sizes):
         )
 
 
+def put_raw(storage, update_id, name=None):
+    key = f"telegram/context_date={DAY}/{name or update_id}.json"
+    storage.put("raw", key, json.dumps({"update_id": update_id}).encode(), "application/json")
+
+
 def test_files_and_row_groups_are_sized_and_rows_keep_the_listing_order():
     storage = MemoryStorage()
     for update_id in range(12):
-        storage.put(
-            "raw",
-            f"telegram/context_date={DAY}/{update_id:03d}.json",
-            json.dumps({"update_id": update_id}).encode(),
-            "application/json",
-        )
+        put_raw(storage, update_id, name=f"{update_id:03d}")
     result = run(storage, rows_per_file=5, row_group_rows=2)
     assert result.files == [part_key(DAY, 0), part_key(DAY, 1), part_key(DAY, 2)]
     files = [pq.ParquetFile(io.BytesIO(storage.get("out", key))) for key in result.files]
@@ -68,12 +68,7 @@ def test_files_and_row_groups_are_sized_and_rows_keep_the_listing_order():
 def test_a_smaller_rerun_removes_the_files_it_no_longer_writes():
     storage = MemoryStorage()
     for update_id in range(7):
-        storage.put(
-            "raw",
-            f"telegram/context_date={DAY}/{update_id}.json",
-            json.dumps({"update_id": update_id}).encode(),
-            "application/json",
-        )
+        put_raw(storage, update_id)
     assert len(run(storage, rows_per_file=3, row_group_rows=3).files) == 3
     for update_id in range(3, 7):
         storage.delete("raw", [f"telegram/context_date={DAY}/{update_id}.json"])
