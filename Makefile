@@ -55,6 +55,7 @@ snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
 
 bench: setup
+	$(BIN)/python -m bench.ingest_import
 	$(BIN)/python -m bench.etl_day
 
 clean:
