@@ -134,6 +134,7 @@ def python_function(
     timeout: Duration,
     environment: dict[str, str],
     layers: list[lambda_.ILayerVersion],
+    reserved_concurrency: int | None = None,
 ) -> lambda_.Function:
     """A Python function whose code is one folder of lambdas/, with its own log group and a role
     that may only write to that log group; the composing stack grants everything else."""
@@ -165,5 +166,6 @@ def python_function(
         role=role,
         log_group=log_group,
         layers=layers,
+        reserved_concurrent_executions=reserved_concurrency,
         environment={"POWERTOOLS_LOG_LEVEL": "INFO", **environment},
     )

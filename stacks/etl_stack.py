@@ -75,6 +75,8 @@ class EtlStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": "telegram-etl",
             },
             layers=[sdk_for_pandas_layer(self, config), powertools_layer(self, config)],
+            # One run at a time: a manual backfill and the scheduled run never replace a day together.
+            reserved_concurrency=1,
         )
         # Read raw updates; write and replace only the processed prefixes. Nothing else.
         self.etl_function.add_to_role_policy(

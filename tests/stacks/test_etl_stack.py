@@ -46,6 +46,7 @@ def test_etl_function_runtime_timeout_layers_and_environment(pipeline, template)
     assert function["Handler"] == "handler.handler"
     assert function["Timeout"] == 900
     assert function["MemorySize"] == 1024
+    assert function["ReservedConcurrentExecutions"] == 1
     assert len(function["Layers"]) == 2  # AWS SDK for pandas (pyarrow) and Powertools
     env = function["Environment"]["Variables"]
     assert env["PROCESSED_BUCKET"] == {"Ref": logical_id(pipeline.etl.processed_bucket)}

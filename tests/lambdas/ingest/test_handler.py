@@ -1,6 +1,5 @@
 """The ingest Lambda end to end under moto: every rule of the webhook contract."""
 
-import base64
 import importlib
 import io
 import json
@@ -269,9 +268,3 @@ def test_bad_configuration_fails_loudly_at_start(env, name, value):
     env.setenv(name, value)
     with mock_aws(), pytest.raises(Exception, match=r"RAW_BUCKET|Mars"):
         load_handler()
-
-
-def test_base64_helper_roundtrip_matches_api_gateway():
-    # Guard on the helper itself: API Gateway base64-encodes the exact bytes.
-    event = api_gateway_event(b"\xff\x00", base64_encoded=True)
-    assert base64.b64decode(event["body"]) == b"\xff\x00"
