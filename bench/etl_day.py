@@ -33,7 +33,7 @@ class SyntheticDay:
         self.files = 0
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[StoredObject]:
-        if bucket != "raw":
+        if bucket != "raw" or DAY.isoformat() not in prefix:  # the day before is empty
             return
         stamp = datetime(2025, 3, 10, 12, tzinfo=UTC)
         for i in range(self.count):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 
 from telegram_etl.days import days_to_process
-from telegram_etl.job import READ_WORKERS, process_day
+from telegram_etl.job import READ_WORKERS, DayResult, process_day
 from telegram_etl.storage import Storage
 
 
@@ -50,13 +50,10 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
                 logger.exception("day failed", extra={"context_date": day.isoformat()})
                 failures[day.isoformat()] = f"{type(error).__name__}: {error}"
                 continue
-            logger.info("day processed", extra={"context_date": result.date, "read": result.read,
-                        "written": result.written, "duplicates": result.duplicates,
-                        "quarantined": result.quarantined, "files": len(result.files)})  # fmt: skip
+            logger.info("day processed", extra={"context_date": result.date, **result.counts(),
+                                                "files": len(result.files)})  # fmt: skip
             results.append(result.as_dict())
-    totals = {
-        name: sum(r[name] for r in results) for name in ("read", "written", "duplicates", "quarantined")
-    }
+    totals = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
     summary = {"days": results, "totals": totals}
     if failures:
         # Fail the invocation loudly, so that EventBridge retries and then dead-letters it.

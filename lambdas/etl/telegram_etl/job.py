@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -46,8 +46,16 @@ class DayResult:
     read: int = 0
     written: int = 0
     duplicates: int = 0
+    redelivered_from_previous_day: int = 0
     quarantined: int = 0
     files: list[str] = field(default_factory=list)
+
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined",
+    )  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNTS}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +118,11 @@ class _PartWriter:
         self._writer, self._buffer, self._rows_in_file = None, None, 0
 
 
+def _update_ids_in(objects: Iterator[StoredObject]) -> set[int]:
+    names = (obj.key.rsplit("/", 1)[-1] for obj in objects)
+    return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
+
+
 def _batches(objects: Iterator[StoredObject], size: int) -> Iterator[list[StoredObject]]:
     while batch := list(islice(objects, size)):
         yield batch
@@ -132,6 +145,11 @@ def process_day(
     quarantine_prefix = partition_prefix(QUARANTINE_PREFIX, day)
     previous = {obj.key for obj in storage.list_objects(processed_bucket, out_prefix)}
     previous |= {obj.key for obj in storage.list_objects(processed_bucket, quarantine_prefix)}
+    # Telegram retries a delivery for up to 24 h, so a redelivery may arrive after midnight: an update
+    # already stored the day before belongs to that day (raw keys are named by update_id).
+    earlier = _update_ids_in(
+        storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day - timedelta(days=1)))
+    )
 
     writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows)
     quarantined: list[str] = []
@@ -153,6 +171,9 @@ def process_day(
                 continue
             if update["update_id"] in seen:
                 result.duplicates += 1
+                continue
+            if update["update_id"] in earlier:
+                result.redelivered_from_previous_day += 1
                 continue
             seen.add(update["update_id"])
             rows.append(flatten(update, obj.last_modified))

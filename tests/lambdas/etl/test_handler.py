@@ -96,6 +96,7 @@ def test_every_fixture_becomes_one_row_with_the_exact_schema(s3, run):
         "read": len(UPDATE_FILES),
         "written": len(distinct_ids),
         "duplicates": len(UPDATE_FILES) - len(distinct_ids),
+        "redelivered_from_previous_day": 0,
         "quarantined": 0,
     }
 
@@ -120,12 +121,30 @@ def test_duplicate_update_ids_keep_one_row(s3, run):
     assert (result["totals"]["written"], result["totals"]["duplicates"]) == (1, 1)
 
 
+def test_a_redelivery_after_midnight_stays_in_the_day_it_first_arrived(s3, run):
+    # Telegram retried update 7 (say, a timeout) and the retry arrived after midnight.
+    body = json.dumps({"update_id": 7, "message": {"message_id": 1, "text": "late"}}).encode()
+    put_raw(s3, "2024-05-10", "7.json", body)
+    put_raw(s3, "2024-05-11", "7.json", body)
+    put_raw(s3, "2024-05-11", "8.json", json.dumps({"update_id": 8}).encode())
+    result = run({"start_date": "2024-05-10", "end_date": "2024-05-11"})
+    assert read_partition(s3, "2024-05-10").column("update_id").to_pylist() == [7]
+    assert read_partition(s3, "2024-05-11").column("update_id").to_pylist() == [8]
+    assert result["days"][1]["redelivered_from_previous_day"] == 1
+
+
 def test_bad_objects_are_quarantined_and_the_rest_of_the_day_processed(s3, run):
     put_raw(s3, "2024-05-04", "1.json", json.dumps({"update_id": 1, "message": {"text": "ok"}}).encode())
     put_raw(s3, "2024-05-04", "broken.json", b'{"update_id": 2, "mess')
     put_raw(s3, "2024-05-04", "export.json", DESKTOP_EXPORTS[0].read_bytes())
     result = run({"date": "2024-05-04"})
-    assert result["totals"] == {"read": 3, "written": 1, "duplicates": 0, "quarantined": 2}
+    assert result["totals"] == {
+        "read": 3,
+        "written": 1,
+        "duplicates": 0,
+        "redelivered_from_previous_day": 0,
+        "quarantined": 2,
+    }
     assert keys(s3, PROCESSED, "quarantine/") == [
         "quarantine/context_date=2024-05-04/broken.json",
         "quarantine/context_date=2024-05-04/export.json",
@@ -138,7 +157,15 @@ def test_bad_objects_are_quarantined_and_the_rest_of_the_day_processed(s3, run):
 def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
     result = run({"date": "2024-05-05"})
     assert result["days"] == [
-        {"date": "2024-05-05", "read": 0, "written": 0, "duplicates": 0, "quarantined": 0, "files": []}
+        {
+            "date": "2024-05-05",
+            "read": 0,
+            "written": 0,
+            "duplicates": 0,
+            "redelivered_from_previous_day": 0,
+            "quarantined": 0,
+            "files": [],
+        }
     ]
     assert keys(s3, PROCESSED) == []
 
