@@ -42,11 +42,11 @@ test: lint
 	$(MAKE) --no-print-directory synth
 
 synth: setup
-	npx cdk synth --quiet -c stage=$(STAGE)
+	npx cdk synth --quiet --no-notices -c stage=$(STAGE)
 	@ls cdk.out/*.template.json
 
 deploy: setup
-	npx cdk deploy --all -c stage=$(STAGE)
+	npx cdk deploy --all --no-notices -c stage=$(STAGE)
 
 docs: setup
 	$(BIN)/python -m local_pipeline.docs

@@ -1,0 +1,19 @@
+"""Every stage of cdk.json synthesizes and passes cdk-nag, not only the one the snapshots pin."""
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from stacks.config import StageConfig
+from stacks.pipeline import add_pipeline
+from tests.stacks.conftest import cdk_context
+
+
+@pytest.mark.parametrize("stage", sorted(cdk_context()["stages"]))
+def test_stage_synthesizes_with_cdk_nag(stage, tmp_path):
+    app = App(context=cdk_context(), outdir=str(tmp_path))
+    pipeline = add_pipeline(app, StageConfig.from_context(stage, cdk_context()["stages"][stage]))
+    app.synth()  # raises on any unacknowledged AwsSolutions finding
+    raw = Template.from_stack(pipeline.ingestion).find_resources("AWS::S3::Bucket")
+    retained = {resource.get("DeletionPolicy") for resource in raw.values()}
+    assert retained == ({"Retain"} if stage == "prod" else {"Delete"})
