@@ -20,6 +20,7 @@ from analytics.queries import named_queries
 from local_pipeline.conversation import conversation
 from local_pipeline.runner import LocalPipeline, duckdb_over, run_query
 from local_pipeline.s3_server import SeaweedS3
+from telegram_etl.job import DayResult
 
 WORKDIR = Path(".local/demo")
 DESKTOP_EXPORT = Path("tests/fixtures/telegram/39_desktop_export_new_format.json")
@@ -72,7 +73,7 @@ def main() -> int:
                 {"detail-type": "Scheduled Event", "source": "aws.events", "time": scheduled_at}
             )
             for day in result["days"]:
-                counts = {name: day[name] for name in ("read", "written", "duplicates", "quarantined")}
+                counts = {name: day[name] for name in DayResult.COUNTS}
                 print(f"   run at {scheduled_at}: D-1 = {day['date']} {counts} -> {day['files']}")
         rerun = pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
         print(f"   backfill re-run of both days: {rerun['totals']} (same files, no duplicates)")
