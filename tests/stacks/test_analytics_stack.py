@@ -6,7 +6,7 @@ from aws_cdk.assertions import Match, Template
 
 from analytics.queries import SQL_DIR, named_queries
 from telegram_etl.schema import COLUMNS, PARTITION_KEY
-from tests.stacks.snapshot import assert_matches_snapshot
+from tests.stacks.support import assert_matches_snapshot
 
 
 @pytest.fixture(scope="module")

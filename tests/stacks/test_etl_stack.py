@@ -1,19 +1,14 @@
 """The ETL stack's infrastructure."""
 
 import pytest
-from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from tests.stacks.snapshot import assert_matches_snapshot
+from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements
 
 
 @pytest.fixture(scope="module")
 def template(pipeline) -> Template:
     return Template.from_stack(pipeline.etl)
-
-
-def logical_id(construct) -> str:
-    return Stack.of(construct).get_logical_id(construct.node.default_child)
 
 
 def test_processed_bucket_has_the_raw_bucket_defaults(pipeline, template):
@@ -94,17 +89,10 @@ def test_daily_rule_runs_after_local_midnight_in_utc_with_retries_and_dlq(pipeli
 
 
 def test_etl_role_is_scoped_to_prefixes(pipeline, template):
-    role_id = logical_id(pipeline.etl.etl_function.role)
-    statements = [
-        s
-        for p in template.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
-        for s in p["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    statements = role_statements(template, pipeline.etl.etl_function.role)
     by_action = {}
     for statement in statements:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        for action in actions:
+        for action in statement["Action"]:
             by_action.setdefault(action, []).append(statement)
     assert set(by_action) == {
         "s3:ListBucket",

@@ -7,16 +7,12 @@ from aws_cdk.assertions import Capture, Match, Template
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ConfigError, StageConfig
-from tests.stacks.snapshot import assert_matches_snapshot
+from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements
 
 
 @pytest.fixture(scope="module")
 def template(pipeline) -> Template:
     return Template.from_stack(pipeline.ingestion)
-
-
-def logical_id(construct) -> str:
-    return Stack.of(construct).get_logical_id(construct.node.default_child)
 
 
 def test_raw_bucket_is_encrypted_private_versioned_and_logged(pipeline, template):
@@ -68,29 +64,17 @@ def test_webhook_secret_is_generated_at_deploy_time(template):
 
 
 def test_ingest_role_may_only_put_raw_objects_and_read_its_secret(pipeline, template):
-    role_id = logical_id(pipeline.ingestion.ingest_function.role)
-    policies = [
-        p
-        for p in template.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
-    ]
-    actions = set()
-    for policy in policies:
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            assert statement["Effect"] == "Allow"
-            assert statement["Resource"] != "*"
-            actions.update(
-                [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-            )
-    assert actions == {
+    role = pipeline.ingestion.ingest_function.role
+    statements = role_statements(template, role)
+    assert all(s["Effect"] == "Allow" and s["Resource"] != "*" for s in statements)
+    assert {action for s in statements for action in s["Action"]} == {
         "s3:PutObject",
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
-    role = template.to_json()["Resources"][role_id]["Properties"]
-    assert "ManagedPolicyArns" not in role
+    assert "ManagedPolicyArns" not in template.to_json()["Resources"][logical_id(role)]["Properties"]
 
 
 def test_post_webhook_is_a_lambda_proxy_integration(pipeline, template):

@@ -1,0 +1,35 @@
+"""Helpers of the infrastructure tests: logical ids, a role's IAM statements, snapshot comparison."""
+
+import json
+import os
+
+from aws_cdk import Stack
+from aws_cdk.assertions import Template
+
+from tests.stacks.conftest import SNAPSHOTS, normalized
+
+
+def logical_id(construct) -> str:
+    return Stack.of(construct).get_logical_id(construct.node.default_child)
+
+
+def role_statements(template: Template, role) -> list[dict]:
+    """Every statement of the IAM policies attached to `role`, each with its actions as a list."""
+    statements = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": logical_id(role)} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                statements.append({**statement, "Action": [actions] if isinstance(actions, str) else actions})
+    return statements
+
+
+def assert_matches_snapshot(name: str, template: dict) -> None:
+    """Compare a template with its committed snapshot (UPDATE_SNAPSHOTS=1 rewrites it)."""
+    path = SNAPSHOTS / f"{name}.json"
+    actual = normalized(template)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    assert path.exists(), f"no snapshot {path.name}: run `make snapshots` and review the diff"
+    expected = json.loads(path.read_text())
+    assert actual == expected, f"{name} changed: review it, then `make snapshots` to accept"
