@@ -41,6 +41,8 @@ class StageConfig:
     log_retention: str = "ONE_MONTH"
     # Keep buckets (and their data) when a stack is deleted.
     retain_data: bool = True
+    # Where alarms are e-mailed (an SNS subscription to confirm); alarms go to the topic regardless.
+    alert_email: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,8 @@ class StageConfig:
             raise ConfigError("athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)")
         if not 128 <= self.etl_memory_mb <= 10240:
             raise ConfigError("etl_memory_mb must be between 128 and 10240")
+        if self.alert_email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email):
+            raise ConfigError(f"alert_email {self.alert_email!r} is not an e-mail address")
         if self.log_retention not in RetentionDays.__members__:
             raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
         try:

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import jsii
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
@@ -57,6 +62,31 @@ def acknowledge_wildcard_on(role: iam.IRole, bucket_arn: str, prefix: str, reaso
         return [f"AwsSolutions-IAM5[Resource::{rendered}/{prefix}*]"]
 
     role.node.add_validation(_AcknowledgeAtSynth(role, findings, reason))
+
+
+def alerts_topic(scope: Construct, config: StageConfig) -> sns.Topic:
+    """The SNS topic every alarm notifies: SSL-only, encrypted with a key CloudWatch may use
+    (the AWS-managed SNS key cannot receive CloudWatch alarms)."""
+    key = kms.Key(scope, "AlertsKey", description="Encrypts the alerts topic", enable_key_rotation=True,
+                  removal_policy=RemovalPolicy.DESTROY)  # fmt: skip
+    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    topic = sns.Topic(scope, "AlertsTopic", display_name=f"Telegram pipeline alerts ({config.stage})",
+                      master_key=key, enforce_ssl=True)  # fmt: skip
+    if config.alert_email:
+        topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
+    return topic
+
+
+def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, description: str,
+             topic: sns.ITopic) -> cloudwatch.Alarm:  # fmt: skip
+    """Alarm as soon as the metric reaches 1 in a 5-minute period (missing data is fine: no traffic)."""
+    alarm = cloudwatch.Alarm(
+        scope, construct_id, metric=metric, threshold=1, evaluation_periods=1, alarm_description=description,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )  # fmt: skip
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm
 
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:

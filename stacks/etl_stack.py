@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -20,6 +21,7 @@ from stacks.defaults import (
     access_logs_bucket,
     acknowledge,
     acknowledge_wildcard_on,
+    alarm_on,
     data_bucket,
     powertools_layer,
     python_function,
@@ -51,7 +53,7 @@ class EtlStack(Stack):
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: StageConfig, raw_bucket: s3.IBucket,
-        **kwargs: object,
+        alerts_topic: sns.ITopic, **kwargs: object,
     ) -> None:  # fmt: skip
         super().__init__(scope, construct_id, **kwargs)
 
@@ -122,6 +124,14 @@ class EtlStack(Stack):
             retry_attempts=2, max_event_age=Duration.hours(6),
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
         )  # fmt: skip
+        dead_letters = self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5)
+        )
+        alarm_on(self, "EtlDeadLettersAlarm", dead_letters,
+                 "A daily ETL run failed after its retries and is in the dead-letter queue: re-run its day "
+                 'with {"date": "YYYY-MM-DD"}.', alerts_topic)  # fmt: skip
+        alarm_on(self, "EtlErrorsAlarm", self.etl_function.metric_errors(period=Duration.minutes(5)),
+                 "An ETL invocation failed (it will be retried).", alerts_topic)  # fmt: skip
         hour, minute = config.etl_cron_utc()
         self.schedule = events.Rule(
             self,

@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -16,6 +17,8 @@ from stacks.defaults import (
     access_logs_bucket,
     acknowledge,
     acknowledge_wildcard_on,
+    alarm_on,
+    alerts_topic,
     data_bucket,
     powertools_layer,
     python_function,
@@ -32,6 +35,7 @@ class IngestionStack(Stack):
     ingest_function: lambda_.Function
     api: apigateway.RestApi
     webhook_secret: secretsmanager.Secret
+    alerts_topic: sns.Topic
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -89,6 +93,13 @@ class IngestionStack(Stack):
         )  # fmt: skip
 
         self.api = self._webhook_api(config)
+
+        self.alerts_topic = alerts_topic(self, config)
+        alarm_on(self, "WebhookServerErrorsAlarm", self.api.metric_server_error(period=Duration.minutes(5)),
+                 "The webhook answered 5xx: updates are not being stored (Telegram retries for 24 h).",
+                 self.alerts_topic)  # fmt: skip
+        alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=Duration.minutes(5)),
+                 "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
         CfnOutput(
             self,
             "WebhookUrl",

@@ -23,7 +23,10 @@ class Pipeline:
 def add_pipeline(app: App, config: StageConfig, env: Environment | None = None) -> Pipeline:
     prefix = f"Telegram{config.stage.title().replace('-', '')}"
     ingestion = IngestionStack(app, f"{prefix}Ingestion", config=config, env=env)
-    etl = EtlStack(app, f"{prefix}Etl", config=config, raw_bucket=ingestion.raw_bucket, env=env)
+    etl = EtlStack(
+        app, f"{prefix}Etl", config=config, raw_bucket=ingestion.raw_bucket,
+        alerts_topic=ingestion.alerts_topic, env=env,
+    )  # fmt: skip
     analytics = AnalyticsStack(
         app, f"{prefix}Analytics", config=config, processed_bucket=etl.processed_bucket, env=env
     )

@@ -114,5 +114,18 @@ def test_etl_role_is_scoped_to_prefixes(pipeline, template):
         assert "s3:prefix" in listing["Condition"]["StringLike"]
 
 
+def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
+    dlq = logical_id(pipeline.etl.dead_letter_queue)
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
+    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors"}
+    dead_letters = by_metric["ApproximateNumberOfMessagesVisible"]
+    assert dead_letters["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]}
+    for alarm in by_metric.values():
+        assert alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert "Fn::ImportValue" in alarm["AlarmActions"][0]  # the ingestion stack's alerts topic
+
+
 def test_snapshot(template):
     assert_matches_snapshot("etl", template.to_json())

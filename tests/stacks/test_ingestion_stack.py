@@ -7,6 +7,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ConfigError, StageConfig
+from stacks.ingestion_stack import IngestionStack
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements
 
 
@@ -138,6 +139,38 @@ def test_no_secret_value_in_the_template(template):
         for v in f["Properties"].get("Environment", {}).get("Variables", {})
     ]
     assert "WEBHOOK_SECRET_ARN" in variables and "WEBHOOK_SECRET" not in variables
+
+
+def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, template):
+    topic_id = logical_id(pipeline.ingestion.alerts_topic)
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert {a["Properties"]["MetricName"] for a in alarms} == {"5XXError", "Errors"}
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
+
+
+def test_alert_email_subscribes_to_the_topic():
+    app = App()
+    stack = IngestionStack(app, "Mail", config=StageConfig(stage="x", alert_email="ops@example.com"))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
 
 
 def test_snapshot(template):
