@@ -196,6 +196,7 @@ def test_cdk_nag_is_not_a_no_op():
         {"log_retention": "FOREVER_AND_EVER"},
         {"projection_start_date": "yesterday"},
         {"athena_bytes_scanned_cutoff": 1000},
+        {"alert_email": "not-an-address"},
     ],
 )
 def test_invalid_stage_settings_are_rejected(settings):
