@@ -20,8 +20,7 @@ import pyarrow as pa
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.conversation import conversation
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
-
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+from telegram_ingest.app import SECRET_HEADER
 
 
 class FakeContext:
@@ -133,10 +132,6 @@ def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> list[
     cursor = connection.execute(to_duckdb(query.sql))
     columns = [column[0] for column in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, default=str, ensure_ascii=False)
 
 
 def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:

@@ -1,18 +1,11 @@
 import pytest
 
-from local_pipeline.runner import answer_sample_conversation
-
-
-class FakeLambdaContext:
-    function_name = "test-function"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
+from local_pipeline.runner import FakeContext, answer_sample_conversation
 
 
 @pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def lambda_context() -> FakeContext:
+    return FakeContext()
 
 
 @pytest.fixture
