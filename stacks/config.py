@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -27,6 +28,14 @@ class StageConfig:
     allowed_chat_ids: tuple[int, ...] = ()
     api_rate_limit: float = 10.0
     api_burst_limit: int = 20
+    # Only these source ranges may call the webhook (Telegram's published webhook ranges); empty turns
+    # the API's resource policy off.
+    webhook_source_cidrs: tuple[str, ...] = ("149.154.160.0/20", "91.108.4.0/22")
+    # Bounds what abuse of the public endpoint can cost; Telegram opens at most max_connections (40).
+    ingest_reserved_concurrency: int = 20
+    # Raw objects move to S3 Standard-IA after this many days (S3's minimum is 30); null keeps them
+    # in Standard.
+    raw_infrequent_access_after_days: int | None = 90
     # Local wall-clock time of the daily ETL run (processes D-1).
     etl_local_time: str = "03:00"
     etl_memory_mb: int = 1024
@@ -56,6 +65,15 @@ class StageConfig:
             raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
         if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
             raise ConfigError("api_rate_limit and api_burst_limit must be positive")
+        for cidr in self.webhook_source_cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                raise ConfigError(f"webhook_source_cidrs: {cidr!r} is not a CIDR range") from None
+        if not 1 <= self.ingest_reserved_concurrency <= 1000:
+            raise ConfigError("ingest_reserved_concurrency must be between 1 and 1000")
+        if self.raw_infrequent_access_after_days is not None and self.raw_infrequent_access_after_days < 30:
+            raise ConfigError("raw_infrequent_access_after_days must be at least 30 (S3's minimum) or null")
         if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
             raise ConfigError("athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)")
         if not 128 <= self.etl_memory_mb <= 10240:
@@ -80,6 +98,8 @@ class StageConfig:
         values = dict(values)
         if "allowed_chat_ids" in values:
             values["allowed_chat_ids"] = tuple(int(v) for v in values["allowed_chat_ids"])
+        if "webhook_source_cidrs" in values:
+            values["webhook_source_cidrs"] = tuple(str(v) for v in values["webhook_source_cidrs"])
         return cls(stage=stage, **values)
 
     def etl_cron_utc(self) -> tuple[int, int]:

@@ -120,9 +120,19 @@ def data_bucket(
     access_logs: s3.IBucket,
     log_prefix: str,
     expiration: Duration | None = None,
+    infrequent_access_after: Duration | None = None,
 ) -> s3.Bucket:
     """Encrypted, SSL-only, private, versioned; old versions of overwritten objects expire, and so do
-    current objects when `expiration` is given."""
+    current objects when `expiration` is given; `infrequent_access_after` moves them to Standard-IA."""
+    transitions = (
+        [
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=infrequent_access_after
+            )
+        ]
+        if infrequent_access_after
+        else None
+    )
     return s3.Bucket(
         scope,
         construct_id,
@@ -136,6 +146,7 @@ def data_bucket(
         lifecycle_rules=[
             s3.LifecycleRule(
                 expiration=expiration,
+                transitions=transitions,
                 noncurrent_version_expiration=Duration.days(30),
                 abort_incomplete_multipart_upload_after=Duration.days(7),
             )
@@ -181,7 +192,7 @@ def python_function(
         description=f"{description} (least privilege)",
     )
     log_group.grant_write(role)
-    return lambda_.Function(
+    function = lambda_.Function(
         scope,
         construct_id,
         description=description,
@@ -197,5 +208,13 @@ def python_function(
         log_group=log_group,
         layers=layers,
         reserved_concurrent_executions=reserved_concurrency,
+        tracing=lambda_.Tracing.ACTIVE,
         environment={"POWERTOOLS_LOG_LEVEL": "INFO", **environment},
     )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level "
+        "permissions, so AWS requires Resource '*' for them (and only them).",
+    )
+    return function

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -132,6 +134,17 @@ class EtlStack(Stack):
                  'with {"date": "YYYY-MM-DD"}.', alerts_topic)  # fmt: skip
         alarm_on(self, "EtlErrorsAlarm", self.etl_function.metric_errors(period=Duration.minutes(5)),
                  "An ETL invocation failed (it will be retried).", alerts_topic)  # fmt: skip
+        # The schedule silently stopping (rule disabled, target removed) is a failure too: no invocation
+        # in 25 hourly periods, where missing data (no invocation) counts as breaching.
+        missed = cloudwatch.Alarm(
+            self, "EtlDidNotRunAlarm",
+            metric=self.etl_function.metric_invocations(period=Duration.hours(1), statistic="Sum"),
+            threshold=1, evaluation_periods=25, datapoints_to_alarm=25,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            alarm_description="The daily ETL has not run for 25 hours: check the DailyEtlSchedule rule.",
+        )  # fmt: skip
+        missed.add_alarm_action(cloudwatch_actions.SnsAction(alerts_topic))
         hour, minute = config.etl_cron_utc()
         self.schedule = events.Rule(
             self,

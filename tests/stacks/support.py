@@ -33,3 +33,14 @@ def assert_matches_snapshot(name: str, template: dict) -> None:
     assert path.exists(), f"no snapshot {path.name}: run `make snapshots` and review the diff"
     expected = json.loads(path.read_text())
     assert actual == expected, f"{name} changed: review it, then `make snapshots` to accept"
+
+
+TRACING_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def without_tracing(statements: list[dict]) -> list[dict]:
+    """The statements other than active tracing's, after checking that one: exactly the two X-Ray
+    actions, the only ones allowed on Resource '*' (they support no resource-level permissions)."""
+    tracing = [s for s in statements if set(s["Action"]) & TRACING_ACTIONS]
+    assert [(set(s["Action"]), s["Resource"]) for s in tracing] == [(TRACING_ACTIONS, "*")]
+    return [s for s in statements if s not in tracing]

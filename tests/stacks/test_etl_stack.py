@@ -3,7 +3,7 @@
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements
+from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_daily_rule_runs_after_local_midnight_in_utc_with_retries_and_dlq(pipeli
 
 
 def test_etl_role_is_scoped_to_prefixes(pipeline, template):
-    statements = role_statements(template, pipeline.etl.etl_function.role)
+    statements = without_tracing(role_statements(template, pipeline.etl.etl_function.role))
     by_action = {}
     for statement in statements:
         for action in statement["Action"]:
@@ -118,9 +118,15 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
     dlq = logical_id(pipeline.etl.dead_letter_queue)
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
-    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors"}
+    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors", "Invocations"}
     dead_letters = by_metric["ApproximateNumberOfMessagesVisible"]
     assert dead_letters["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]}
+    missed = by_metric.pop("Invocations")
+    assert missed["Dimensions"][0]["Value"] == {"Ref": logical_id(pipeline.etl.etl_function)}
+    assert (missed["Period"], missed["EvaluationPeriods"], missed["DatapointsToAlarm"]) == (3600, 25, 25)
+    assert (missed["ComparisonOperator"], missed["Threshold"]) == ("LessThanThreshold", 1)
+    assert missed["TreatMissingData"] == "breaching"  # no invocation at all is what it detects
+    assert "Fn::ImportValue" in missed["AlarmActions"][0]
     for alarm in by_metric.values():
         assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
