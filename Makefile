@@ -10,12 +10,13 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo test lint synth deploy snapshots docs bench clean
+.PHONY: help setup demo test lint synth deploy set-webhook webhook-info snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
 	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
 	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
+	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -47,6 +48,13 @@ synth: setup
 
 deploy: setup
 	npx cdk deploy --all --no-notices -c stage=$(STAGE)
+
+# Points the bot at the deployed webhook (URL and secret from the stage's stack), then shows its state.
+set-webhook: setup
+	$(BIN)/python -m botapi.webhook set --stage $(STAGE)
+
+webhook-info: setup
+	$(BIN)/python -m botapi.webhook info --stage $(STAGE)
 
 docs: setup
 	$(BIN)/python -m local_pipeline.docs

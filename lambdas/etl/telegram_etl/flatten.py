@@ -17,6 +17,16 @@ MESSAGE_KINDS = frozenset(
      "edited_business_message"}
 )  # fmt: skip
 
+# Every Update kind of the Bot API. Each becomes a row (unknown future kinds too); setWebhook asks
+# Telegram for all of them, since by default it leaves out chat_member and the reactions.
+UPDATE_KINDS = (
+    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
+    "business_message", "edited_business_message", "deleted_business_messages", "message_reaction",
+    "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
+    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member",
+    "chat_join_request", "chat_boost", "removed_chat_boost",
+)  # fmt: skip
+
 # Checked in order: the first key present names the content. Order matters where Telegram sends
 # two keys for one content (an animation also carries `document`, a venue also carries `location`).
 CONTENT_TYPES = (

@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from telegram_etl.flatten import NotAnUpdate, content_type, first_command, flatten, parse_update
+from telegram_etl.flatten import (
+    UPDATE_KINDS,
+    NotAnUpdate,
+    content_type,
+    first_command,
+    flatten,
+    parse_update,
+    update_kind,
+)
 from telegram_etl.schema import COLUMN_NAMES
 from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES, load_fixture
 
@@ -345,3 +353,9 @@ def test_update_with_only_an_id_is_a_row_of_nulls():
     row = flatten(json.loads('{"update_id": 77}'), None)
     assert row["update_id"] == 77
     assert all(value is None for key, value in row.items() if key != "update_id")
+
+
+def test_every_real_fixture_kind_is_a_known_update_kind():
+    kinds = {update_kind(load_fixture(path.name)) for path in UPDATE_FILES}
+    assert kinds <= set(UPDATE_KINDS)
+    assert {"chat_member", "message_reaction", "callback_query", "poll_answer"} <= kinds

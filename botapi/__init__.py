@@ -1,0 +1,1 @@
+"""Operator tooling that talks to Telegram's Bot API: webhook registration and long polling."""

@@ -1,0 +1,88 @@
+"""`make set-webhook` / `make webhook-info`: point Telegram at the deployed webhook, and show its state.
+
+The URL and the secret's ARN are outputs of the deployed ingestion stack; the secret's value is read
+from Secrets Manager and goes straight to Telegram. The bot token comes from TELEGRAM_BOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from botapi.client import BotApi, token_from_environment
+from telegram_etl.flatten import UPDATE_KINDS
+
+# Telegram's maximum; the ingest Lambda's reserved concurrency bounds what they can cost.
+MAX_CONNECTIONS = 40
+
+
+def ingestion_stack_name(stage: str) -> str:
+    """The name add_pipeline gives the stage's ingestion stack."""
+    return f"Telegram{stage.title().replace('-', '')}Ingestion"
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def webhook_target(cloudformation: Any, secretsmanager: Any, stage: str) -> tuple[str, str]:
+    """(webhook URL, secret token) of the deployed stage."""
+    outputs = stack_outputs(cloudformation, ingestion_stack_name(stage))
+    missing = {"WebhookUrl", "WebhookSecretArn"} - set(outputs)
+    if missing:
+        raise SystemExit(f"stack {ingestion_stack_name(stage)} has no output {', '.join(sorted(missing))}")
+    secret = secretsmanager.get_secret_value(SecretId=outputs["WebhookSecretArn"])["SecretString"]
+    return outputs["WebhookUrl"], secret
+
+
+def set_webhook(api: BotApi, url: str, secret_token: str, *, drop_pending_updates: bool = False) -> None:
+    api.call(
+        "setWebhook",
+        url=url,
+        secret_token=secret_token,
+        allowed_updates=list(UPDATE_KINDS),
+        max_connections=MAX_CONNECTIONS,
+        drop_pending_updates=drop_pending_updates,
+    )
+
+
+def describe_webhook(info: dict[str, Any]) -> str:
+    """getWebhookInfo as lines a person reads: where, how much is waiting, and the last error."""
+    lines = [
+        f"url:                  {info.get('url') or '(none: the bot is not using a webhook)'}",
+        f"pending updates:      {info.get('pending_update_count', 0)}",
+        f"max connections:      {info.get('max_connections', '-')}",
+        f"allowed updates:      {', '.join(info.get('allowed_updates') or ['(Telegram default)'])}",
+    ]
+    if info.get("last_error_message"):
+        lines.append(
+            f"last error:           {info['last_error_message']} (at unix {info.get('last_error_date')})"
+        )
+    else:
+        lines.append("last error:           none")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["set", "info"])
+    parser.add_argument("--stage", default="dev")
+    parser.add_argument("--drop-pending-updates", action="store_true")
+    args = parser.parse_args(argv)
+    api = BotApi(token_from_environment())
+    if args.action == "set":
+        import boto3  # only here: `info` needs no AWS credentials
+
+        url, secret = webhook_target(
+            boto3.client("cloudformation"), boto3.client("secretsmanager"), args.stage
+        )
+        set_webhook(api, url, secret, drop_pending_updates=args.drop_pending_updates)
+        print(f"webhook set to {url}")
+    print(describe_webhook(api.call("getWebhookInfo")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
