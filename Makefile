@@ -32,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 demo: setup
-	$(BIN)/python -m local_pipeline.demo
+	$(BIN)/python -m local_pipeline.demo $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

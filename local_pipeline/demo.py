@@ -1,29 +1,50 @@
-"""`make demo`: the whole pipeline on this machine, from webhook calls to the answers.
+"""`make demo`: the whole architecture on this machine, with the very same Lambda code.
 
-1. starts SeaweedFS (a real S3 server) on loopback, with a raw and a processed bucket;
-2. POSTs a two-day support conversation to the ingest Lambda's handler, as API Gateway would,
-   plus a redelivery, a bad secret and a payload that is not an Update;
-3. runs the ETL Lambda's handler twice as the daily schedule would (D-1), then once more to show a
-   re-run changes nothing;
-4. answers the three questions with the Athena named queries, run by DuckDB over the Parquet.
+1. starts SeaweedFS (a real S3 server) on loopback, with the raw and processed buckets;
+2. starts a local API Gateway: real HTTP in, the REST proxy event to the ingest Lambda's handler;
+3. replays a seeded, several-day Portuguese support conversation as HTTP POSTs with the secret
+   header, plus a redelivery, a wrong secret and payloads that are not Updates;
+4. runs the ETL Lambda's handler once per day as the daily schedule would (D-1), re-runs a day to
+   show it changes nothing, then runs the Athena named queries in DuckDB over the Parquet;
+5. prints the three answers and writes an HTML report with charts (its path on a `Report:` line).
+
+Every process it starts is stopped on the way out, also on Ctrl-C, SIGTERM or failure.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
+import signal
 import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from analytics.queries import named_queries
-from local_pipeline.conversation import conversation
-from local_pipeline.runner import LocalPipeline, duckdb_over, run_query
+from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
+from local_pipeline.generator import generate
+from local_pipeline.report import render
+from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
 from telegram_etl.job import DayResult
+from telegram_ingest.app import SECRET_HEADER
 
-WORKDIR = Path(".local/demo")
-DESKTOP_EXPORT = Path("tests/fixtures/telegram/39_desktop_export_new_format.json")
+ROOT = Path(__file__).resolve().parent.parent
+DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.json"
+ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
+    ("q1_messages_by_hour", "1. At what hour do users call the bot most?"),
+    ("q1_volume_by_day", "   ... and per day"),
+    ("q2_top_questions", "2. Which questions are most frequent?"),
+    ("q2_top_commands", "   ... and which commands"),
+    ("q2_top_keywords", "   ... and which words"),
+    ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons)"),
+    ("q3_questions_answered", "   ... questions that got a reply"),
+    ("q3_asked_again_within_24h", "   ... questions asked again within 24 h"),
+]
 
 
 def table(rows: list[dict[str, Any]], limit: int = 10) -> str:
@@ -39,51 +60,134 @@ def table(rows: list[dict[str, Any]], limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-def post(
-    pipeline: LocalPipeline, update: dict[str, Any], request_time_ms: int, **kwargs: Any
-) -> dict[str, Any]:
-    return pipeline.post_webhook(json.dumps(update).encode(), request_time_ms=request_time_ms, **kwargs)
+def progress(label: str, done: int, total: int) -> None:
+    """One line redrawn in place on a terminal; a line per quarter otherwise (CI logs)."""
+    filled = int(30 * done / max(total, 1))
+    line = f"   {label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
+    if sys.stderr.isatty():
+        print(f"\r{line}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    elif done == total or done % max(total // 4, 1) == 0:
+        print(line, file=sys.stderr, flush=True)
 
 
-def main() -> int:
-    shutil.rmtree(WORKDIR, ignore_errors=True)
-    print("1. Starting SeaweedFS (S3 API) on 127.0.0.1 ...")
-    with SeaweedS3(WORKDIR / "seaweedfs") as server:
-        pipeline = LocalPipeline(server.client_env())
+def post(url: str, body: bytes, secret: str, arrived_ms: int | None = None) -> tuple[int, str]:
+    """POST like Telegram does; `arrived_ms` replays the time the request reached the API."""
+    headers = {"Content-Type": "application/json", SECRET_HEADER: secret}
+    if arrived_ms is not None:
+        headers[REPLAY_TIME_HEADER] = str(arrived_ms)
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our loopback gateway
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def scheduled_event(day: date) -> dict[str, Any]:
+    """What EventBridge sends at 03:00 São Paulo (06:00 UTC) of the next day, which processes `day`."""
+    at = datetime.combine(day + timedelta(days=1), time(6, 0), tzinfo=UTC)
+    return {
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def run(args: argparse.Namespace) -> Path:
+    workdir = Path(args.workdir)
+    shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)  # each demo starts from empty buckets
+    print("1. S3: starting SeaweedFS on 127.0.0.1 ...")
+    with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
+        # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
+        pipeline = LocalPipeline(server.client_env(), log_level=args.log_level)
         pipeline.create_buckets()
-        print(f"   {server.endpoint_url}: buckets {pipeline.raw_bucket}, {pipeline.processed_bucket}")
+        print(f"   {server.endpoint_url}  buckets: {pipeline.raw_bucket}, {pipeline.processed_bucket}")
 
-        print("\n2. Telegram -> API Gateway -> ingest Lambda -> raw bucket")
-        deliveries = conversation()
-        statuses = [post(pipeline, d.update, d.request_time_ms)["statusCode"] for d in deliveries]
-        print(f"   {len(deliveries)} updates posted: HTTP {sorted(set(statuses))}")
-        first = deliveries[1]
-        again = post(pipeline, first.update, first.request_time_ms)
-        print(f"   redelivery of update {first.update['update_id']}: HTTP {again['statusCode']} (same key)")
-        wrong = post(pipeline, first.update, first.request_time_ms, secret="guess")  # noqa: S106
-        print(f"   wrong secret token: HTTP {wrong['statusCode']} {wrong['body']}")
-        export = pipeline.post_webhook(DESKTOP_EXPORT.read_bytes(), request_time_ms=first.request_time_ms)
-        print(f"   a Telegram Desktop export (not an Update): HTTP {export['statusCode']} {export['body']}")
-        raw_keys = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=pipeline.raw_bucket)["Contents"]]
-        print(f"   raw objects: {len(raw_keys)}, e.g. {raw_keys[0]}")
+        with LocalApiGateway(pipeline.ingest.invoke, port=args.api_port) as api:
+            webhook = f"{api.url}/webhook"
+            print(f"\n2. API Gateway (local): POST {webhook} -> ingest Lambda -> raw bucket")
+            conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
+            first, last = conversation.days[0], conversation.days[-1]
+            print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
+                  f"{first} to {last}, {pipeline.timezone}")  # fmt: skip
+            statuses: dict[int, int] = {}
+            for n, delivery in enumerate(conversation.deliveries, start=1):
+                body = json.dumps(delivery.update).encode()
+                status, answer = post(webhook, body, pipeline.webhook_secret, delivery.request_time_ms)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status != 200:
+                    raise RuntimeError(
+                        f"update {delivery.update['update_id']} refused: HTTP {status} {answer}"
+                    )
+                progress("posting", n, len(conversation.deliveries))
+            print(f"   HTTP {statuses}; {conversation.ledger.redeliveries} of them redeliveries (same key)")
+            for what, body, secret in [
+                ("wrong secret token", b'{"update_id": 1}', "guess"),
+                ("a Telegram Desktop export", DESKTOP_EXPORT.read_bytes(), pipeline.webhook_secret),
+                ("a body that is not JSON", b"hello", pipeline.webhook_secret),
+            ]:
+                status, answer = post(webhook, body, secret)
+                print(f"   {what}: HTTP {status} {answer}")
 
-        print("\n3. EventBridge (daily, D-1) -> ETL Lambda -> processed bucket (Parquet)")
-        for scheduled_at in ("2025-03-11T06:00:00Z", "2025-03-12T06:00:00Z"):
-            result = pipeline.run_etl(
-                {"detail-type": "Scheduled Event", "source": "aws.events", "time": scheduled_at}
-            )
-            for day in result["days"]:
-                counts = {name: day[name] for name in DayResult.COUNTS}
-                print(f"   run at {scheduled_at}: D-1 = {day['date']} {counts} -> {day['files']}")
-        rerun = pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
-        print(f"   backfill re-run of both days: {rerun['totals']} (same files, no duplicates)")
+        print("\n4. EventBridge (daily, D-1) -> ETL Lambda -> processed bucket (Parquet)")
+        for n, day in enumerate(conversation.days, start=1):
+            result = pipeline.run_etl(scheduled_event(day))["days"][0]
+            counts = " ".join(f"{name}={result[name]}" for name in DayResult.COUNTS if result[name])
+            print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}")
+            progress("days", n, len(conversation.days))
+        again = pipeline.run_etl({"date": first.isoformat()})["days"][0]
+        print(f"   re-run of {first}: {again['written']} rows, same files {again['files']} (no duplicates)")
 
-        print("\n4. Athena named queries, run by DuckDB over the same Parquet (timezone America/Sao_Paulo)")
-        connection = duckdb_over(pipeline.download_processed(WORKDIR / "parquet"))
-        for query in named_queries(pipeline.timezone):
-            print(f"\n-- {query.name}: {query.description}")
-            print(table(run_query(connection, query)))
-    print(f"\nDone. Parquet files are under {WORKDIR / 'parquet'}; the S3 server was stopped.")
+        print(f"\n5. Athena named queries, run by DuckDB over the Parquet ({pipeline.timezone})")
+        answers = answer_all(pipeline, workdir / "parquet")
+    for name, heading in ANSWERS:
+        print(f"\n{heading}  [{name}]")
+        print(table(answers[name]))
+
+    report = workdir / "report.html"
+    subtitle = (f"{len(conversation.deliveries)} webhook deliveries, {first} to {last}, local time "
+                f"{pipeline.timezone}; generated locally by make demo (seed {args.seed})")  # fmt: skip
+    report.write_text(render(answers, title="Telegram support group: analytics", subtitle=subtitle,
+                             timezone=pipeline.timezone), encoding="utf-8")  # fmt: skip
+    return report.resolve()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
+    parser.add_argument("--updates", type=int, default=300, help="distinct updates to replay (default 300)")
+    parser.add_argument("--days", type=int, default=7, help="days the conversation spans (default 7)")
+    parser.add_argument("--seed", type=int, default=7, help="same seed, same conversation (default 7)")
+    parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
+    parser.add_argument(
+        "--api-port", type=int, default=0, help="local API Gateway port (default: a free one)"
+    )
+    parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")
+    parser.add_argument(
+        "--workdir", default=".local/demo", help="data, Parquet and report (default .local/demo)"
+    )
+    args = parser.parse_args(argv)
+    if args.updates < 1 or args.days < 1:
+        parser.error("--updates and --days must be at least 1")
+    return args
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds the `with` blocks, which stop the servers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        report = run(args)
+    except KeyboardInterrupt:
+        print("\nInterrupted: every process the demo started was stopped.", file=sys.stderr)
+        return 130
+    except (PortInUse, RuntimeError) as error:
+        print(f"\ndemo failed: {error}", file=sys.stderr)
+        return 1
+    print(f"\nThe S3 server and the API were stopped; data and Parquet are under {args.workdir}.")
+    print(f"Report: {report}")
     return 0
 
 

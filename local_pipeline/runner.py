@@ -3,14 +3,16 @@ standing in for Athena over the Parquet the ETL wrote."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
 import os
+import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -18,9 +20,48 @@ import duckdb
 import pyarrow as pa
 
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
+from local_pipeline.api_gateway import proxy_event
 from local_pipeline.conversation import conversation
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
+
+LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+
+
+class LambdaContainer:
+    """One warm Lambda container: the handler file imported once, as the runtime does, under the
+    function's environment; each instance has its own module state (settings, clients, caches)."""
+
+    _loaded = 0
+
+    def __init__(self, handler_file: Path, env: dict[str, str]) -> None:
+        LambdaContainer._loaded += 1
+        name = f"_local_lambda_{handler_file.parent.name}_{LambdaContainer._loaded}"
+        spec = importlib.util.spec_from_file_location(name, handler_file)
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"cannot load {handler_file}")
+        self.module = importlib.util.module_from_spec(spec)
+        self._lock = threading.Lock()  # a container runs one invocation at a time
+        with _environment(env):
+            spec.loader.exec_module(self.module)
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return self.module.handler(event, FakeContext())
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class FakeContext:
@@ -54,43 +95,29 @@ class LocalPipeline:
             if bucket not in existing:
                 self.s3.create_bucket(Bucket=bucket)
 
-    @contextmanager
-    def _lambda(self, module: str, env: dict[str, str]) -> Iterator[ModuleType]:
-        """Import a handler as the Lambda runtime would, under its environment (restored after)."""
-        saved = {name: os.environ.get(name) for name in {**self.s3_env, **env}}
-        os.environ.update({**self.s3_env, **env})
-        try:
-            yield importlib.reload(importlib.import_module(module))
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+    def _lambda_env(self) -> dict[str, str]:
+        return {**self.s3_env, "RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
+                "WEBHOOK_SECRET": self.webhook_secret, "TIMEZONE": self.timezone,
+                "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
+
+    @cached_property
+    def ingest(self) -> LambdaContainer:
+        return LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", self._lambda_env())
+
+    @cached_property
+    def etl(self) -> LambdaContainer:
+        return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._lambda_env())
 
     def post_webhook(self, body: bytes, *, request_time_ms: int, secret: str | None = None) -> dict[str, Any]:
         """POST /webhook as API Gateway would hand it to the ingest Lambda."""
-        event = {
-            "resource": "/webhook", "path": "/webhook", "httpMethod": "POST",
-            "headers": {"Content-Type": "application/json",
-                        SECRET_HEADER: self.webhook_secret if secret is None else secret},
-            "requestContext": {"requestTimeEpoch": request_time_ms, "httpMethod": "POST"},
-            "body": body.decode("utf-8"), "isBase64Encoded": False,
-        }  # fmt: skip
-        env = {
-            "RAW_BUCKET": self.raw_bucket,
-            "WEBHOOK_SECRET": self.webhook_secret,
-            "TIMEZONE": self.timezone,
-            "POWERTOOLS_LOG_LEVEL": self.log_level,
-        }
-        with self._lambda("lambdas.ingest.handler", env) as ingest:
-            return ingest.handler(event, FakeContext())
+        headers = {"Content-Type": "application/json",
+                   SECRET_HEADER: self.webhook_secret if secret is None else secret}  # fmt: skip
+        return self.ingest.invoke(
+            proxy_event("POST", "/webhook", headers, body, request_time_ms=request_time_ms)
+        )
 
     def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
-        env = {"RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
-               "TIMEZONE": self.timezone, "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
-        with self._lambda("lambdas.etl.handler", env) as etl:
-            return etl.handler(event, FakeContext())
+        return self.etl.invoke(event)
 
     def download_processed(self, destination: Path) -> Path:
         """Mirror the processed table's Parquet files (DuckDB here cannot read S3 itself)."""
@@ -132,6 +159,22 @@ def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> list[
     cursor = connection.execute(to_duckdb(query.sql))
     columns = [column[0] for column in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def answer_all(pipeline: LocalPipeline, workdir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every named query's rows over the processed table as it is now in the S3 server."""
+    shutil.rmtree(workdir, ignore_errors=True)  # a mirror of the bucket: nothing stale from last time
+    connection = duckdb_over(pipeline.download_processed(workdir))
+    return {query.name: run_query(connection, query) for query in named_queries(pipeline.timezone)}
+
+
+def raw_days(pipeline: LocalPipeline) -> list[str]:
+    """The days (YYYY-MM-DD) that have raw updates, from the raw bucket's partition prefixes."""
+    pages = pipeline.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=pipeline.raw_bucket, Prefix="telegram/", Delimiter="/"
+    )
+    prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+    return sorted(p.removeprefix("telegram/context_date=").rstrip("/") for p in prefixes)
 
 
 def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:

@@ -51,8 +51,9 @@ def _is_free(port: int) -> bool:
 class SeaweedS3:
     """`with SeaweedS3(data_dir) as server:` gives server.endpoint_url; stopped, data kept, on exit."""
 
-    def __init__(self, data_dir: Path, *, startup_timeout: float = 60.0) -> None:
+    def __init__(self, data_dir: Path, *, s3_port: int | None = None, startup_timeout: float = 60.0) -> None:
         self.data_dir = Path(data_dir)
+        self.s3_port = s3_port
         self.startup_timeout = startup_timeout
         self.endpoint_url = ""
         self._process: subprocess.Popen[bytes] | None = None
@@ -70,6 +71,14 @@ class SeaweedS3:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         base = _free_port_block(len(_SERVICES) + 1)
         ports = {name: base + i for i, name in enumerate(_SERVICES)}
+        if self.s3_port:
+            taken = [port for port in (self.s3_port, self.s3_port + 10000) if not _is_free(port)]
+            if taken:
+                raise RuntimeError(
+                    f"port {taken[0]} on 127.0.0.1 is taken (SeaweedFS S3 needs {self.s3_port} and its gRPC "
+                    f"twin {self.s3_port + 10000}): choose another S3 port"
+                )
+            ports["s3"] = self.s3_port
         args = [
             _weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-master.telemetry=false", "-admin.ui=false", "-webdav=false",
