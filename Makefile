@@ -10,12 +10,13 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo test lint synth deploy set-webhook webhook-info snapshots docs bench clean
+.PHONY: help setup demo poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
 	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
 	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
+	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -33,6 +34,13 @@ node_modules/.installed: package.json package-lock.json
 
 demo: setup
 	$(BIN)/python -m local_pipeline.demo $(ARGS)
+
+# Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
+poll: setup
+	$(BIN)/python -m local_pipeline.poll poll
+
+report: setup
+	$(BIN)/python -m local_pipeline.poll report
 
 lint: setup
 	$(BIN)/ruff check .

@@ -369,7 +369,7 @@ def generate(
     # Update ids and message ids grow with time, as Telegram's do.
     chat.events.sort(key=lambda event: event.at)
     ids: dict[int, int] = {}
-    next_message_id, next_update_id = 2001, 610_000_001
+    next_message_id, next_update_id, last_arrival_ms = 2001, 610_000_001, 0
     deliveries = []
     for event in chat.events:
         if event.message:
@@ -377,7 +377,9 @@ def generate(
             next_message_id += 1
         event.payload = event.build(ids)
         if event.delivered:
-            arrival_ms = int(event.at.timestamp() * 1000) + rng.randrange(200, 1500)
+            # Delivered within a second or so, in update_id order.
+            arrival_ms = max(int(event.at.timestamp() * 1000) + rng.randrange(200, 1500), last_arrival_ms + 1)
+            last_arrival_ms = arrival_ms
             delivery = Delivery({"update_id": next_update_id, event.kind: event.payload}, arrival_ms)
             next_update_id += 1
             deliveries.append(delivery)
