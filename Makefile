@@ -10,7 +10,7 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
+.PHONY: help setup browser demo poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -32,6 +32,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Debian's Chromium, for the test that opens the demo's HTML report (a registry package, no download
+# of a browser build of its own).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium (apt-get; needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 demo: setup
 	$(BIN)/python -m local_pipeline.demo $(ARGS)
 
@@ -46,7 +53,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory synth
 

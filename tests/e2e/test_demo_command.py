@@ -1,0 +1,120 @@
+"""`make demo` as a user runs it: a process that starts servers, prints a `Report:` line, and leaves
+nothing running, also when interrupted. The report page is checked in headless Chromium."""
+
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from local_pipeline.s3_server import SeaweedS3
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """SeaweedFS processes whose command line names `text` (the demo's work folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args and " mini " in args:
+            found.append(args)
+    return found
+
+
+def demo(workdir: Path, *args: str, **kwargs) -> subprocess.Popen:
+    command = [sys.executable, "-m", "local_pipeline.demo", "--workdir", str(workdir), *args]
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo")
+    process = demo(workdir, "--updates", "120", "--days", "3")
+    output, _ = process.communicate(timeout=300)
+    return process.returncode, output, workdir
+
+
+def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
+    returncode, output, workdir = demo_run
+    assert returncode == 0, output
+    for heading in ("1. At what hour", "2. Which questions", "3. Does the bot resolve them"):
+        assert heading in output
+    assert "wrong secret token: HTTP 401" in output
+    assert "a Telegram Desktop export: HTTP 400" in output
+    (report_line,) = [line for line in output.splitlines() if line.startswith("Report: ")]
+    report = Path(report_line.removeprefix("Report: "))
+    assert report == (workdir / "report.html").resolve() and report.stat().st_size > 10_000
+    assert processes_mentioning(str(workdir)) == []  # SeaweedFS was stopped
+
+
+def test_demo_stops_everything_on_ctrl_c(tmp_path):
+    process = demo(tmp_path, "--updates", "3000", start_new_session=True)
+    lines = []
+    for line in process.stdout:  # wait until both servers run and the replay has started
+        lines.append(line)
+        if line.startswith("3. Telegram"):
+            break
+    assert processes_mentioning(str(tmp_path)), "SeaweedFS should be running now"
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    output = "".join(lines) + process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output
+    assert "Interrupted" in output
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_taken_s3_port_is_a_clear_error(tmp_path):
+    with SeaweedS3(tmp_path / "first") as running:
+        taken = int(running.endpoint_url.rsplit(":", 1)[1])
+        process = demo(tmp_path / "second", "--s3-port", str(taken), "--updates", "5")
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert f"port {taken} on 127.0.0.1 is taken" in output
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Debian's chromium is needed for the report check: `make browser` installs it")
+    return found
+
+
+def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_path):
+    _, _, workdir = demo_run
+    url = (workdir / "report.html").resolve().as_uri()
+    base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(
+        [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    (body,) = re.findall(r"<body[^>]*>", dom)
+    assert 'data-charts="7"' in body  # the page's own script counted seven drawn charts...
+    assert "data-errors" not in body  # ...and saw no script error
+    for chart in ("messages_by_hour", "heatmap", "daily_volume", "top_questions", "top_commands",
+                  "top_keywords", "resolution"):  # fmt: skip
+        assert f'data-chart="{chart}"' in dom
+    assert dom.count("<rect") > 24 * 7  # the heatmap alone has a cell per weekday and hour
+
+    screenshot = tmp_path / "report.png"
+    subprocess.run([*base, "--window-size=900,2400", f"--screenshot={screenshot}", url],
+                   capture_output=True, timeout=120, check=True)  # fmt: skip
+    data = screenshot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (900, 2400)
+    assert len(data) > 50_000  # a blank page compresses to a few KB; charts and text do not
