@@ -1,34 +1,31 @@
-"""ETL benchmark: one synthetic day of N updates through the real job (flatten, dedupe, Parquet).
+"""ETL memory and throughput: one day of N updates through the real day job (flatten, dedupe, Parquet),
+over an in-memory storage that makes each raw object when it is read, from a pool of the demo
+generator's updates (each copy with its own update_id). So the figures are the ETL's own: throughput,
+and peak resident memory against the interpreter with pyarrow and the pool loaded.
 
-Storage is in memory and generates each raw object when it is read, so the figures are the ETL's own:
-throughput, and peak resident memory against the baseline of the interpreter with pyarrow loaded.
 Usage: python -m bench.etl_day [N]   (default 1,000,000)
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
+from bench.common import DAY, peak_rss_mib, updates
 from telegram_etl.job import READ_WORKERS, process_day
 from telegram_etl.storage import StoredObject
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "telegram"
-DAY = date(2025, 3, 10)
+POOL = 20_000
 
 
 class SyntheticDay:
-    """N raw updates cycling through the real fixtures, each with its own update_id."""
-
     def __init__(self, count: int) -> None:
         self.count = count
-        self.templates = [json.loads(p.read_bytes()) for p in sorted(FIXTURES.glob("[0-3]*.json"))]
+        self.pool = updates(min(count, POOL))
         self.written_bytes = 0
         self.files = 0
 
@@ -41,9 +38,7 @@ class SyntheticDay:
 
     def get(self, bucket: str, key: str) -> bytes:
         i = int(key.rsplit("/", 1)[-1][:-5])
-        update = dict(self.templates[i % len(self.templates)])
-        update["update_id"] = i
-        return json.dumps(update).encode()
+        return json.dumps({**self.pool[i % len(self.pool)], "update_id": i}, ensure_ascii=False).encode()
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
         self.written_bytes += len(body)
@@ -51,10 +46,6 @@ class SyntheticDay:
 
     def delete(self, bucket: str, keys: Iterable[str]) -> None:
         pass
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def main() -> int:
@@ -66,10 +57,11 @@ def main() -> int:
         result = process_day(storage, raw_bucket="raw", processed_bucket="processed", day=DAY, pool=pool)
     elapsed = time.perf_counter() - started
     peak = peak_rss_mib()
-    print(f"updates={count:,} written={result.written:,} files={storage.files} "
-          f"parquet={storage.written_bytes / 2**20:.1f} MiB")  # fmt: skip
-    print(f"elapsed={elapsed:.1f} s throughput={count / elapsed:,.0f} updates/s")
-    print(f"peak RSS={peak:.0f} MiB (baseline {baseline:.0f} MiB, ETL +{peak - baseline:.0f} MiB)")
+    assert result.written == count, result
+    speed = f"{elapsed:.1f} s ({count / elapsed:,.0f}/s)"
+    memory = f"peak RSS {peak:.0f} MiB (+{peak - baseline:.0f} MiB over the loaded interpreter)"
+    output = f"{storage.files} Parquet file(s), {storage.written_bytes / 2**20:.1f} MiB"
+    print(f"| ETL day job in memory, {count:,} updates | {speed}, {memory}, {output} |")
     return 0
 
 

@@ -363,8 +363,11 @@ def generate(
     zone = ZoneInfo(timezone)
     chat = _Conversation(rng, zone, start, days)
     scenes = [(chat.support_thread, 8), (chat.small_talk, 2), (chat.member_joins, 1), (chat.document, 1)]
-    while sum(event.delivered for event in chat.events) < updates:
+    counted = delivered = 0
+    while delivered < updates:
         rng.choices([scene for scene, _ in scenes], weights=[w for _, w in scenes])[0]()
+        delivered += sum(event.delivered for event in chat.events[counted:])
+        counted = len(chat.events)
 
     # Update ids and message ids grow with time, as Telegram's do.
     chat.events.sort(key=lambda event: event.at)
