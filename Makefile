@@ -77,9 +77,9 @@ docs: setup
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
 
+# Figures, never assertions: see BENCHMARKS.md. ARGS=--full adds the 1M-update ETL on SeaweedFS.
 bench: setup
-	$(BIN)/python -m bench.ingest_import
-	$(BIN)/python -m bench.etl_day
+	$(BIN)/python -m bench.run_all $(ARGS)
 
 clean:
 	rm -rf cdk.out .local .pytest_cache .ruff_cache

@@ -61,6 +61,7 @@ def main() -> int:
     speed = f"{elapsed:.1f} s ({count / elapsed:,.0f}/s)"
     memory = f"peak RSS {peak:.0f} MiB (+{peak - baseline:.0f} MiB over the loaded interpreter)"
     output = f"{storage.files} Parquet file(s), {storage.written_bytes / 2**20:.1f} MiB"
+    print("| benchmark | result |\n|---|---|")
     print(f"| ETL day job in memory, {count:,} updates | {speed}, {memory}, {output} |")
     return 0
 

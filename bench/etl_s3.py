@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             written = naive_etl(naive_client, "bench-raw", "bench-out", DAY.isoformat())
         assert written == args.updates
     where = f"+{args.latency_ms:g} ms per request" if latency else "no added latency"
+    print("| benchmark | ours | naive baseline | naive / ours |\n|---|---|---|---|")
     print(
         f"| ETL end to end, {args.updates:,} updates on SeaweedFS ({where}) | {ours():.1f} s "
         f"({rate(args.updates, ours())}) | {naive():.1f} s ({rate(args.updates, naive())}) | "

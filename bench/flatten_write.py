@@ -53,6 +53,7 @@ def main() -> int:
         f"{naive_s:.2f} s ({rate(count, naive_s)}), {len(naive_out) / 1024:.0f} KiB, "
         f"{naive_columns} columns, lists as strings"
     )
+    print("| benchmark | ours | naive baseline | naive / ours |\n|---|---|---|---|")
     print(
         f"| flatten + Parquet, {count:,} updates (in memory, best of 3) | {ours_cell} | {naive_cell} "
         f"| {naive_s / ours_s:.1f}x |"

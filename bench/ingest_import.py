@@ -39,6 +39,7 @@ def main() -> int:
         for part in ("boto3", "S3 client", "Powertools", "handler")
     )
     total = statistics.median(s["total"] for s in samples) * 1000
+    print("| benchmark | result |\n|---|---|")
     print(f"| ingest module import, fresh interpreter (median of {runs}) | {total:.0f} ms ({parts}); "
           f"pandas/pyarrow loaded: {', '.join(heavy) or 'none'} |")  # fmt: skip
     return 0

@@ -74,6 +74,7 @@ def main() -> int:
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="bench-raw")
         handler = LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", env)
         moto_timings = latencies(handler.invoke, items)
+    print("| benchmark | result |\n|---|---|")
     print(row("moto, in process", moto_timings))
     print(row("SeaweedFS on loopback", seaweed_timings))
     print(
