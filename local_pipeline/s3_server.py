@@ -72,6 +72,10 @@ class SeaweedS3:
         base = _free_port_block(len(_SERVICES) + 1)
         ports = {name: base + i for i, name in enumerate(_SERVICES)}
         if self.s3_port:
+            if not 1024 <= self.s3_port <= 65535 - 10000:
+                raise RuntimeError(
+                    f"S3 port {self.s3_port}: choose one in 1024-55535 (its gRPC twin is port + 10000)"
+                )
             taken = [port for port in (self.s3_port, self.s3_port + 10000) if not _is_free(port)]
             if taken:
                 raise RuntimeError(
@@ -86,7 +90,12 @@ class SeaweedS3:
             *(f"-{name}.port={port}" for name, port in ports.items()),
         ]  # fmt: skip
         log = open(self.data_dir / "weed.log", "ab")
-        self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir)  # noqa: S603
+        # weed takes its S3 credentials from these variables at start: give it exactly the ones the clients
+        # use (client_env), never whatever AWS credentials the user's shell holds.
+        credentials = {k: v for k, v in self.client_env().items() if k.startswith("AWS_") and "KEY" in k}
+        self._process = subprocess.Popen(  # noqa: S603
+            args, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir, env={**os.environ, **credentials}
+        )
         log.close()
         self.endpoint_url = f"http://127.0.0.1:{ports['s3']}"
         self._wait_until_ready()
