@@ -127,3 +127,50 @@ def test_network_errors_are_retried(pipeline, tmp_path, monkeypatch):
         batches = []
         job.run(should_stop=lambda: bool(batches), on_batch=batches.append)
     assert batches == [3] and job.stored == 3
+
+
+def test_make_poll_then_make_report_as_commands(tmp_path):
+    """The two commands as a user runs them: poll until stopped, then the report over what was stored."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    updates = real_updates()
+    with FakeBotApi() as bot_api:
+        bot_api.add_updates(updates)
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": bot_api.base_url}
+        poll = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local_pipeline.poll",
+                "poll",
+                "--workdir",
+                str(tmp_path),
+                "--long-poll-seconds",
+                "1",
+            ],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while bot_api.pending and time.monotonic() < deadline:  # empty once a later call confirmed them all
+            time.sleep(0.2)
+        poll.send_signal(signal.SIGTERM)
+        output = poll.communicate(timeout=60)[0]
+    assert poll.returncode == 0, output
+    assert f"{len(updates)} updates stored, next offset {updates[-1]['update_id'] + 1}" in output
+
+    report = subprocess.run([sys.executable, "-m", "local_pipeline.poll", "report", "--workdir", str(tmp_path)],
+                            cwd=root, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert f"'written': {len(updates)}" in report.stdout
+    (line,) = [line for line in report.stdout.splitlines() if line.startswith("Report: ")]
+    assert Path(line.removeprefix("Report: ")).stat().st_size > 5_000
