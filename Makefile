@@ -82,4 +82,4 @@ bench: setup
 	$(BIN)/python -m bench.run_all $(ARGS)
 
 clean:
-	rm -rf cdk.out .local .pytest_cache .ruff_cache
+	rm -rf cdk.out .local .pytest_cache .ruff_cache .hypothesis
