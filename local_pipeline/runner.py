@@ -188,5 +188,4 @@ def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[st
         if response["statusCode"] != 200:
             raise RuntimeError(f"webhook refused update {delivery.update['update_id']}: {response}")
     pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
-    connection = duckdb_over(pipeline.download_processed(workdir))
-    return {query.name: run_query(connection, query) for query in named_queries(pipeline.timezone)}
+    return answer_all(pipeline, workdir)
