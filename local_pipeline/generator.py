@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -120,7 +121,8 @@ class Ledger:
 class _Event:
     at: datetime  # when it happened (local); update ids and message ids follow this order
     kind: str
-    build: Any  # (update_id, message_ids) -> payload; message_ids maps an event to its message_id
+    # Makes the payload once ids are known: it gets {id(event): message_id} of every earlier message.
+    build: Callable[[dict[int, int]], dict[str, Any]]
     delivered: bool = True
     message: bool = False  # it is a message that gets a message_id
     payload: dict[str, Any] | None = None
@@ -193,8 +195,8 @@ class _Conversation:
         self.ledger.user_messages_by_day[at.date()] += 1
         self.ledger.user_messages_by_weekday_hour[(at.isoweekday(), at.hour)] += 1
 
-    def other(self, at: datetime, kind: str, build: Any) -> None:
-        self.events.append(_Event(at, kind, lambda ids: build(ids)))
+    def other(self, at: datetime, kind: str, build: Callable[[dict[int, int]], dict[str, Any]]) -> None:
+        self.events.append(_Event(at, kind, build))
 
     # -- scenes --------------------------------------------------------------------------------
     def support_thread(self) -> None:
