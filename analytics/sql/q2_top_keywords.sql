@@ -13,6 +13,7 @@ WHERE length(word) >= 3
       'elas', 'nao', 'sim', 'mas', 'mais', 'muito', 'isso', 'isto', 'esse', 'essa', 'este', 'esta', 'estou',
       'tem', 'ter', 'sao', 'ser', 'foi', 'era', 'vai', 'pode', 'posso', 'consigo', 'existe', 'ainda', 'tambem',
       'ate', 'sem', 'sobre', 'depois', 'antes', 'aqui', 'obrigado', 'obrigada', 'ola', 'bom', 'boa', 'dia',
+      'faco', 'faz', 'fazer', 'fiz', 'vou',
       -- English
       'the', 'and', 'for', 'are', 'was', 'were', 'you', 'your', 'how', 'what', 'when', 'where', 'why', 'who',
       'which', 'can', 'could', 'does', 'did', 'this', 'that', 'with', 'not', 'have', 'has', 'from', 'there',

@@ -88,7 +88,6 @@ def test_top_keywords_without_stop_words(answers):
         ("recife", 2),
         ("chegou", 1),
         ("entregam", 1),
-        ("faco", 1),
         ("funciona", 1),
         ("quebrado", 1),
         ("sabado", 1),
