@@ -4,7 +4,6 @@ Lambda proxy event (payload format 1.0) the deployed API builds, the Lambda's an
 from __future__ import annotations
 
 import base64
-import socket
 import threading
 import time
 import uuid
@@ -65,7 +64,7 @@ class PortInUse(RuntimeError):
 
 
 class LocalApiGateway:
-    """`with LocalApiGateway(invoke, routes={"/webhook"}) as api:` serves POST api.url + "/webhook"."""
+    """`with LocalApiGateway(invoke) as api:` serves POST api.url + "/webhook" with the Lambda `invoke`."""
 
     def __init__(
         self, invoke: Invoke, *, path: str = "/webhook", port: int = 0, host: str = "127.0.0.1"
@@ -138,12 +137,3 @@ class LocalApiGateway:
                 pass
 
         return Handler
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
