@@ -11,28 +11,25 @@ import sys
 from typing import Any
 
 from botapi.client import BotApi, token_from_environment
+from stacks.names import stack_name
 from telegram_etl.flatten import UPDATE_KINDS
 
 # Telegram's maximum; the ingest Lambda's reserved concurrency bounds what they can cost.
 MAX_CONNECTIONS = 40
 
 
-def ingestion_stack_name(stage: str) -> str:
-    """The name add_pipeline gives the stage's ingestion stack."""
-    return f"Telegram{stage.title().replace('-', '')}Ingestion"
-
-
-def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
-    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
+    (stack,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
 def webhook_target(cloudformation: Any, secretsmanager: Any, stage: str) -> tuple[str, str]:
     """(webhook URL, secret token) of the deployed stage."""
-    outputs = stack_outputs(cloudformation, ingestion_stack_name(stage))
+    name = stack_name(stage, "Ingestion")  # as add_pipeline names it
+    outputs = stack_outputs(cloudformation, name)
     missing = {"WebhookUrl", "WebhookSecretArn"} - set(outputs)
     if missing:
-        raise SystemExit(f"stack {ingestion_stack_name(stage)} has no output {', '.join(sorted(missing))}")
+        raise SystemExit(f"stack {name} has no output {', '.join(sorted(missing))}")
     secret = secretsmanager.get_secret_value(SecretId=outputs["WebhookSecretArn"])["SecretString"]
     return outputs["WebhookUrl"], secret
 

@@ -11,6 +11,7 @@ from stacks.analytics_stack import AnalyticsStack
 from stacks.config import StageConfig
 from stacks.etl_stack import EtlStack
 from stacks.ingestion_stack import IngestionStack
+from stacks.names import stack_name
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,17 @@ class Pipeline:
 
 
 def add_pipeline(app: App, config: StageConfig, env: Environment | None = None) -> Pipeline:
-    prefix = f"Telegram{config.stage.title().replace('-', '')}"
-    ingestion = IngestionStack(app, f"{prefix}Ingestion", config=config, env=env)
+    ingestion = IngestionStack(app, stack_name(config.stage, "Ingestion"), config=config, env=env)
     etl = EtlStack(
-        app, f"{prefix}Etl", config=config, raw_bucket=ingestion.raw_bucket,
+        app, stack_name(config.stage, "Etl"), config=config, raw_bucket=ingestion.raw_bucket,
         alerts_topic=ingestion.alerts_topic, env=env,
     )  # fmt: skip
     analytics = AnalyticsStack(
-        app, f"{prefix}Analytics", config=config, processed_bucket=etl.processed_bucket, env=env
+        app,
+        stack_name(config.stage, "Analytics"),
+        config=config,
+        processed_bucket=etl.processed_bucket,
+        env=env,
     )
     for key, value in {"project": "telegram-analytics", "stage": config.stage, **config.tags}.items():
         Tags.of(app).add(key, value)
