@@ -1,4 +1,4 @@
-"""What every benchmark shares: the demo generator's updates (same shapes, seeded), timing and progress."""
+"""What every benchmark shares: the demo generator's updates (same shapes, seeded) and timing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import platform
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,11 +38,6 @@ def timer() -> Iterator[Callable[[], float]]:
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def progress(label: str, done: int, total: int) -> None:
-    if done == total or done % max(total // 10, 1) == 0:
-        print(f"  {label}: {done:,}/{total:,}", file=sys.stderr, flush=True)
 
 
 def machine() -> str:

@@ -21,8 +21,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from bench.common import DAY, bodies, progress, rate, timer
+from bench.common import DAY, bodies, rate, timer
 from bench.naive import naive_etl
+from local_pipeline.demo import progress
 from local_pipeline.runner import LocalPipeline
 from local_pipeline.s3_server import SeaweedS3
 
