@@ -1,20 +1,36 @@
-"""The named queries: each .sql file in sql/ (Athena's Trino dialect) is one answer.
+"""The named queries: each q*.sql / setup_*.sql file in sql/ (Athena's Trino dialect) is one answer.
 
-Two shared definitions, `user_messages` and `questions` (sql/*.cte.sql), are written once and put
-in front of every query that uses them as WITH clauses, so each named query is complete SQL.
+The conversation model is layers of shared definitions (sql/*.cte.sql: messages -> requests -> cases,
+see docs/conversation-model.md), each written once and put in front of every query that uses it as a
+WITH clause, so each named query is complete SQL. The stage settings that shape the model (time zone,
+staff, our bot, topic rules, feedback values) enter in one place, `model_values`, as SQL literals.
 DuckDB runs the same text after sqlglot's documented trino -> duckdb transpilation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE_NAME = "telegram_updates"
-# Shared CTEs in dependency order: questions reads user_messages.
-SHARED = ("user_messages", "questions")
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+class ModelSettings(Protocol):
+    """The stage settings the conversation model reads (stacks.config.StageConfig has them all)."""
+
+    timezone: str
+    staff_user_ids: Sequence[int]
+    bot_username: str | None
+    topic_rules: Mapping[str, Sequence[str]]
+    feedback_resolved_values: Sequence[str]
+    feedback_unresolved_values: Sequence[str]
+    satisfied_reactions: Sequence[str]
+    unsatisfied_reactions: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -24,37 +40,99 @@ class NamedQuery:
     sql: str  # complete Athena SQL
 
 
-def _body(path: Path, timezone: str) -> str:
-    if "'" in timezone:
-        raise ValueError(f"invalid timezone {timezone!r}")
-    # A plain ${timezone} placeholder (string.Template would trip over regex anchors such as `$)`).
-    return path.read_text().replace("${timezone}", timezone).strip()
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _strip_comments(sql: str) -> str:
+def _values(items: Iterable[str | int]) -> str:
+    """A parenthesized list for IN; (NULL) when empty, which matches nothing."""
+    rendered = [str(int(item)) if isinstance(item, int) else literal(item) for item in items]
+    return f"({', '.join(rendered)})" if rendered else "(NULL)"
+
+
+def topic_rule_sql(rules: Mapping[str, Sequence[str]]) -> str:
+    """The first topic (in the rules' order) with a pattern matching the normalized text."""
+    if not rules:
+        return "CAST(NULL AS varchar)"
+    branches = [
+        f"WHEN regexp_like(normalized_text, {literal('|'.join(f'(?:{p})' for p in patterns))}) "
+        f"THEN {literal(topic)}"
+        for topic, patterns in rules.items()
+        if patterns
+    ]
+    return f"CASE {' '.join(branches)} END" if branches else "CAST(NULL AS varchar)"
+
+
+def model_values(settings: ModelSettings) -> dict[str, str]:
+    """Each ${name} of the SQL files as the SQL text it stands for."""
+    if "'" in settings.timezone:
+        raise ValueError(f"invalid timezone {settings.timezone!r}")
+    feedback = (*settings.feedback_resolved_values, *settings.feedback_unresolved_values)
+    return {
+        "timezone": settings.timezone,
+        "staff_user_ids": _values(settings.staff_user_ids),
+        "bot_username": literal(settings.bot_username.lower().lstrip("@"))
+        if settings.bot_username
+        else "NULL",
+        "topic_rule": topic_rule_sql(settings.topic_rules),
+        "feedback_values": _values(feedback),
+        "feedback_resolved_values": _values(settings.feedback_resolved_values),
+        "satisfied_reactions": _values(settings.satisfied_reactions),
+        "unsatisfied_reactions": _values(settings.unsatisfied_reactions),
+    }
+
+
+def _render(path: Path, values: Mapping[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise KeyError(f"{path.name}: unknown setting ${{{match.group(1)}}}")
+        return values[match.group(1)]
+
+    return _PLACEHOLDER.sub(substitute, path.read_text()).strip()
+
+
+def _code(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def _needed(sql: str) -> list[str]:
-    code = _strip_comments(sql)
-    needed = {name for name in SHARED if re.search(rf"\b{name}\b", code)}
-    if "questions" in needed:
-        needed.add("user_messages")
-    return [name for name in SHARED if name in needed]
+def shared_definitions() -> dict[str, Path]:
+    """The model's layers by name: messages, requests, cases, ..."""
+    return {path.name.removesuffix(".cte.sql"): path for path in sorted(SQL_DIR.glob("*.cte.sql"))}
 
 
-def compose(query_sql: str, timezone: str) -> str:
-    """The query with the shared CTEs it uses prepended (merged into its own WITH, if it has one)."""
+def _uses(code: str, names: Iterable[str]) -> set[str]:
+    """The layers a piece of SQL reads (after FROM or JOIN; a column may share a layer's name)."""
+    return {name for name in names if re.search(rf"(?i)\b(?:FROM|JOIN)\s+{name}\b", code)}
+
+
+def _needed(code: str, layers: Mapping[str, str]) -> list[str]:
+    """The layers a query uses, directly or through other layers, each after those it reads."""
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        for dependency in sorted(_uses(_code(layers[name]), set(layers) - {name})):
+            visit(dependency)
+        ordered.append(name)
+
+    for name in sorted(_uses(code, layers)):
+        visit(name)
+    return ordered
+
+
+def compose(query_sql: str, layers: Mapping[str, str]) -> str:
+    """The query with the layers it uses prepended (merged into its own WITH, if it has one)."""
     lines = query_sql.splitlines()
     header = [line for line in lines if line.startswith("--")]
     code = "\n".join(line for line in lines if not line.startswith("--")).strip()
-    needed = _needed(code)
+    needed = _needed(code, layers)
     if not needed:
         return query_sql
     definitions = []
     for name in needed:
-        cte = _strip_comments(_body(SQL_DIR / f"{name}.cte.sql", timezone)).strip()
-        indented = "\n".join(f"    {line}" if line else line for line in cte.splitlines())
+        body = _code(layers[name]).strip()
+        indented = "\n".join(f"    {line}" if line else line for line in body.splitlines())
         definitions.append(f"{name} AS (\n{indented}\n)")
     shared = ",\n".join(definitions)
     if re.match(r"(?i)^WITH\s", code):
@@ -64,21 +142,22 @@ def compose(query_sql: str, timezone: str) -> str:
     return "\n".join([*header, code])
 
 
-def named_queries(timezone: str) -> list[NamedQuery]:
+def named_queries(settings: ModelSettings) -> list[NamedQuery]:
+    values = model_values(settings)
+    layers = {name: _render(path, values) for name, path in shared_definitions().items()}
     queries = []
-    for path in sorted(SQL_DIR.glob("q*.sql")):
+    for path in sorted(SQL_DIR.glob("*.sql")):
         if path.name.endswith(".cte.sql"):
             continue
-        raw = _body(path, timezone)
+        raw = _render(path, values)
         header = [line.removeprefix("--").strip() for line in raw.splitlines() if line.startswith("--")]
-        description = " ".join(header)
-        queries.append(NamedQuery(name=path.stem, description=description, sql=compose(raw, timezone)))
+        queries.append(NamedQuery(name=path.stem, description=" ".join(header), sql=compose(raw, layers)))
     return queries
 
 
 def to_duckdb(athena_sql: str) -> str:
     """Athena (Trino) SQL as DuckDB SQL, through sqlglot: e.g. day_of_week -> ISODOW,
-    regexp_replace gains the 'g' flag, approx_percentile -> APPROX_QUANTILE."""
+    regexp_like -> REGEXP_MATCHES, approx_percentile -> APPROX_QUANTILE."""
     import sqlglot  # a development dependency: only the local runner and the tests transpile
 
     (statement,) = sqlglot.transpile(athena_sql, read="trino", write="duckdb")

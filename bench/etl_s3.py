@@ -26,6 +26,7 @@ from bench.naive import naive_etl
 from local_pipeline.demo import progress
 from local_pipeline.runner import LocalPipeline
 from local_pipeline.s3_server import SeaweedS3
+from stacks.config import StageConfig
 
 
 def add_latency(client: Any, seconds: float) -> None:
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             server.client_env(),
             raw_bucket="bench-raw",
             processed_bucket="bench-out",
-            timezone="UTC",
+            settings=StageConfig(stage="bench", timezone="UTC"),
             log_level="ERROR",
         )
         pipeline.create_buckets()

@@ -36,14 +36,16 @@ from telegram_ingest.app import SECRET_HEADER
 ROOT = Path(__file__).resolve().parent.parent
 DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.json"
 ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
-    ("q1_messages_by_hour", "1. At what hour do users call the bot most?"),
+    ("q1_messages_by_hour", "1. At what hour do customers call? (customer messages, local time)"),
     ("q1_volume_by_day", "   ... and per day"),
-    ("q2_top_questions", "2. Which questions are most frequent?"),
+    ("q2_top_topics", "2. Which problems are most frequent? (topics of requests)"),
+    ("q2_topic_coverage", "   ... how many requests the topic rules cover"),
+    ("q2_uncovered_keywords", "   ... keywords of the requests no rule covers (the next rule to add)"),
     ("q2_top_commands", "   ... and which commands"),
-    ("q2_top_keywords", "   ... and which words"),
-    ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons)"),
-    ("q3_questions_answered", "   ... questions that got a reply"),
-    ("q3_asked_again_within_24h", "   ... questions asked again within 24 h"),
+    ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons, owner's last click)"),
+    ("q3_questions_answered", "   ... requests answered by staff or the bot"),
+    ("q3_asked_again_within_24h", "   ... cases asked again on the same topic within 24 h"),
+    ("q3_case_outcomes", "   ... how cases end"),
 ]
 
 

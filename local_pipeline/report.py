@@ -121,56 +121,76 @@ def _one(rows: Rows) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
-def render(answers: dict[str, Rows], *, title: str, subtitle: str, timezone: str) -> str:
+def _pct(value: Any) -> str:
+    """A rate, or "no data" when its denominator is 0 (never a made-up 0 %)."""
+    return "no data" if value is None else f"{value:g}%"
+
+
+def render(
+    answers: dict[str, Rows], *, title: str, subtitle: str, timezone: str, staff_known: bool = True
+) -> str:
     """The whole page. `answers` maps each named query to its rows."""
     by_hour = {row["hour_of_day"]: row["messages"] for row in answers["q1_messages_by_hour"]}
     peak_hour = max(by_hour, key=lambda h: (by_hour[h], -h)) if by_hour else None
     volume = answers["q1_volume_by_day"]
-    questions, commands, keywords = (
-        answers[n] for n in ("q2_top_questions", "q2_top_commands", "q2_top_keywords")
+    topics, commands, uncovered = (
+        answers[n] for n in ("q2_top_topics", "q2_top_commands", "q2_uncovered_keywords")
     )
+    coverage = _one(answers["q2_topic_coverage"])
     feedback, answered = _one(answers["q3_feedback_resolution_rate"]), _one(answers["q3_questions_answered"])
     again = _one(answers["q3_asked_again_within_24h"])
+    outcomes = {row["outcome"]: row["cases"] for row in answers["q3_case_outcomes"]}
     heat = {
-        (row["weekday"], row["hour_of_day"]): row["messages"] for row in answers["q1_heatmap_weekday_hour"]
+        (row["weekday"], row["hour_of_day"]): float(row["messages_per_day"])
+        for row in answers["q1_heatmap_weekday_hour"]
     }
 
     stats = "".join(
         [
             _stat(f"{peak_hour}h" if peak_hour is not None else "-", f"busiest hour ({timezone})"),
-            _stat(sum(by_hour.values()), "messages from people"),
-            _stat(answered.get("questions", 0), "questions"),
-            _stat(questions[0]["question"] if questions else "-", "most frequent question"),
-            _stat(f"{feedback.get('resolution_rate_pct') or 0}%", "resolved (feedback buttons)"),
-            _stat(f"{answered.get('answered_pct') or 0}%", "questions with a reply"),
+            _stat(sum(by_hour.values()), "customer messages"),
+            _stat(answered.get("questions", 0), "requests (support cases)"),
+            _stat(topics[0]["topic"] if topics else "-", "most frequent topic"),
+            _stat(
+                _pct(feedback.get("resolution_rate_pct")), f"resolved, of {feedback.get('rated', 0)} rated"
+            ),
+            _stat(
+                _pct(answered.get("answered_pct")), f"answered, of {answered.get('questions', 0)} requests"
+            ),
         ]
     )
+    staff_note = (
+        ""
+        if staff_known
+        else (
+            "Staff is unknown (no staff_user_ids): only anonymous admins and the bot count as answers. "
+            "See setup_staff_candidates for who answers others most."
+        )
+    )
     figures = [
-        "<h2>1. When do users call the bot?</h2>",
+        "<h2>1. When do customers call?</h2>",
         _figure(
             "messages_by_hour",
-            f"Messages by local hour ({timezone})",
+            f"Customer messages by local hour ({timezone})",
             column_chart(
                 [str(h) for h in range(24)], [by_hour.get(h, 0) for h in range(24)], "messages by hour"
             ),
         ),
-        _figure("heatmap", "Weekday x hour", heatmap(heat, "weekday by hour heatmap")),
+        _figure("heatmap", "Weekday x hour (messages per day)", heatmap(heat, "weekday by hour heatmap")),
         _figure(
             "daily_volume",
-            "Messages per day",
+            "Customer messages per day",
             column_chart(
                 [str(r["day"])[5:] for r in volume], [r["messages"] for r in volume], "daily volume"
             ),
         ),
-        "<h2>2. Which problems and questions are most frequent?</h2>",
+        "<h2>2. Which problems are most frequent?</h2>",
         _figure(
-            "top_questions",
-            "Top questions (normalized text)",
-            bar_chart(
-                [r["question"] for r in questions[:10]],
-                [r["times_asked"] for r in questions[:10]],
-                "top questions",
-            ),
+            "top_topics",
+            "Topics of requests (rules, else the most shared keyword)",
+            bar_chart([r["topic"] for r in topics[:10]], [r["requests"] for r in topics[:10]], "top topics"),
+            note=f"{coverage.get('without_rule', 0)} of {coverage.get('requests', 0)} requests are covered "
+            f"by no topic rule ({_pct(coverage.get('without_rule_pct'))}).",
         ),
         _figure(
             "top_commands",
@@ -179,17 +199,17 @@ def render(answers: dict[str, Rows], *, title: str, subtitle: str, timezone: str
         ),
         _figure(
             "top_keywords",
-            "Keywords in questions",
+            "Keywords of requests no rule covers (the next rule to add)",
             bar_chart(
-                [r["keyword"] for r in keywords[:12]],
-                [r["occurrences"] for r in keywords[:12]],
+                [r["keyword"] for r in uncovered[:12]],
+                [r["requests"] for r in uncovered[:12]],
                 "top keywords",
             ),
         ),
         "<h2>3. Does the bot resolve them?</h2>",
         _figure(
             "resolution",
-            "Feedback on the bot's answers (last click per question)",
+            "Feedback on the bot's answers (the owner's last click per prompt)",
             split_bar(
                 [
                     ("resolved", feedback.get("resolved", 0), GOOD),
@@ -197,11 +217,22 @@ def render(answers: dict[str, Rows], *, title: str, subtitle: str, timezone: str
                 ],
                 "resolution",
             ),
-            note=f"{answered.get('answered', 0)} of {answered.get('questions', 0)} questions got a reply "
-            "from "
-            f"someone else (median {answered.get('median_minutes_to_reply') or '-'} min); "
-            f"{again.get('followed_by_another_question', 0)} were followed by another question from the "
-            "same person within 24 h.",
+            note=f"{answered.get('answered', 0)} of {answered.get('questions', 0)} requests were answered by "
+            f"staff or the bot (median first response {answered.get('median_minutes_to_reply') or '-'} min); "
+            f"{again.get('followed_by_another_question', 0)} were asked again on the same topic within 24 h. "
+            f"{staff_note}",
+        ),
+        _figure(
+            "outcomes",
+            "How cases end",
+            split_bar(
+                [
+                    ("resolved", outcomes.get("resolved", 0), GOOD),
+                    ("unresolved", outcomes.get("unresolved", 0), BAD),
+                    ("unknown", outcomes.get("unknown", 0), "#9aa5b1"),
+                ],
+                "outcomes",
+            ),
         ),
     ]
     return PAGE.format(

@@ -10,7 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import pyarrow as pa
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.api_gateway import proxy_event
 from local_pipeline.conversation import conversation
+from stacks.config import StageConfig
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
 
@@ -78,7 +79,8 @@ class LocalPipeline:
     s3_env: dict[str, str]  # endpoint and credentials of the S3 server (SeaweedS3.client_env())
     raw_bucket: str = "telegram-raw"
     processed_bucket: str = "telegram-processed"
-    timezone: str = "America/Sao_Paulo"
+    # The stage settings: time zone of days and hours, allowed chats, and the conversation model's.
+    settings: StageConfig = field(default_factory=lambda: StageConfig(stage="local"))
     webhook_secret: str = "local-webhook-secret"  # noqa: S105 - a local-only value, never deployed
     log_level: str = "WARNING"  # the Lambdas' JSON logs; INFO shows one line per update and per day
 
@@ -89,6 +91,10 @@ class LocalPipeline:
             aws_secret_access_key=self.s3_env["AWS_SECRET_ACCESS_KEY"], region_name="us-east-1",
         )  # fmt: skip
 
+    @property
+    def timezone(self) -> str:
+        return self.settings.timezone
+
     def create_buckets(self) -> None:
         existing = {bucket["Name"] for bucket in self.s3.list_buckets().get("Buckets", [])}
         for bucket in (self.raw_bucket, self.processed_bucket):
@@ -96,9 +102,12 @@ class LocalPipeline:
                 self.s3.create_bucket(Bucket=bucket)
 
     def _lambda_env(self) -> dict[str, str]:
-        return {**self.s3_env, "RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
-                "WEBHOOK_SECRET": self.webhook_secret, "TIMEZONE": self.timezone,
-                "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
+        env = {**self.s3_env, "RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
+               "WEBHOOK_SECRET": self.webhook_secret, "TIMEZONE": self.timezone,
+               "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
+        if self.settings.allowed_chat_ids:
+            env["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in self.settings.allowed_chat_ids)
+        return env
 
     @cached_property
     def ingest(self) -> LambdaContainer:
@@ -141,11 +150,13 @@ def duckdb_over(table_root: Path) -> duckdb.DuckDBPyConnection:
     files = sorted(table_root.glob(f"{PARTITION_KEY.name}=*/*.parquet"))
     if files:
         pattern = str(table_root / f"{PARTITION_KEY.name}=*" / "*.parquet")
-        # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE).
+        # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE). Days
+        # written before a column was added lack it: read by name, as Athena does (null there).
         literal = pattern.replace("'", "''")
         connection.execute(
             f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet('{literal}', "  # noqa: S608 - constants
-            f"hive_partitioning = true, hive_types = {{'{PARTITION_KEY.name}': VARCHAR}})"
+            f"hive_partitioning = true, union_by_name = true, "
+            f"hive_types = {{'{PARTITION_KEY.name}': VARCHAR}})"
         )
     else:  # no day processed yet: an empty table of the same schema
         empty = pa.table({field.name: pa.array([], field.type) for field in ARROW_SCHEMA}).append_column(
@@ -165,7 +176,7 @@ def answer_all(pipeline: LocalPipeline, workdir: Path) -> dict[str, list[dict[st
     """Every named query's rows over the processed table as it is now in the S3 server."""
     shutil.rmtree(workdir, ignore_errors=True)  # a mirror of the bucket: nothing stale from last time
     connection = duckdb_over(pipeline.download_processed(workdir))
-    return {query.name: run_query(connection, query) for query in named_queries(pipeline.timezone)}
+    return {query.name: run_query(connection, query) for query in named_queries(pipeline.settings)}
 
 
 def raw_days(pipeline: LocalPipeline) -> list[str]:

@@ -13,19 +13,47 @@ from aws_cdk.aws_logs import RetentionDays
 
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# Athena (Java) and DuckDB (RE2) regular expressions share this much; lookarounds and backreferences
+# are not portable.
+_NOT_PORTABLE = re.compile(r"\(\?<?[=!]|\\[1-9]")
 
 
 class ConfigError(ValueError):
     """A stage setting in cdk.json that cannot be deployed."""
 
 
+def check_topic_pattern(topic: str, pattern: str) -> None:
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"topic_rules[{topic!r}]: patterns must be non-empty strings")
+    if _NOT_PORTABLE.search(pattern):
+        raise ConfigError(f"topic_rules[{topic!r}]: {pattern!r} uses a lookaround or backreference")
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ConfigError(
+            f"topic_rules[{topic!r}]: {pattern!r} is not a regular expression: {error}"
+        ) from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class StageConfig:
     stage: str
     # IANA timezone in which days (partitions) and hours (analytics) are counted.
-    timezone: str = "UTC"
+    timezone: str = "America/Sao_Paulo"
     # Chats whose updates are stored; empty stores every chat.
     allowed_chat_ids: tuple[int, ...] = ()
+    # The conversation model (docs/conversation-model.md): read at query time, so a change applies to
+    # past days too. Staff answer customers; our bot is known by its @username (without the @).
+    staff_user_ids: tuple[int, ...] = ()
+    bot_username: str | None = None
+    # Topic -> regular expressions over the normalized text; the first topic that matches wins.
+    topic_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # callback_data of the "did this solve it?" buttons, and the reactions that rate an answer.
+    feedback_resolved_values: tuple[str, ...] = ("feedback:resolved",)
+    feedback_unresolved_values: tuple[str, ...] = ("feedback:unresolved",)
+    satisfied_reactions: tuple[str, ...] = ("\N{THUMBS UP SIGN}",)
+    unsatisfied_reactions: tuple[str, ...] = ("\N{THUMBS DOWN SIGN}",)
     api_rate_limit: float = 10.0
     api_burst_limit: int = 20
     # Only these source ranges may call the webhook (Telegram's published webhook ranges); empty turns
@@ -80,6 +108,13 @@ class StageConfig:
             raise ConfigError("etl_memory_mb must be between 128 and 10240")
         if self.alert_email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email):
             raise ConfigError(f"alert_email {self.alert_email!r} is not an e-mail address")
+        if self.bot_username is not None and not _BOT_USERNAME.match(self.bot_username):
+            raise ConfigError(f"bot_username {self.bot_username!r}: a bot's username, without @")
+        for topic, patterns in self.topic_rules.items():
+            for pattern in patterns:
+                check_topic_pattern(topic, pattern)
+        if set(self.feedback_resolved_values) & set(self.feedback_unresolved_values):
+            raise ConfigError("feedback_resolved_values and feedback_unresolved_values overlap")
         if self.log_retention not in RetentionDays.__members__:
             raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
         try:
@@ -100,7 +135,24 @@ class StageConfig:
             values["allowed_chat_ids"] = tuple(int(v) for v in values["allowed_chat_ids"])
         if "webhook_source_cidrs" in values:
             values["webhook_source_cidrs"] = tuple(str(v) for v in values["webhook_source_cidrs"])
+        if "staff_user_ids" in values:
+            values["staff_user_ids"] = tuple(_ints("staff_user_ids", values["staff_user_ids"]))
+        for name in ("feedback_resolved_values", "feedback_unresolved_values", "satisfied_reactions",
+                     "unsatisfied_reactions"):  # fmt: skip
+            if name in values:
+                values[name] = tuple(_strings(name, values[name]))
+        if "topic_rules" in values:
+            rules = values["topic_rules"]
+            if not isinstance(rules, dict):
+                raise ConfigError("topic_rules must be an object: topic -> list of patterns")
+            values["topic_rules"] = {
+                str(topic): tuple(_strings(f"topic_rules[{topic!r}]", patterns))
+                for topic, patterns in rules.items()
+            }
         return cls(stage=stage, **values)
+
+    def __hash__(self) -> int:  # topic_rules and tags are dicts
+        return hash((self.stage, self.timezone))
 
     def etl_cron_utc(self) -> tuple[int, int]:
         """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.
@@ -113,3 +165,17 @@ class StageConfig:
         offset = min(datetime(2025, month, 15, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7))
         start = datetime(2025, 1, 15, hour, minute) - offset
         return start.hour, start.minute
+
+
+def _ints(name: str, values: Any) -> list[int]:
+    if not isinstance(values, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
+        raise ConfigError(f"{name} must be a list of integers")
+    return values
+
+
+def _strings(name: str, values: Any) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{name} must be a list of strings")
+    return values

@@ -1,8 +1,10 @@
--- Q1. When do users call the bot? Messages per hour of the day (local time), busiest first.
+-- Q1. When do customers call? Customer messages (commands included; an album or an edited message once)
+-- and requests per hour of the day, local time, busiest first.
 SELECT
     hour(local_time) AS hour_of_day,
     count(*) AS messages,
-    count(DISTINCT user_id) AS users
-FROM user_messages
+    count(DISTINCT user_id) AS users,
+    count_if(command IS NULL AND intent IN ('question', 'problem')) AS requests
+FROM customer_messages
 GROUP BY 1
 ORDER BY messages DESC, hour_of_day

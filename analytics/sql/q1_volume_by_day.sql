@@ -1,8 +1,9 @@
--- Q1. Volume per local day: messages and active users.
+-- Q1. Volume per local day: customer messages, requests and the customers who wrote.
 SELECT
     CAST(local_time AS date) AS day,
     count(*) AS messages,
-    count(DISTINCT user_id) AS active_users
-FROM user_messages
+    count_if(command IS NULL AND intent IN ('question', 'problem')) AS requests,
+    count(DISTINCT user_id) AS customers
+FROM customer_messages
 GROUP BY 1
 ORDER BY day

@@ -1,9 +1,12 @@
--- Q2. Most frequent questions, normalized so that "Qual o prazo?" and "qual o prazo" count as one.
+-- Q2, drill-down. The phrasings behind the topics: requests by normalized text (lower case, no accents,
+-- punctuation, greeting or long numbers), with their topic.
 SELECT
-    normalized_text AS question,
+    normalized_text AS phrasing,
+    max(topic) AS topic,
     count(*) AS times_asked,
     count(DISTINCT user_id) AS users
-FROM questions
+FROM requests
+WHERE normalized_text <> ''
 GROUP BY 1
-ORDER BY times_asked DESC, question
-LIMIT 20
+ORDER BY times_asked DESC, users DESC, phrasing
+LIMIT 50

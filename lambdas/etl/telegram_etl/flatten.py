@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram_etl.schema import COLUMN_NAMES
+from telegram_etl.text import intent, keywords, normalize
 
 Row = dict[str, Any]
 
@@ -42,7 +43,12 @@ CONTENT_TYPES = (
     "giveaway_created", "giveaway", "giveaway_winners", "giveaway_completed", "boost_added",
     "chat_background_set", "proximity_alert_triggered", "passport_data", "connected_website",
 )  # fmt: skip
-_BARE_COMMAND = re.compile(r"^(/[A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+# Content types of service messages: Telegram's own notes about the chat, not something a person said.
+SERVICE_CONTENT_TYPES = frozenset(CONTENT_TYPES[CONTENT_TYPES.index("new_chat_members") :]) - {
+    "successful_payment", "refunded_payment", "users_shared", "chat_shared", "web_app_data",
+    "passport_data",
+}  # fmt: skip
+_BARE_COMMAND = re.compile(r"^(/[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s|$)")
 FORWARD_KEYS = ("forward_origin", "forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
 
 
@@ -94,9 +100,28 @@ def _message_fields(row: Row, message: dict[str, Any]) -> None:
     row["text"] = text if text is not None else _str(message.get("caption"))
     row["content_type"] = content_type(message)
     entities = message.get("entities") if "text" in message else message.get("caption_entities")
-    row["command"] = first_command(row["text"], entities)
+    row["command"], row["command_target"] = leading_command(row["text"], entities)
     _reply(row, message)
     row["is_forward"] = any(key in message for key in FORWARD_KEYS)
+    row["media_group_id"] = _str(message.get("media_group_id"))
+    row["is_topic_message"] = message.get("is_topic_message") is True
+    row["is_automatic_forward"] = message.get("is_automatic_forward") is True
+    row["is_service"] = row["content_type"] in SERVICE_CONTENT_TYPES
+    row["migrate_to_chat_id"] = _int(message.get("migrate_to_chat_id"))
+    row["migrate_from_chat_id"] = _int(message.get("migrate_from_chat_id"))
+    _text_features(row)
+
+
+def _text_features(row: Row) -> None:
+    """What the text says (telegram_etl.text); a command is not a text to classify."""
+    if row["text"] is None:
+        return
+    row["normalized_text"] = normalize(row["text"])
+    if row["command"] is None:
+        row["intent"] = intent(row["text"])
+    found = keywords(row["normalized_text"])
+    row["keywords"] = [word for _, word in found]
+    row["keyword_stems"] = [stem for stem, _ in found]
 
 
 def _callback_fields(row: Row, callback: dict[str, Any]) -> None:
@@ -106,6 +131,8 @@ def _callback_fields(row: Row, callback: dict[str, Any]) -> None:
     message = _dict(callback.get("message"))
     _chat_and_message(row, message)
     _reply(row, message)
+    row["date"] = _timestamp(message.get("date"))  # when the prompt was sent: whose turn it follows
+    row["is_topic_message"] = message.get("is_topic_message") is True
     row["callback_data"] = _str(callback.get("data"))
 
 
@@ -117,6 +144,18 @@ def _event_fields(row: Row, event: dict[str, Any]) -> None:
     actor = event.get("actor_chat") or event.get("voter_chat") or event.get("sender_chat")
     row["sender_chat_id"] = _int(_dict(actor).get("id"))
     row["date"] = _timestamp(event.get("date"))
+    if isinstance(event.get("new_reaction"), list):
+        row["reactions"] = [r for r in map(_reaction, event["new_reaction"]) if r is not None]
+
+
+def _reaction(reaction: Any) -> str | None:
+    reaction = _dict(reaction)
+    kind = reaction.get("type")
+    if kind == "emoji":
+        return _str(reaction.get("emoji"))
+    if kind == "custom_emoji":
+        return f"custom_emoji:{reaction.get('custom_emoji_id')}"
+    return _str(kind)  # "paid", and kinds yet to come
 
 
 def _chat_and_message(row: Row, holder: dict[str, Any]) -> None:
@@ -146,27 +185,31 @@ def content_type(message: dict[str, Any]) -> str:
     return next((key for key in CONTENT_TYPES if key in message), "other")
 
 
-def first_command(text: str | None, entities: Any) -> str | None:
-    """The first bot_command entity's text, without its @botname suffix.
+def leading_command(text: str | None, entities: Any) -> tuple[str | None, str | None]:
+    """(command, bot it names) when the message starts with a bot command, lower case: "/Start@MyBot x"
+    gives ("/start", "mybot"). A command later in the text ("Como uso o /rastreio?") is text.
 
     Entity offsets and lengths count UTF-16 code units, so emoji before the command count twice.
     """
     if not text:
-        return None
+        return None, None
     if not isinstance(entities, list):
         # Old or hand-made payloads carry no entities; a leading /word is still a command.
         match = _BARE_COMMAND.match(text)
-        return match.group(1) if match else None
+        if not match:
+            return None, None
+        return match.group(1).lower(), (match.group(2) or "").lower() or None
     for entity in entities:
         if not isinstance(entity, dict) or entity.get("type") != "bot_command":
             continue
         offset, length = _int(entity.get("offset")), _int(entity.get("length"))
-        if offset is None or length is None:
+        if offset != 0 or not length:
             continue
         units = text.encode("utf-16-le", errors="surrogatepass")
-        command = units[2 * offset : 2 * (offset + length)].decode("utf-16-le", errors="replace")
-        return command.split("@", 1)[0] or None
-    return None
+        command = units[: 2 * length].decode("utf-16-le", errors="replace").lower()
+        name, _, target = command.partition("@")
+        return name or None, target or None
+    return None, None
 
 
 def _dict(value: Any) -> dict[str, Any]:

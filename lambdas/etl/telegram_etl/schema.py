@@ -23,6 +23,7 @@ STRING = ColumnType(pa.string(), "string")
 BOOLEAN = ColumnType(pa.bool_(), "boolean")
 # Instants, stored as UTC; queries convert them to the configured timezone.
 TIMESTAMP = ColumnType(pa.timestamp("ms", tz="UTC"), "timestamp")
+STRINGS = ColumnType(pa.list_(pa.string()), "array<string>")
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,33 @@ COLUMNS: tuple[Column, ...] = (
     Column("user_username", STRING, "That user's @username, without the @"),
     Column("user_language_code", STRING, "IETF language tag of that user's Telegram client"),
     Column("sender_chat_id", BIGINT, "Chat that acted instead of a user (channel posts, anonymous admins)"),
-    Column("date", TIMESTAMP, "When the message was sent or the event happened (UTC)"),
+    Column("date", TIMESTAMP, "When the message was sent or the event happened (UTC); for a button click, "
+           "when the message with the button was sent"),
     Column("edit_date", TIMESTAMP, "When the message was last edited (UTC)"),
     Column("text", STRING, "Text of the message, or the caption of its media"),
     Column("content_type", STRING, "What the message holds: text, photo, sticker, document, voice, ..."),
-    Column("command", STRING, "First bot command of the message, without @botname (e.g. /start)"),
+    Column("command", STRING, "Bot command the message starts with, lower case, without @botname (/start)"),
     Column("reply_to_message_id", BIGINT, "Message this one replies to (for a button click: the message the "
            "bot's message replied to)"),
     Column("reply_to_user_id", BIGINT, "Author of the message replied to"),
     Column("is_forward", BOOLEAN, "Whether the message was forwarded"),
     Column("callback_data", STRING, "Data of the inline button that was clicked"),
     Column("ingested_at", TIMESTAMP, "When the raw update was stored by the webhook (UTC)"),
+    # Facts the conversation model reads (docs/conversation-model.md); null in days processed before.
+    Column("command_target", STRING, "Bot the command names after @, lower case (null: every bot)"),
+    Column("media_group_id", STRING, "Album the message belongs to (one update per photo)"),
+    Column("is_topic_message", BOOLEAN, "Whether the message belongs to a forum topic (message_thread_id)"),
+    Column("is_automatic_forward", BOOLEAN, "A linked channel's post forwarded into the group by Telegram"),
+    Column("is_service", BOOLEAN, "A service message: joins, leaves, pins, migrations, topic events, ..."),
+    Column("migrate_to_chat_id", BIGINT, "Supergroup this group was upgraded to"),
+    Column("migrate_from_chat_id", BIGINT, "Group this supergroup was upgraded from"),
+    Column("reactions", STRINGS, "The user's reactions after a message_reaction update (emoji, "
+           "custom_emoji:<id> or paid)"),
+    Column("normalized_text", STRING, "Text lower case, accents folded, links, mentions and long numbers "
+           "neutralized, punctuation and a leading greeting removed"),
+    Column("intent", STRING, "What the text does: question, problem, greeting, acknowledgement (or null)"),
+    Column("keywords", STRINGS, "Significant words of the normalized text, in order (no stop words)"),
+    Column("keyword_stems", STRINGS, "The stem of each keyword, same order: paraphrases share them"),
 )  # fmt: skip
 
 PARTITION_KEY = Column(
