@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analytics.queries import named_queries
+from stacks.config import StageConfig
 from bench.common import timer, updates
 from local_pipeline.demo import progress
 from local_pipeline.runner import duckdb_over, run_query
@@ -73,7 +74,7 @@ def main() -> int:
         days = connection.execute("SELECT count(DISTINCT context_date) FROM telegram_updates").fetchone()[0]
         print(f"| query (DuckDB, {rows:,} rows, {days} daily partitions, best of 3) | time | rows |")
         print("|---|---|---|")
-        for query in named_queries(TIMEZONE):
+        for query in named_queries(StageConfig(stage="bench", timezone=TIMEZONE)):
             best = float("inf")
             for _ in range(3):
                 with timer() as elapsed:

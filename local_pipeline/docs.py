@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from analytics.queries import named_queries
+from stacks.config import StageConfig
 from telegram_etl.schema import COLUMNS, PARTITION_KEY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-TIMEZONE = "America/Sao_Paulo"
+# The sample conversation's answers: its staff (Carla) and bot, the default time zone.
+SAMPLE_SETTINGS = StageConfig(stage="docs", staff_user_ids=(103,), bot_username="ajuda_loja_bot")
 
 
 def schema_markdown() -> str:
@@ -40,7 +42,7 @@ def _rows_markdown(rows: list[dict[str, Any]]) -> str:
 
 def queries_markdown(answers: dict[str, list[dict[str, Any]]]) -> str:
     sections = []
-    for query in named_queries(TIMEZONE):
+    for query in named_queries(SAMPLE_SETTINGS):
         sections.append(
             f"#### `{query.name}`\n\n{query.description}\n\n<details><summary>SQL (Athena)</summary>\n\n"
             f"```sql\n{query.sql}\n```\n\n</details>\n\nAnswer on the sample conversation:\n\n"

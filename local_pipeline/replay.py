@@ -18,7 +18,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -107,36 +107,44 @@ def plain(value: Any) -> Any:
     return value
 
 
+def replay_into(
+    pipeline: LocalPipeline, deliveries: Iterable[Delivery], errors: list[str], workdir: Path
+) -> dict[str, list[dict[str, Any]]]:
+    """Deliver every update to the webhook, run the ETL over every day that got one, answer every query."""
+    statuses: dict[int, int] = {}
+    for delivery in deliveries:
+        body = json.dumps(delivery.update).encode()
+        response = pipeline.post_webhook(body, request_time_ms=delivery.received_ms)
+        status = response["statusCode"]
+        statuses[status] = statuses.get(status, 0) + 1
+        if status != 200:
+            errors.append(f"line {delivery.line}: the webhook answered HTTP {status} {response['body']}")
+    print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
+    for payload in day_ranges(raw_days(pipeline)):
+        for result in pipeline.run_etl(payload)["days"]:
+            if result["read"]:
+                names = ("read", "written", "duplicates", "quarantined")
+                counts = ", ".join(f"{name} {result[name]}" for name in names if result[name])
+                print(f"ETL {result['date']}: {counts}", file=sys.stderr)
+    answers = answer_all(pipeline, workdir)
+    return {name: [{key: plain(value) for key, value in row.items()} for row in rows]
+            for name, rows in answers.items()}  # fmt: skip
+
+
 def replay(args: argparse.Namespace, settings: StageConfig, workdir: Path) -> dict[str, list[dict[str, Any]]]:
     errors: list[str] = []
     with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
         pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()
-        statuses: dict[int, int] = {}
-        for delivery in read_deliveries(Path(args.input), errors):
-            body = json.dumps(delivery.update).encode()
-            response = pipeline.post_webhook(body, request_time_ms=delivery.received_ms)
-            status = response["statusCode"]
-            statuses[status] = statuses.get(status, 0) + 1
-            if status != 200:
-                errors.append(f"line {delivery.line}: the webhook answered HTTP {status} {response['body']}")
-        print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
-        days = raw_days(pipeline)
-        for payload in day_ranges(days):
-            for result in pipeline.run_etl(payload)["days"]:
-                if result["read"]:
-                    names = ("read", "written", "duplicates", "quarantined")
-                    counts = ", ".join(f"{name} {result[name]}" for name in names if result[name])
-                    print(f"ETL {result['date']}: {counts}", file=sys.stderr)
-        answers = answer_all(pipeline, workdir / "parquet")
+        deliveries = read_deliveries(Path(args.input), errors)
+        answers = replay_into(pipeline, deliveries, errors, workdir / "parquet")
     for error in errors:
         print(error, file=sys.stderr)
     if args.parquet_out:
         target = Path(args.parquet_out)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(workdir / "parquet" / "telegram", target)
-    return {name: [{key: plain(value) for key, value in row.items()} for row in rows]
-            for name, rows in answers.items()}  # fmt: skip
+    return answers
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

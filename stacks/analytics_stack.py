@@ -110,7 +110,7 @@ class AnalyticsStack(Stack):
         )  # fmt: skip
 
         self.queries = {}
-        for query in named_queries(config.timezone):
+        for query in named_queries(config):
             named = athena.CfnNamedQuery(
                 self, f"Query{''.join(part.title() for part in query.name.split('_'))}",
                 name=query.name, description=query.description[:1024], database=database_name,

@@ -31,7 +31,7 @@ FROM (
         GROUP BY 1, 2
     ) AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
     LEFT JOIN (
-        SELECT chat_id, request_id, max_by(verdict, last_click) AS verdict
+        SELECT request_chat_id AS chat_id, request_id, max_by(verdict, last_click) AS verdict
         FROM ratings
         WHERE request_id IS NOT NULL
         GROUP BY 1, 2

@@ -4,7 +4,7 @@ SELECT
     hour(local_time) AS hour_of_day,
     count(*) AS messages,
     count(DISTINCT user_id) AS users,
-    count_if(command IS NULL AND intent IN ('question', 'problem')) AS requests
+    count(CASE WHEN command IS NULL AND intent IN ('question', 'problem') THEN 1 END) AS requests
 FROM customer_messages
 GROUP BY 1
 ORDER BY messages DESC, hour_of_day

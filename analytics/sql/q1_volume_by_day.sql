@@ -2,7 +2,7 @@
 SELECT
     CAST(local_time AS date) AS day,
     count(*) AS messages,
-    count_if(command IS NULL AND intent IN ('question', 'problem')) AS requests,
+    count(CASE WHEN command IS NULL AND intent IN ('question', 'problem') THEN 1 END) AS requests,
     count(DISTINCT user_id) AS customers
 FROM customer_messages
 GROUP BY 1

@@ -2,8 +2,8 @@
 -- topic only, and with no topic at all.
 SELECT
     count(*) AS requests,
-    count_if(topic_source = 'rule') AS with_rule_topic,
-    count_if(topic_source IS DISTINCT FROM 'rule') AS without_rule,
-    round(100.0 * count_if(topic_source IS DISTINCT FROM 'rule') / nullif(count(*), 0), 1) AS without_rule_pct,
-    count_if(topic IS NULL) AS without_topic
+    count(CASE WHEN topic_source = 'rule' THEN 1 END) AS with_rule_topic,
+    count(CASE WHEN topic_source IS DISTINCT FROM 'rule' THEN 1 END) AS without_rule,
+    round(100.0 * count(CASE WHEN topic_source IS DISTINCT FROM 'rule' THEN 1 END) / nullif(count(*), 0), 1) AS without_rule_pct,
+    count(CASE WHEN topic IS NULL THEN 1 END) AS without_topic
 FROM requests

@@ -2,7 +2,7 @@
 -- the rate is resolved / rated (no value while nothing is rated).
 SELECT
     count(*) AS rated,
-    count_if(verdict = 'resolved') AS resolved,
-    count_if(verdict = 'unresolved') AS unresolved,
-    round(100.0 * count_if(verdict = 'resolved') / nullif(count(*), 0), 1) AS resolution_rate_pct
+    count(CASE WHEN verdict = 'resolved' THEN 1 END) AS resolved,
+    count(CASE WHEN verdict = 'unresolved' THEN 1 END) AS unresolved,
+    round(100.0 * count(CASE WHEN verdict = 'resolved' THEN 1 END) / nullif(count(*), 0), 1) AS resolution_rate_pct
 FROM ratings

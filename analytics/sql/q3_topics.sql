@@ -6,8 +6,8 @@ SELECT
     round(100.0 * count(answered_at) / count(*), 1) AS answered_pct,
     round(approx_percentile(first_response_minutes, 0.5), 1) AS median_minutes_to_reply,
     count(feedback) AS rated,
-    round(100.0 * count_if(feedback = 'resolved') / nullif(count(feedback), 0), 1) AS resolution_rate_pct,
-    round(100.0 * count_if(asked_again) / count(*), 1) AS asked_again_pct
+    round(100.0 * count(CASE WHEN feedback = 'resolved' THEN 1 END) / nullif(count(feedback), 0), 1) AS resolution_rate_pct,
+    round(100.0 * count(CASE WHEN asked_again THEN 1 END) / count(*), 1) AS asked_again_pct
 FROM cases
 GROUP BY 1
 ORDER BY requests DESC, topic

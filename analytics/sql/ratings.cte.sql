@@ -3,14 +3,17 @@
 -- within 7 days.
 SELECT
     rating.chat_id,
+    rating.group_chat_id,
     rating.prompt_key,
     rating.owner_id,
     rating.verdict,
     rating.last_click,
+    max_by(r.chat_id, r."date") AS request_chat_id,
     max_by(r.message_id, r."date") AS request_id
 FROM (
     SELECT
         p.chat_id,
+        p.group_chat_id,
         p.prompt_key,
         p.owner_id,
         max(p.rates_requests_until) AS rates_requests_until,
@@ -26,11 +29,11 @@ FROM (
      AND c.message_id = p.message_id
      AND c.user_id = p.owner_id
      AND c.callback_data IN ${feedback_values}
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
 ) AS rating
 LEFT JOIN requests AS r
-  ON r.chat_id = rating.chat_id
+  ON r.group_chat_id = rating.group_chat_id
  AND r.user_id = rating.owner_id
  AND r."date" <= rating.rates_requests_until
  AND r."date" >= rating.rates_requests_until - INTERVAL '7' DAY
-GROUP BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6

@@ -6,6 +6,7 @@ from aws_cdk.assertions import Match, Template
 
 from analytics.queries import SQL_DIR, named_queries
 from telegram_etl.schema import COLUMNS, PARTITION_KEY
+from tests.stacks.conftest import dev_config
 from tests.stacks.support import assert_matches_snapshot
 
 
@@ -119,9 +120,9 @@ def test_workgroup_engine_v3_enforced_encrypted_and_limited(pipeline, template):
 
 def test_one_named_query_per_sql_file_with_the_files_sql(template):
     queries = template.find_resources("AWS::Athena::NamedQuery")
-    files = sorted(p.stem for p in SQL_DIR.glob("q*.sql") if not p.name.endswith(".cte.sql"))
+    files = sorted(p.stem for p in SQL_DIR.glob("*.sql") if not p.name.endswith(".cte.sql"))
     assert sorted(q["Properties"]["Name"] for q in queries.values()) == files
-    expected = {q.name: q.sql for q in named_queries("America/Sao_Paulo")}
+    expected = {q.name: q.sql for q in named_queries(dev_config())}
     for query in queries.values():
         properties = query["Properties"]
         assert properties["QueryString"] == expected[properties["Name"]]
@@ -136,6 +137,17 @@ def test_queries_use_the_configured_timezone(template):
         if q["Properties"]["Name"] == "q1_messages_by_hour"
     )
     assert "AT TIME ZONE 'America/Sao_Paulo'" in by_hour["Properties"]["QueryString"]
+
+
+def test_the_stage_topic_rules_shape_the_deployed_queries(template):
+    topics = next(
+        q["Properties"]["QueryString"]
+        for q in template.find_resources("AWS::Athena::NamedQuery").values()
+        if q["Properties"]["Name"] == "q2_top_topics"
+    )
+    for topic, patterns in dev_config().topic_rules.items():
+        assert f"THEN '{topic}'" in topics
+        assert all(f"(?:{pattern})" in topics for pattern in patterns)
 
 
 def test_snapshot(template):

@@ -9,7 +9,7 @@ from telegram_etl.flatten import (
     UPDATE_KINDS,
     NotAnUpdate,
     content_type,
-    first_command,
+    leading_command,
     flatten,
     parse_update,
     update_kind,
@@ -211,10 +211,66 @@ EXPECTED = {
                        "user_first_name": "test name", "user_username": "Testuser", "user_language_code": "en"},
 }  # fmt: skip
 
+# The columns the conversation model reads, per fixture, by hand from the payload (docs/conversation-model.md):
+# every message gets the three flags; texts their normalized form, intent and keywords (stems: plural and
+# final vowel folded).
+FLAGS = {"is_topic_message": False, "is_automatic_forward": False, "is_service": False}
+SERVICE = {**FLAGS, "is_service": True}
+NO_TEXT = (
+    "04_supergroup_story",
+    "06_supergroup_dice",
+    "07_supergroup_sticker",
+    "08_supergroup_poll_quiz",
+    "09_supergroup_contact",
+    "10_supergroup_live_location",
+    "24_doc_voice",
+    "27_edited_message_live_location",
+)
+
+
+def _text(normalized: str, *keywords: tuple[str, str]) -> dict:
+    return {
+        "normalized_text": normalized,
+        "keywords": [w for w, _ in keywords],
+        "keyword_stems": [s for _, s in keywords],
+    }
+
+
+MODEL = {
+    **{name: FLAGS for name in NO_TEXT},
+    "01_group_text": {**FLAGS, **_text("ask", ("ask", "ask"))},
+    "02_group_reply_emoji": {**FLAGS, **_text("ciao amico", ("ciao", "cia"), ("amico", "amic"))},
+    "03_supergroup_reply_bot_command": {**FLAGS, **_text("report", ("report", "report"))},
+    "05_supergroup_pinned_message": SERVICE,
+    "11_forum_topic_reply": {**FLAGS, "is_topic_message": True, **_text("согласен", ("согласен", "согласен"))},
+    "12_forum_thread1_oddity": {**FLAGS, "is_topic_message": True, **_text("добрыи", ("добрыи", "добрыи"))},
+    "13_forum_topic_created": {**SERVICE, "is_topic_message": True},
+    "14_group_new_chat_members_bot": SERVICE,
+    "15_group_new_chat_participant_legacy": SERVICE,
+    "16_supergroup_join_legacy_fields": SERVICE,
+    "17_group_left_chat_member": SERVICE,
+    "18_group_migrate_to_chat_id": {**SERVICE, "migrate_to_chat_id": -1002471352452},
+    "19_supergroup_migrate_from_sender_chat": {**SERVICE, "migrate_from_chat_id": -10011869112345},
+    "20_private_text_link_preview": {**FLAGS, **_text("there")},  # "hello" is a greeting, "there" a stop word
+    "21_private_forward_custom_emoji": {**FLAGS, **_text("a" * 76, ("a" * 76, "aaa"))},
+    "22_private_photo_caption": {**FLAGS, **_text("photo description", ("photo", "phot"),
+                                                  ("description", "description"))},
+    "23_private_document_caption": {**FLAGS, **_text("doc description", ("doc", "doc"),
+                                                     ("description", "description"))},
+    "25_doc_forwarded_channel_legacy": {**FLAGS, **_text("start", ("start", "start"))},
+    "26_edited_message_text": {**FLAGS, **_text("modified", ("modified", "modified"))},
+    "28_channel_post": {**FLAGS, **_text("tfhhgcfg", ("tfhhgcfg", "tfhhgcfg"))},
+    # A click's date is the date of the message its button is on.
+    "30_callback_query_message": {"is_topic_message": False, "date": 1493056756},
+    "31_doc_callback_query_inline": {"is_topic_message": False},
+    "36_message_reaction_user": {"reactions": ["🌭"]},
+    "37_message_reaction_anonymous": {"reactions": []},  # the ❤ was taken back
+}  # fmt: skip
+
 
 def expected_row(name: str) -> dict:
     row = dict.fromkeys(COLUMN_NAMES)
-    for column, value in EXPECTED[name].items():
+    for column, value in {**EXPECTED[name], **MODEL.get(name, {})}.items():
         row[column] = datetime.fromtimestamp(value, tz=UTC) if column in ("date", "edit_date") else value
     row["ingested_at"] = INGESTED
     return row
@@ -253,28 +309,28 @@ def test_parse_update_rejects_what_is_not_an_update(body):
         parse_update(body)
 
 
-def test_command_offsets_count_utf16_units_and_drop_the_bot_name():
-    text = "😋 /help@MyBot now"  # the emoji is 2 UTF-16 code units
-    assert (
-        first_command(
-            text,
-            [{"type": "bold", "offset": 0, "length": 2}, {"type": "bot_command", "offset": 3, "length": 11}],
-        )
-        == "/help"
+def test_only_a_leading_command_counts_with_the_bot_it_names():
+    assert leading_command("/Help@MyBot now", [{"type": "bot_command", "offset": 0, "length": 11}]) == (
+        "/help",
+        "mybot",
     )
-    assert (
-        first_command(
-            "/a /b",
-            [
-                {"type": "bot_command", "offset": 3, "length": 2},
-                {"type": "bot_command", "offset": 0, "length": 2},
-            ],
-        )
-        == "/b"
+    # "Como uso o /rastreio?": a command later in the text is text.
+    assert leading_command("Como uso o /rastreio?", [{"type": "bot_command", "offset": 11, "length": 9}]) == (
+        None,
+        None,
     )
-    assert first_command("no command", []) is None
-    assert first_command("/start now", None) == "/start"
-    assert first_command("a /start", None) is None
+    assert leading_command(
+        "/a /b",
+        [
+            {"type": "bot_command", "offset": 3, "length": 2},
+            {"type": "bot_command", "offset": 0, "length": 2},
+        ],
+    ) == ("/a", None)
+    # Offsets count UTF-16 code units: an emoji first means the command is not at the start.
+    assert leading_command("😋 /help", [{"type": "bot_command", "offset": 3, "length": 5}]) == (None, None)
+    assert leading_command("no command", []) == (None, None)
+    assert leading_command("/start@OutroBot now", None) == ("/start", "outrobot")
+    assert leading_command("a /start", None) == (None, None)
 
 
 def test_caption_commands_come_from_caption_entities():

@@ -1,0 +1,83 @@
+"""The conversation model on hand-computed group conversations (tests/fixtures/conversations/): each is
+replayed through the real webhook handler, SeaweedFS, the ETL handler and DuckDB, and the six answers of
+the contract are compared with the values worked out by hand in its .md (never from this code)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local_pipeline.replay import load_settings, read_deliveries, replay_into
+from local_pipeline.runner import LocalPipeline
+
+pytestmark = pytest.mark.e2e
+
+CONVERSATIONS = Path(__file__).resolve().parents[1] / "fixtures" / "conversations"
+NAMES = sorted(path.name.removesuffix(".jsonl") for path in CONVERSATIONS.glob("*.jsonl"))
+# Rows are compared as sets keyed by their first column: ties have no defined order.
+KEYED = {"q1_messages_by_hour": "hour_of_day", "q2_top_topics": "topic", "q2_top_commands": "command"}
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def replayed(request, s3_server, tmp_path_factory):
+    name = request.param
+    settings = load_settings(CONVERSATIONS / f"{name}.settings.json")
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{name.replace('_', '-')}-raw",
+                             processed_bucket=f"{name.replace('_', '-')}-out", settings=settings)  # fmt: skip
+    pipeline.create_buckets()
+    errors: list[str] = []
+    deliveries = read_deliveries(CONVERSATIONS / f"{name}.jsonl", errors)
+    answers = replay_into(pipeline, deliveries, errors, tmp_path_factory.mktemp(name))
+    assert errors == []
+    return name, answers
+
+
+def test_the_answers_are_the_hand_computed_ones(replayed):
+    name, answers = replayed
+    expected = json.loads((CONVERSATIONS / f"{name}.expected.json").read_text())
+    for query, rows in expected.items():
+        if isinstance(rows, dict):  # one-row answers
+            assert {column: answers[query][0][column] for column in rows} == rows, query
+        else:
+            key = KEYED[query]
+            got = (
+                {row[key]: {column: row[column] for column in rows[0]} for row in answers[query]}
+                if rows
+                else {}
+            )
+            assert got == {row[key]: row for row in rows} or (not rows and not answers[query]), query
+
+
+def test_every_conversation_has_its_settings_expectations_and_derivation():
+    for name in NAMES:
+        for suffix in (".settings.json", ".expected.json", ".md"):
+            assert (CONVERSATIONS / f"{name}{suffix}").is_file(), f"{name}{suffix}"
+
+
+def test_replay_command_contract(tmp_path):
+    """`python -m local_pipeline.replay INPUT --settings --json --parquet-out`, as a user runs it: an
+    invalid line is reported with its number and the rest is replayed."""
+    source = CONVERSATIONS / "feedback_prompts.jsonl"
+    lines = source.read_text().splitlines()
+    broken = tmp_path / "input.jsonl"
+    broken.write_text("\n".join([lines[0], "{not json", '{"update": {"update_id": 1}}', *lines[1:]]) + "\n")
+    out, parquet = tmp_path / "answers.json", tmp_path / "table"
+    run = subprocess.run(
+        [sys.executable, "-m", "local_pipeline.replay", str(broken), "--settings",
+         str(CONVERSATIONS / "feedback_prompts.settings.json"), "--json", str(out), "--parquet-out", str(parquet)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "line 2: not JSON" in run.stderr
+    assert "line 3: " in run.stderr and "received_ms" in run.stderr
+    answers = json.loads(out.read_text())
+    expected = json.loads((CONVERSATIONS / "feedback_prompts.expected.json").read_text())
+    assert answers["q3_feedback_resolution_rate"][0]["resolution_rate_pct"] == 75.0
+    assert {k: answers["q3_questions_answered"][0][k] for k in expected["q3_questions_answered"]} == expected[
+        "q3_questions_answered"
+    ]
+    assert "q1_messages_by_hour" in run.stdout and "q3_asked_again_within_24h" in run.stdout
+    assert sorted(p.name for p in parquet.iterdir())[0].startswith("context_date=")
+    assert list(parquet.glob("context_date=*/*.parquet"))
