@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from stacks.config import StageConfig
+
 TIMEZONE = ZoneInfo("America/Sao_Paulo")
 CHAT = {"id": -1001500000001, "title": "Suporte Loja Exemplo", "type": "supergroup"}
 BOT = {"id": 7000000001, "is_bot": True, "first_name": "AjudaBot", "username": "ajuda_loja_bot"}
@@ -30,6 +32,11 @@ USERS = {
     "diego": _person(104, "Diego", "diego_m", "en"),
     "eva": _person(105, "Eva", "eva_l"),
 }
+
+
+# The stage settings of this group: Carla is staff, and the bot is @ajuda_loja_bot.
+SETTINGS = StageConfig(stage="sample", timezone="America/Sao_Paulo", staff_user_ids=(USERS["carla"]["id"],),
+                       bot_username=BOT["username"])  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from analytics.queries import named_queries
-from stacks.config import StageConfig
+from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
 from telegram_etl.schema import COLUMNS, PARTITION_KEY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-# The sample conversation's answers: its staff (Carla) and bot, the default time zone.
-SAMPLE_SETTINGS = StageConfig(stage="docs", staff_user_ids=(103,), bot_username="ajuda_loja_bot")
 
 
 def schema_markdown() -> str:

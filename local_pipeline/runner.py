@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.api_gateway import proxy_event
+from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
 from local_pipeline.conversation import conversation
 from stacks.config import StageConfig
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
@@ -190,7 +191,9 @@ def raw_days(pipeline: LocalPipeline) -> list[str]:
 
 def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:
     """Ingest the sample conversation, run the ETL over its two days and every named query on the result."""
-    pipeline = LocalPipeline(s3_env, raw_bucket="sample-raw", processed_bucket="sample-processed")
+    pipeline = LocalPipeline(
+        s3_env, raw_bucket="sample-raw", processed_bucket="sample-processed", settings=SAMPLE_SETTINGS
+    )
     pipeline.create_buckets()
     for delivery in conversation():
         response = pipeline.post_webhook(
