@@ -25,6 +25,7 @@ from botapi.client import BotApi, BotApiError, token_from_environment
 from local_pipeline.report import render
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
+from local_pipeline.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 
 WORKDIR = Path(".local/bot")
@@ -97,9 +98,9 @@ class Poller:
 
 
 def bot_pipeline(server: SeaweedS3) -> LocalPipeline:
-    timezone = os.environ.get("TIMEZONE", "America/Sao_Paulo")
+    """The stage's settings from cdk.json (STAGE, default dev): time zone, staff, bot, topic rules."""
     pipeline = LocalPipeline(server.client_env(), raw_bucket="bot-raw", processed_bucket="bot-processed",
-                             timezone=timezone, log_level="ERROR")  # fmt: skip
+                             settings=stage_config(), log_level="ERROR")  # fmt: skip
     pipeline.create_buckets()
     return pipeline
 
@@ -116,7 +117,8 @@ def report(workdir: Path) -> Path:
         answers = answer_all(pipeline, workdir / "parquet")
     path = workdir / "report.html"
     path.write_text(render(answers, title="Telegram bot: analytics", subtitle=f"days {days[0]} to {days[-1]}",
-                           timezone=pipeline.timezone), encoding="utf-8")  # fmt: skip
+                           timezone=pipeline.timezone, staff_known=bool(pipeline.settings.staff_user_ids)),
+                    encoding="utf-8")  # fmt: skip
     return path.resolve()
 
 
