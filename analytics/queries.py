@@ -82,7 +82,9 @@ def model_values(settings: ModelSettings) -> dict[str, str]:
     }
 
 
-def _render(path: Path, values: Mapping[str, str]) -> str:
+def render_sql(path: Path, values: Mapping[str, str]) -> str:
+    """A SQL file with each ${setting} replaced by its SQL text."""
+
     def substitute(match: re.Match[str]) -> str:
         if match.group(1) not in values:
             raise KeyError(f"{path.name}: unknown setting ${{{match.group(1)}}}")
@@ -92,7 +94,9 @@ def _render(path: Path, values: Mapping[str, str]) -> str:
 
 
 def _code(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
+    """SQL without its comments (whole comment lines go)."""
+    lines = (re.sub(r"\s*--[^\n]*", "", line) for line in sql.splitlines())
+    return "\n".join(line for line in lines if line.strip())
 
 
 def shared_definitions() -> dict[str, Path]:
@@ -144,12 +148,12 @@ def compose(query_sql: str, layers: Mapping[str, str]) -> str:
 
 def named_queries(settings: ModelSettings) -> list[NamedQuery]:
     values = model_values(settings)
-    layers = {name: _render(path, values) for name, path in shared_definitions().items()}
+    layers = {name: render_sql(path, values) for name, path in shared_definitions().items()}
     queries = []
     for path in sorted(SQL_DIR.glob("*.sql")):
         if path.name.endswith(".cte.sql"):
             continue
-        raw = _render(path, values)
+        raw = render_sql(path, values)
         header = [line.removeprefix("--").strip() for line in raw.splitlines() if line.startswith("--")]
         queries.append(NamedQuery(name=path.stem, description=" ".join(header), sql=compose(raw, layers)))
     return queries

@@ -18,10 +18,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analytics.queries import named_queries
-from stacks.config import StageConfig
 from bench.common import timer, updates
 from local_pipeline.demo import progress
 from local_pipeline.runner import duckdb_over, run_query
+from stacks.config import StageConfig
 from telegram_etl.flatten import flatten
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 

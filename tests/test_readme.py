@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.docs import README, block, queries_markdown, schema_markdown
+from local_pipeline.docs import QUERIES_DOC, README, block, queries_markdown, queries_table, schema_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +19,10 @@ def test_readme_schema_is_generated_from_the_schema_module():
     assert block(README.read_text(), "schema") == schema_markdown(), "run `make docs`"
 
 
+def test_readme_lists_every_named_query():
+    assert block(README.read_text(), "queries") == queries_table(), "run `make docs`"
+
+
 @pytest.mark.e2e
-def test_readme_shows_each_query_and_its_real_answer(answers):
-    assert block(README.read_text(), "queries") == queries_markdown(answers), "run `make docs`"
+def test_queries_doc_shows_each_query_and_its_real_answer(answers):
+    assert QUERIES_DOC.read_text() == queries_markdown(answers), "run `make docs`"

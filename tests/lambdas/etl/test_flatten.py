@@ -9,8 +9,8 @@ from telegram_etl.flatten import (
     UPDATE_KINDS,
     NotAnUpdate,
     content_type,
-    leading_command,
     flatten,
+    leading_command,
     parse_update,
     update_kind,
 )
