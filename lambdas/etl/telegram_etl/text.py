@@ -205,7 +205,7 @@ _PLURALS = (
 _ENDINGS = (
     "amento", "imento", "acao", "icao", "ucao", "mente", "ando", "endo", "indo", "aram", "eram", "iram",
     "avam", "arei", "aria", "ado", "ada", "ido", "ida", "ao", "ar", "er", "ir", "ei", "ou", "am", "em",
-    "iu", "ue",
+    "iu", "eu", "ue", "i",
 )  # fmt: skip
 
 
