@@ -10,6 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_BODY_BYTES = 1024 * 1024
+# Telegram's update ids are signed 64-bit integers; a larger one would be quarantined by the ETL (its
+# column is int64), so it is refused here instead of answered 200 and lost later.
+MAX_UPDATE_ID = 2**63 - 1
 RAW_PREFIX = "telegram"
 
 
@@ -42,12 +45,15 @@ def parse_update(body: bytes) -> dict[str, Any]:
         update = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise Rejected(400, "body is not valid JSON") from None
+    except RecursionError:
+        # Nesting deeper than the interpreter's recursion limit: malformed input, not a server fault.
+        raise Rejected(400, "body is nested too deeply") from None
     if not isinstance(update, dict):
         raise Rejected(400, "body is not a JSON object")
     update_id = update.get("update_id")
     # bool is a subclass of int in Python, and `true` is no update id.
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        raise Rejected(400, "update_id missing or not a non-negative integer")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= MAX_UPDATE_ID:
+        raise Rejected(400, "update_id missing or not a non-negative 64-bit integer")
     return update
 
 

@@ -141,7 +141,14 @@ def test_unreadable_secret_is_503_so_telegram_retries(env, s3, lambda_context):
         ('{"update_id": true}', "update_id"),
         ('{"update_id": null}', "update_id"),
         ('{"update_id": -1}', "update_id"),
+        # Beyond int64: the ETL's update_id column could never hold it.
+        ('{"update_id": 9223372036854775808}', "update_id"),
+        ('{"update_id": 100000000000000000000000}', "update_id"),
+        # Deeper than the interpreter's recursion limit: a 400, not a crash (API Gateway's 502).
+        ("[" * 100_000, "nested too deeply"),
+        ('{"update_id": 1, "message": ' + '{"a": ' * 100_000, "nested too deeply"),
     ],
+    ids=lambda value: value if len(value or "") < 40 else value[:30] + "...",
 )
 def test_bad_bodies_are_400_with_a_short_json_error(body, error, s3, lambda_context):
     response = call(body, lambda_context, headers=AUTH)
@@ -149,6 +156,12 @@ def test_bad_bodies_are_400_with_a_short_json_error(body, error, s3, lambda_cont
     assert error in json_body(response)["error"]
     assert json_body(response)["ok"] is False
     assert stored_keys(s3) == []
+
+
+def test_largest_int64_update_id_is_stored(s3, lambda_context):
+    body = json.dumps({"update_id": 2**63 - 1})
+    assert call(body, lambda_context, headers=AUTH)["statusCode"] == 200
+    assert stored_keys(s3) == [f"telegram/context_date=2024-01-01/{2**63 - 1}.json"]
 
 
 def test_body_over_one_mib_is_413(s3, lambda_context):
