@@ -26,6 +26,7 @@ from stacks.defaults import (
 from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
 
 RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else
+INGEST_TIMEOUT_S = 25
 
 
 class IngestionStack(Stack):
@@ -80,7 +81,10 @@ class IngestionStack(Stack):
             description="Telegram webhook: verifies the secret token and stores each Update as raw JSON",
             # boto3 and Powertools only: 256 MB keeps the cold start short (more memory = more CPU).
             memory_size=256,
-            timeout=Duration.seconds(10),
+            # Above the longest path's SDK calls (secret, allow-list marker, put) each failing as slowly as
+            # its client config allows, so every failure is answered (5xx, logged) before the timeout;
+            # below API Gateway's 29 s integration timeout.
+            timeout=Duration.seconds(INGEST_TIMEOUT_S),
             environment=environment,
             layers=[powertools_layer(self, config)],
             reserved_concurrency=config.ingest_reserved_concurrency,

@@ -9,20 +9,24 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telegram_ingest.app import handle_webhook
+from telegram_ingest.sdk import SDK_CONFIG, silence_sdk_debug_logs
 from telegram_ingest.secret import WebhookSecret, secrets_manager_fetch
 from telegram_ingest.webhook import Settings
 
+silence_sdk_debug_logs()
 logger = Logger(service="telegram-ingest")
 settings = Settings.from_env(dict(os.environ))
 secret = WebhookSecret(os.environ, secrets_manager_fetch)
-s3 = boto3.client("s3")
+s3 = boto3.client("s3", config=SDK_CONFIG)
 
 
 def put_object(bucket: str, key: str, body: bytes) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
-@logger.inject_lambda_context(clear_state=True)
+# log_event=False, explicitly: the event holds the secret header and users' messages, so
+# POWERTOOLS_LOGGER_LOG_EVENT=true must not log it.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_webhook(
         APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object, logger=logger

@@ -8,6 +8,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ConfigError, StageConfig
 from stacks.ingestion_stack import IngestionStack
+from telegram_ingest.sdk import worst_case_call_seconds
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
@@ -123,6 +124,13 @@ def test_request_body_must_be_an_update_shaped_json_object(template):
         "AWS::ApiGateway::Method",
         {"HttpMethod": "POST", "RequestValidatorId": Match.any_value(), "RequestModels": Match.any_value()},
     )
+
+
+def test_ingest_answers_every_storage_failure_before_its_timeout(pipeline, template):
+    """Secret, allow-list marker and put, each failing as slowly as the SDK config allows, still leave
+    time to answer 5xx (Telegram retries) and log it; API Gateway gives up at 29 s."""
+    function = template.to_json()["Resources"][logical_id(pipeline.ingestion.ingest_function)]["Properties"]
+    assert 3 * worst_case_call_seconds() + 2 <= function["Timeout"] < 29
 
 
 def test_ingest_is_traced_and_its_concurrency_bounded(pipeline, template):

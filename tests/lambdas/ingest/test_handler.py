@@ -3,12 +3,16 @@
 import importlib
 import io
 import json
+import logging
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
+from telegram_ingest import sdk
+from telegram_ingest.secret import secrets_manager_fetch
 from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES, api_gateway_event, json_body, load_fixture
 
 BUCKET = "raw-bucket"
@@ -281,3 +285,59 @@ def test_bad_configuration_fails_loudly_at_start(env, name, value):
     env.setenv(name, value)
     with mock_aws(), pytest.raises(Exception, match=r"RAW_BUCKET|Mars"):
         load_handler()
+
+
+def test_sdk_clients_fail_fast_with_standard_retries(env, s3, monkeypatch):
+    """botocore's defaults (60 s timeouts, legacy retries) would turn a storage outage into a Lambda
+    timeout; these bound one call to a few seconds."""
+    handler = load_handler()
+    config = handler.s3.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1, 2)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+    assert sdk.worst_case_call_seconds() == 7
+
+    created = []
+    real_client = boto3.client
+    monkeypatch.setattr(boto3, "client", lambda *a, **kw: created.append(kw) or real_client(*a, **kw))
+    arn = real_client("secretsmanager").create_secret(Name="fast", SecretString=SECRET)["ARN"]
+    assert secrets_manager_fetch(arn) == SECRET
+    assert created[-1]["config"] is sdk.SDK_CONFIG
+
+
+def test_failed_put_answers_5xx_and_logs_storage_failed(s3, lambda_context):
+    handler = load_handler()
+    output = io.StringIO()
+    handler.logger.setLevel("INFO")
+    handler.logger.registered_handler.setStream(output)
+    with Stubber(handler.s3) as stubber:
+        stubber.add_client_error("put_object", service_error_code="SlowDown", http_status_code=503)
+        response = handler.handler(
+            api_gateway_event(json.dumps({"update_id": 14}), headers=AUTH), lambda_context
+        )
+        stubber.assert_no_pending_responses()
+    assert response["statusCode"] == 500
+    (line,) = [json.loads(line) for line in output.getvalue().splitlines()]
+    assert (line["message"], line["outcome"], line["update_id"]) == ("storage failed", "storage_error", 14)
+    assert line["error"] == "ClientError"
+
+
+def test_no_setting_logs_the_secret_or_the_message(env, s3, lambda_context, caplog):
+    """POWERTOOLS_LOGGER_LOG_EVENT=true would log the event (secret header, text), and botocore at DEBUG
+    the GetSecretValue response: neither may reach the logs."""
+    env.delenv("WEBHOOK_SECRET")
+    arn = boto3.client("secretsmanager").create_secret(Name="logged", SecretString=SECRET)["ARN"]
+    env.setenv("WEBHOOK_SECRET_ARN", arn)
+    env.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    env.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)  # the root logger, where botocore's records go
+    update = load_fixture("01_group_text.json")
+    update["message"]["text"] = "my private words"
+    handler = load_handler()
+    output = io.StringIO()
+    handler.logger.registered_handler.setStream(output)
+    response = handler.handler(api_gateway_event(json.dumps(update), headers=AUTH), lambda_context)
+    assert response["statusCode"] == 200
+    everything = output.getvalue() + caplog.text
+    assert '"outcome":"stored"' in everything.replace(" ", "")  # the handler's own log lines are there
+    assert SECRET not in everything
+    assert "my private words" not in everything
