@@ -89,6 +89,23 @@ def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, de
     return alarm
 
 
+def metric_namespace(config: StageConfig) -> str:
+    """The pipeline's own CloudWatch metrics, one namespace per stage (stages may share an account)."""
+    return f"TelegramPipeline/{config.stage}"
+
+
+def log_outcome_metric(scope: Construct, construct_id: str, config: StageConfig, *, log_group: logs.ILogGroup,
+                       outcome: str, metric_name: str) -> cloudwatch.Metric:  # fmt: skip
+    """Counts a Lambda's JSON log lines whose `outcome` field is `outcome` (a log metric filter), as
+    5-minute sums: what a handler answers without failing is visible and can be alarmed."""
+    metric_filter = logs.MetricFilter(
+        scope, construct_id, log_group=log_group, metric_namespace=metric_namespace(config),
+        metric_name=metric_name, metric_value="1",
+        filter_pattern=logs.FilterPattern.string_value("$.outcome", "=", outcome),
+    )  # fmt: skip
+    return metric_filter.metric(period=Duration.minutes(5), statistic="Sum")
+
+
 def removal_policy(config: StageConfig) -> RemovalPolicy:
     return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 

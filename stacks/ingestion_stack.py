@@ -20,12 +20,17 @@ from stacks.defaults import (
     alarm_on,
     alerts_topic,
     data_bucket,
+    log_outcome_metric,
     powertools_layer,
     python_function,
 )
+from telegram_ingest.allow_list import ALLOWED_CHATS_PREFIX
 from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
+from telegram_ingest.webhook import REFUSED_PREFIX
 
-RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else
+RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else without an allow-list
+# With an allow-list: refused updates, and the markers of chats it follows after a migration.
+ALLOW_LIST_PREFIXES = (f"{REFUSED_PREFIX}/", f"{ALLOWED_CHATS_PREFIX}/")
 INGEST_TIMEOUT_S = 25
 
 
@@ -96,19 +101,15 @@ class IngestionStack(Stack):
             )
         )
         self.webhook_secret.grant_read(self.ingest_function)
-        acknowledge_wildcard_on(
-            self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX,
-            "Object keys are one per update, so PutObject is necessarily granted on the telegram/ prefix.",
-        )  # fmt: skip
+        reason = "Object keys are one per update (or per followed chat), so PutObject is granted on a prefix."
+        acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX, reason)
+        if config.allowed_chat_ids:
+            self._grant_allow_list(reason)
 
         self.api = self._webhook_api(config)
 
         self.alerts_topic = alerts_topic(self, config)
-        alarm_on(self, "WebhookServerErrorsAlarm", self.api.metric_server_error(period=Duration.minutes(5)),
-                 "The webhook answered 5xx: updates are not being stored (Telegram retries for 24 h).",
-                 self.alerts_topic)  # fmt: skip
-        alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=Duration.minutes(5)),
-                 "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
+        self._alarms(config)
         CfnOutput(
             self,
             "WebhookUrl",
@@ -122,6 +123,37 @@ class IngestionStack(Stack):
             description="Secret whose value is setWebhook's secret_token",
         )
         CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
+
+    def _alarms(self, config: StageConfig) -> None:
+        five_minutes = Duration.minutes(5)
+        alarm_on(self, "WebhookServerErrorsAlarm", self.api.metric_server_error(period=five_minutes),
+                 "The webhook answered 5xx: updates are not being stored (Telegram retries for 24 h).",
+                 self.alerts_topic)  # fmt: skip
+        alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=five_minutes),
+                 "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
+        if config.allowed_chat_ids:
+            refused = log_outcome_metric(
+                self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,
+                outcome="refused", metric_name="RefusedUpdates",
+            )  # fmt: skip
+            alarm_on(self, "RefusedUpdatesAlarm", refused,
+                     "Updates of a chat outside allowed_chat_ids were acknowledged and kept under refused/ "
+                     "in the raw bucket, not stored for analytics: allow the chat, or ignore it.",
+                     self.alerts_topic)  # fmt: skip
+
+    def _grant_allow_list(self, reason: str) -> None:
+        """Refused updates and migration markers are written; markers are looked up by listing their
+        exact key (a listing, so that a missing marker is an empty answer, not a 403)."""
+        self.ingest_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[
+                self.raw_bucket.arn_for_objects(f"{prefix}*") for prefix in ALLOW_LIST_PREFIXES])
+        )  # fmt: skip
+        self.ingest_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.raw_bucket.bucket_arn],
+                                conditions={"StringLike": {"s3:prefix": [f"{ALLOWED_CHATS_PREFIX}/*"]}})
+        )  # fmt: skip
+        for prefix in ALLOW_LIST_PREFIXES:
+            acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, prefix, reason)
 
     def _webhook_api(self, config: StageConfig) -> apigateway.RestApi:
         access_log_group = logs.LogGroup(

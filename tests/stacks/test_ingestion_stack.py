@@ -232,6 +232,51 @@ def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, te
     assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
 
 
+@pytest.fixture(scope="module")
+def allow_list_stack() -> IngestionStack:
+    """An allow-listed stage, synthesized under cdk-nag (no stage of cdk.json sets allowed_chat_ids)."""
+    app = App()
+    stack = IngestionStack(app, "AllowList", config=StageConfig(stage="x", allowed_chat_ids=(-4518810793,)))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on an unacknowledged finding
+    return stack
+
+
+def test_allow_list_may_keep_refused_updates_and_follow_migrations(allow_list_stack):
+    template = Template.from_stack(allow_list_stack)
+    env = template.to_json()["Resources"][logical_id(allow_list_stack.ingest_function)]["Properties"]
+    assert env["Environment"]["Variables"]["ALLOWED_CHAT_IDS"] == "-4518810793"
+    statements = without_tracing(role_statements(template, allow_list_stack.ingest_function.role))
+    puts = [s["Resource"] for s in statements if s["Action"] == ["s3:PutObject"]]
+    resources = [r for resource in puts for r in (resource if isinstance(resource, list) else [resource])]
+    assert sorted(str(r).rsplit("'/", 1)[-1] for r in resources) == [
+        "allowed-chats/*']]}", "refused/*']]}", "telegram/*']]}"]  # fmt: skip
+    (listing,) = [s for s in statements if s["Action"] == ["s3:ListBucket"]]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["allowed-chats/*"]}}
+    assert listing["Resource"] == {"Fn::GetAtt": [logical_id(allow_list_stack.raw_bucket), "Arn"]}
+
+
+def test_refused_updates_are_counted_and_alarmed(allow_list_stack):
+    template = Template.from_stack(allow_list_stack)
+    template.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": '{ $.outcome = "refused" }',
+            "LogGroupName": {"Ref": Match.string_like_regexp("IngestFunctionLogs")},
+            "MetricTransformations": [
+                {"MetricNamespace": "TelegramPipeline/x", "MetricName": "RefusedUpdates", "MetricValue": "1"}
+            ],
+        },
+    )
+    alarm = Capture()
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"Namespace": "TelegramPipeline/x", "MetricName": "RefusedUpdates", "Statistic": "Sum",
+         "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": alarm},
+    )  # fmt: skip
+    assert alarm.as_array() == [{"Ref": logical_id(allow_list_stack.alerts_topic)}]
+
+
 def test_alert_email_subscribes_to_the_topic():
     app = App()
     stack = IngestionStack(app, "Mail", config=StageConfig(stage="x", alert_email="ops@example.com"))

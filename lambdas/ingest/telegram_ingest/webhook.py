@@ -14,6 +14,9 @@ MAX_BODY_BYTES = 1024 * 1024
 # column is int64), so it is refused here instead of answered 200 and lost later.
 MAX_UPDATE_ID = 2**63 - 1
 RAW_PREFIX = "telegram"
+# Updates of chats outside the allow-list: acknowledged, and kept here (never read by the ETL) so that
+# they can be recovered, e.g. by copying them under RAW_PREFIX once their chat is allowed.
+REFUSED_PREFIX = "refused"
 
 
 class Rejected(Exception):
@@ -88,6 +91,11 @@ def arrival_day(request_time_epoch_ms: int | None, timezone: ZoneInfo, now: date
 def raw_key(update_id: int, day: date) -> str:
     """One object per update: a redelivery of the same update overwrites the same key."""
     return f"{RAW_PREFIX}/context_date={day.isoformat()}/{update_id}.json"
+
+
+def refused_key(update_id: int, day: date) -> str:
+    """Like raw_key, under REFUSED_PREFIX: a redelivery of a refused update overwrites the same key."""
+    return f"{REFUSED_PREFIX}/context_date={day.isoformat()}/{update_id}.json"
 
 
 @dataclass(frozen=True)

@@ -233,21 +233,103 @@ def test_storage_failure_is_5xx_never_200(env, s3, lambda_context):
     assert json_body(response)["ok"] is False
 
 
-def test_allow_list_acknowledges_but_does_not_store_other_chats(env, s3, lambda_context):
+def test_allow_list_keeps_other_chats_updates_under_refused(env, s3, lambda_context):
+    """Acknowledged (Telegram would redeliver for 24 h) but never thrown away: kept under refused/,
+    outside what the ETL reads, keyed like raw objects so that a redelivery overwrites the same key."""
     allowed = load_fixture("01_group_text.json")["message"]["chat"]["id"]
     env.setenv("ALLOWED_CHAT_IDS", f"{allowed}, 42")
     handler = load_handler()
-    for name in (
-        "01_group_text.json",
-        "20_private_text_link_preview.json",
-        "30_callback_query_message.json",
-        "32_doc_inline_query.json",
-    ):
+    names = ("01_group_text.json", "20_private_text_link_preview.json", "30_callback_query_message.json",
+             "32_doc_inline_query.json", "20_private_text_link_preview.json")  # fmt: skip
+    for name in names:
         response = handler.handler(
             api_gateway_event(json.dumps(load_fixture(name)), headers=AUTH), lambda_context
         )
         assert response["statusCode"] == 200
-    assert stored_keys(s3) == ["telegram/context_date=2024-01-01/13671261.json"]
+    refused = {load_fixture(name)["update_id"] for name in names[1:]}
+    assert sorted(stored_keys(s3)) == sorted(
+        ["telegram/context_date=2024-01-01/13671261.json"]
+        + [f"refused/context_date=2024-01-01/{update_id}.json" for update_id in refused]
+    )
+    body = s3.get_object(
+        Bucket=BUCKET, Key=f"refused/context_date=2024-01-01/{load_fixture(names[1])['update_id']}.json"
+    )
+    assert json.loads(body["Body"].read()) == load_fixture(names[1])
+
+
+def test_refused_updates_are_logged_with_their_own_outcome(env, s3, lambda_context):
+    env.setenv("ALLOWED_CHAT_IDS", "42")
+    handler = load_handler()
+    output = io.StringIO()
+    handler.logger.setLevel("INFO")
+    handler.logger.registered_handler.setStream(output)
+    update = load_fixture("20_private_text_link_preview.json")
+    handler.handler(api_gateway_event(json.dumps(update), headers=AUTH), lambda_context)
+    (line,) = [json.loads(line) for line in output.getvalue().splitlines()]
+    assert (line["outcome"], line["update_id"], line["chat_id"]) == (
+        "refused", update["update_id"], update["message"]["chat"]["id"])  # fmt: skip
+    assert line["key"].startswith("refused/context_date=2024-01-01/")
+
+
+def migration_update(update_id: int, chat_id: int, **migration: int) -> str:
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": 1, "date": 1_704_067_200, "chat": {"id": chat_id, "type": "supergroup"}, **migration}})  # fmt: skip
+
+
+def text_update(update_id: int, chat_id: int) -> str:
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": 2, "date": 1_704_067_200, "chat": {"id": chat_id, "type": "supergroup"}, "text": "oi"}})  # fmt: skip
+
+
+def test_allow_list_follows_a_migration_announced_in_the_allowed_group(env, s3, lambda_context):
+    """A group upgraded to a supergroup gets a new chat id: the old group's migrate_to_chat_id makes the
+    new id allowed, for every container (a marker object), not only the one that saw it."""
+    update = load_fixture("18_group_migrate_to_chat_id.json")
+    old, new = update["message"]["chat"]["id"], update["message"]["migrate_to_chat_id"]
+    env.setenv("ALLOWED_CHAT_IDS", str(old))
+    assert call(text_update(1, new), lambda_context, headers=AUTH)["statusCode"] == 200  # before: refused
+    assert call(json.dumps(update), lambda_context, headers=AUTH)["statusCode"] == 200
+    assert call(text_update(2, new), lambda_context, headers=AUTH)["statusCode"] == 200  # a new container
+    assert sorted(stored_keys(s3)) == [
+        f"allowed-chats/{new}.json",
+        "refused/context_date=2024-01-01/1.json",
+        "telegram/context_date=2024-01-01/2.json",
+        f"telegram/context_date=2024-01-01/{update['update_id']}.json",
+    ]
+    marker = json.loads(s3.get_object(Bucket=BUCKET, Key=f"allowed-chats/{new}.json")["Body"].read())
+    assert marker == {"chat_id": new, "migrated_from": old, "update_id": update["update_id"]}
+
+
+def test_allow_list_follows_a_migration_announced_in_the_new_supergroup(env, s3, lambda_context):
+    env.setenv("ALLOWED_CHAT_IDS", "-4518810793")
+    handler = load_handler()
+    for body in (migration_update(5, -1002471352452, migrate_from_chat_id=-4518810793),
+                 text_update(6, -1002471352452)):  # fmt: skip
+        assert handler.handler(api_gateway_event(body, headers=AUTH), lambda_context)["statusCode"] == 200
+    assert sorted(stored_keys(s3)) == [
+        "allowed-chats/-1002471352452.json",
+        "telegram/context_date=2024-01-01/5.json",
+        "telegram/context_date=2024-01-01/6.json",
+    ]
+
+
+def test_a_migration_of_a_chat_outside_the_allow_list_allows_nothing(env, s3, lambda_context):
+    env.setenv("ALLOWED_CHAT_IDS", "42")
+    handler = load_handler()
+    for body in (migration_update(7, -100, migrate_to_chat_id=-1009), migration_update(8, -1009, migrate_from_chat_id=-100),
+                 text_update(9, -1009)):  # fmt: skip
+        assert handler.handler(api_gateway_event(body, headers=AUTH), lambda_context)["statusCode"] == 200
+    assert sorted(stored_keys(s3)) == [f"refused/context_date=2024-01-01/{i}.json" for i in (7, 8, 9)]
+
+
+def test_allow_list_lookup_failure_is_5xx_not_a_refusal(env, s3, lambda_context):
+    env.setenv("ALLOWED_CHAT_IDS", "42")
+    handler = load_handler()
+    with Stubber(handler.s3) as stubber:
+        stubber.add_client_error("list_objects_v2", service_error_code="SlowDown", http_status_code=503)
+        response = handler.handler(api_gateway_event(text_update(10, -1009), headers=AUTH), lambda_context)
+    assert response["statusCode"] == 500
+    assert stored_keys(s3) == []
 
 
 def test_allow_list_finds_the_chat_of_a_callback_query(env, s3, lambda_context):
