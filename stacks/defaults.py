@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsii
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -66,22 +66,44 @@ def acknowledge_wildcard_on(role: iam.IRole, bucket_arn: str, prefix: str, reaso
 
 def alerts_topic(scope: Construct, config: StageConfig) -> sns.Topic:
     """The SNS topic every alarm notifies: SSL-only, encrypted with a key CloudWatch may use
-    (the AWS-managed SNS key cannot receive CloudWatch alarms)."""
+    (the AWS-managed SNS key cannot receive CloudWatch alarms).
+
+    enforce_ssl gives the topic a policy of its own, which replaces SNS's default one: without an
+    explicit Allow, CloudWatch could not publish and every alarm would go nowhere. CloudWatch may publish,
+    and use the key, only for this account's alarms (confused-deputy conditions)."""
+    stack = Stack.of(scope)
+    alarms = stack.format_arn(
+        service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    from_our_alarms = {
+        "StringEquals": {"aws:SourceAccount": stack.account},
+        "ArnLike": {"aws:SourceArn": alarms},
+    }
+    cloudwatch_service = iam.ServicePrincipal("cloudwatch.amazonaws.com")
     key = kms.Key(scope, "AlertsKey", description="Encrypts the alerts topic", enable_key_rotation=True,
                   removal_policy=RemovalPolicy.DESTROY)  # fmt: skip
-    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    key.add_to_resource_policy(
+        iam.PolicyStatement(sid="CloudWatchAlarmsUseTheKey", principals=[cloudwatch_service],
+                            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+                            conditions=from_our_alarms)
+    )  # fmt: skip
     topic = sns.Topic(scope, "AlertsTopic", display_name=f"Telegram pipeline alerts ({config.stage})",
                       master_key=key, enforce_ssl=True)  # fmt: skip
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(sid="CloudWatchAlarmsPublish", principals=[cloudwatch_service],
+                            actions=["sns:Publish"], resources=[topic.topic_arn], conditions=from_our_alarms)
+    )  # fmt: skip
     if config.alert_email:
         topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
     return topic
 
 
 def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, description: str,
-             topic: sns.ITopic) -> cloudwatch.Alarm:  # fmt: skip
-    """Alarm as soon as the metric reaches 1 in a 5-minute period (missing data is fine: no traffic)."""
+             topic: sns.ITopic, *, threshold: float = 1) -> cloudwatch.Alarm:  # fmt: skip
+    """Alarm as soon as the metric reaches `threshold` in one period (missing data: no traffic, fine)."""
     alarm = cloudwatch.Alarm(
-        scope, construct_id, metric=metric, threshold=1, evaluation_periods=1, alarm_description=description,
+        scope, construct_id, metric=metric, threshold=threshold, evaluation_periods=1,
+        alarm_description=description,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )  # fmt: skip

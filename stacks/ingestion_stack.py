@@ -32,6 +32,8 @@ RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else without an 
 # With an allow-list: refused updates, and the markers of chats it follows after a migration.
 ALLOW_LIST_PREFIXES = (f"{REFUSED_PREFIX}/", f"{ALLOWED_CHATS_PREFIX}/")
 INGEST_TIMEOUT_S = 25
+# 4xx answers in 5 minutes that page someone.
+CLIENT_ERRORS_ALARM_THRESHOLD = 5
 
 
 class IngestionStack(Stack):
@@ -131,6 +133,22 @@ class IngestionStack(Stack):
                  self.alerts_topic)  # fmt: skip
         alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=five_minutes),
                  "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
+        # Only Telegram's ranges reach the API, so a 401 means the secret and the webhook disagree (a
+        # rotation without `make set-webhook`): every update is refused until fixed. One is enough.
+        unauthorized = log_outcome_metric(
+            self, "UnauthorizedRequestsMetric", config, log_group=self.ingest_function.log_group,
+            outcome="unauthorized", metric_name="UnauthorizedRequests",
+        )  # fmt: skip
+        alarm_on(self, "UnauthorizedRequestsAlarm", unauthorized,
+                 "The webhook refused a request's secret token (401): run `make set-webhook` if the secret "
+                 "was rotated; Telegram keeps retrying for 24 h.", self.alerts_topic)  # fmt: skip
+        # Any 4xx (401, 400 from validation, 403 from the resource policy, 429 throttling): a few can be
+        # one odd update, a steady stream means Telegram's deliveries are being refused.
+        alarm_on(self, "WebhookClientErrorsAlarm",
+                 self.api.metric_client_error(period=five_minutes, statistic="Sum"),
+                 f"The webhook answered {CLIENT_ERRORS_ALARM_THRESHOLD}+ 4xx in 5 minutes: check "
+                 "`make webhook-info` (last error) and the ingest logs.",
+                 self.alerts_topic, threshold=CLIENT_ERRORS_ALARM_THRESHOLD)  # fmt: skip
         if config.allowed_chat_ids:
             refused = log_outcome_metric(
                 self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,

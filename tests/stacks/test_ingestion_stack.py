@@ -227,9 +227,68 @@ def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, te
         },
     )
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    assert {a["Properties"]["MetricName"] for a in alarms} == {"5XXError", "Errors"}
+    assert {a["Properties"]["MetricName"] for a in alarms} == {
+        "5XXError", "Errors", "4XXError", "UnauthorizedRequests"}  # fmt: skip
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
+
+
+OUR_ALARMS = {
+    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+    "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}, ":",
+        {"Ref": "AWS::AccountId"}, ":alarm:*"]]}},
+}  # fmt: skip
+
+
+def test_cloudwatch_may_publish_to_the_alerts_topic_for_this_accounts_alarms_only(pipeline, template):
+    """enforce_ssl's policy replaces SNS's default one: without this Allow no alarm reaches anyone."""
+    (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Action": "sns:Publish",
+         "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Resource": {"Ref": logical_id(pipeline.ingestion.alerts_topic)}, "Condition": OUR_ALARMS}
+    ]  # fmt: skip
+
+
+def test_cloudwatch_may_use_the_topic_key_for_this_accounts_alarms_only(template):
+    (key,) = template.find_resources("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch == [
+        {"Sid": "CloudWatchAlarmsUseTheKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+         "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Resource": "*", "Condition": OUR_ALARMS}
+    ]  # fmt: skip
+
+
+def test_refused_secrets_and_client_errors_are_alarmed(pipeline, template):
+    """401s were silent: one refused secret token (only Telegram's ranges reach the API) and a stream of
+    4xx of any kind each page."""
+    template.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": '{ $.outcome = "unauthorized" }',
+            "LogGroupName": {"Ref": Match.string_like_regexp("IngestFunctionLogs")},
+            "MetricTransformations": [
+                {
+                    "MetricNamespace": "TelegramPipeline/dev",
+                    "MetricName": "UnauthorizedRequests",
+                    "MetricValue": "1",
+                }
+            ],
+        },
+    )
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in template.find_resources("AWS::CloudWatch::Alarm").values()}  # fmt: skip
+    unauthorized, client_errors = alarms["UnauthorizedRequests"], alarms["4XXError"]
+    assert (unauthorized["Namespace"], unauthorized["Statistic"], unauthorized["Threshold"]) == (
+        "TelegramPipeline/dev", "Sum", 1)  # fmt: skip
+    assert (client_errors["Namespace"], client_errors["Statistic"], client_errors["Period"]) == (
+        "AWS/ApiGateway", "Sum", 300)  # fmt: skip
+    assert client_errors["Threshold"] == 5
+    assert client_errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert [d["Name"] for d in client_errors["Dimensions"]] == ["ApiName"]  # the API has one stage
 
 
 @pytest.fixture(scope="module")
