@@ -225,7 +225,9 @@ class IngestionStack(Stack):
         webhook.add_method(
             "POST",
             apigateway.LambdaIntegration(self.ingest_function),
-            request_models={"application/json": update_model},
+            # API Gateway validates a body only against the model of its Content-Type, and skips
+            # validation when none matches: "$default" covers every other (or no) content type.
+            request_models={"application/json": update_model, "$default": update_model},
             request_validator=api.add_request_validator(
                 "BodyValidator",
                 request_validator_name="update-body",

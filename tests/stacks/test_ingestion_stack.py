@@ -126,6 +126,20 @@ def test_request_body_must_be_an_update_shaped_json_object(template):
     )
 
 
+def test_every_content_type_is_validated(pipeline, template):
+    """A model applies only to its Content-Type; without "$default", text/plain would skip validation."""
+    (method,) = template.find_resources("AWS::ApiGateway::Method").values()
+    model = {"Ref": logical_id_of_type(template, "AWS::ApiGateway::Model")}
+    assert method["Properties"]["RequestModels"] == {"application/json": model, "$default": model}
+    (validator,) = template.find_resources("AWS::ApiGateway::RequestValidator")
+    assert method["Properties"]["RequestValidatorId"] == {"Ref": validator}
+
+
+def logical_id_of_type(template: Template, resource_type: str) -> str:
+    (logical,) = template.find_resources(resource_type)
+    return logical
+
+
 def test_ingest_answers_every_storage_failure_before_its_timeout(pipeline, template):
     """Secret, allow-list marker and put, each failing as slowly as the SDK config allows, still leave
     time to answer 5xx (Telegram retries) and log it; API Gateway gives up at 29 s."""
