@@ -13,6 +13,7 @@ from aws_cdk.aws_logs import RetentionDays
 
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 
 
 class ConfigError(ValueError):
@@ -31,7 +32,8 @@ class StageConfig:
     # Only these source ranges may call the webhook (Telegram's published webhook ranges); empty turns
     # the API's resource policy off.
     webhook_source_cidrs: tuple[str, ...] = ("149.154.160.0/20", "91.108.4.0/22")
-    # Bounds what abuse of the public endpoint can cost; Telegram opens at most max_connections (40).
+    # Bounds what abuse of the public endpoint can cost; setWebhook's max_connections is derived from it
+    # (webhook_max_connections), so that Telegram never opens more connections than may run at once.
     ingest_reserved_concurrency: int = 20
     # Raw objects move to S3 Standard-IA after this many days (S3's minimum is 30); null keeps them
     # in Standard.
@@ -101,6 +103,13 @@ class StageConfig:
         if "webhook_source_cidrs" in values:
             values["webhook_source_cidrs"] = tuple(str(v) for v in values["webhook_source_cidrs"])
         return cls(stage=stage, **values)
+
+    def webhook_max_connections(self) -> int:
+        """setWebhook's max_connections: one per ingest Lambda that may run at once, within Telegram's 1-100.
+
+        Telegram sends one update at a time per connection, so more connections than reserved concurrency
+        would only be throttled (429s, retried, delayed)."""
+        return min(self.ingest_reserved_concurrency, TELEGRAM_MAX_CONNECTIONS)
 
     def etl_cron_utc(self) -> tuple[int, int]:
         """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.

@@ -125,6 +125,13 @@ class IngestionStack(Stack):
             description="Secret whose value is setWebhook's secret_token",
         )
         CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
+        # Read by `make set-webhook`: the stage's one source of the concurrency Telegram may use.
+        CfnOutput(
+            self,
+            "WebhookMaxConnections",
+            value=str(config.webhook_max_connections()),
+            description="setWebhook's max_connections: the ingest Lambda's reserved concurrency",
+        )
 
     def _alarms(self, config: StageConfig) -> None:
         five_minutes = Duration.minutes(5)

@@ -147,6 +147,13 @@ def test_ingest_answers_every_storage_failure_before_its_timeout(pipeline, templ
     assert 3 * worst_case_call_seconds() + 2 <= function["Timeout"] < 29
 
 
+def test_webhook_max_connections_is_the_reserved_concurrency(template):
+    """set-webhook reads this output: Telegram never opens more connections than Lambdas may run."""
+    assert template.find_outputs("WebhookMaxConnections")["WebhookMaxConnections"]["Value"] == "20"
+    assert StageConfig(stage="x", ingest_reserved_concurrency=7).webhook_max_connections() == 7
+    assert StageConfig(stage="x", ingest_reserved_concurrency=500).webhook_max_connections() == 100
+
+
 def test_ingest_is_traced_and_its_concurrency_bounded(pipeline, template):
     function = template.to_json()["Resources"][logical_id(pipeline.ingestion.ingest_function)]["Properties"]
     assert function["TracingConfig"] == {"Mode": "Active"}
