@@ -55,6 +55,9 @@ class StageConfig:
     # Where alarms are e-mailed (an SNS subscription to confirm); alarms go to the topic regardless.
     alert_email: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # Powertools for AWS Lambda layer version, resolved through its public SSM parameter (not `latest`:
+    # a deploy is reproducible); keep it equal to aws-lambda-powertools in requirements-dev.txt.
+    powertools_version: str = "3.37.0"
 
     def __post_init__(self) -> None:
         if not _STAGE.match(self.stage):
@@ -84,6 +87,8 @@ class StageConfig:
             raise ConfigError(f"alert_email {self.alert_email!r} is not an e-mail address")
         if self.log_retention not in RetentionDays.__members__:
             raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
+        if not re.match(r"^\d+\.\d+\.\d+$", self.powertools_version):
+            raise ConfigError(f"powertools_version {self.powertools_version!r} is not a release like 3.37.0")
         try:
             date.fromisoformat(self.projection_start_date)
         except ValueError:

@@ -196,9 +196,11 @@ def data_bucket(
 
 
 def powertools_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
-    """Powertools for AWS Lambda (logging, event classes), from AWS's public SSM parameter."""
+    """Powertools for AWS Lambda (logging, event classes), from AWS's public SSM parameter of the
+    stage's powertools_version: `latest` would change what a redeploy of the same commit runs."""
     arn = config.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
-        scope, f"/aws/service/powertools/python/{ARCHITECTURE.name}/{PYTHON_RUNTIME.name}/latest"
+        scope,
+        f"/aws/service/powertools/python/{ARCHITECTURE.name}/{PYTHON_RUNTIME.name}/{config.powertools_version}",
     )
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
 
@@ -222,7 +224,8 @@ def python_function(
         scope,
         f"{construct_id}Logs",
         retention=logs.RetentionDays[config.log_retention],
-        removal_policy=RemovalPolicy.DESTROY,
+        # Where data is retained, so are the logs that explain it (they expire with their retention).
+        removal_policy=removal_policy(config),
     )
     role = iam.Role(
         scope,

@@ -27,6 +27,7 @@ from stacks.defaults import (
     data_bucket,
     powertools_layer,
     python_function,
+    removal_policy,
 )
 from telegram_etl.job import PROCESSED_PREFIX, QUARANTINE_PREFIX
 from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
@@ -117,6 +118,8 @@ class EtlStack(Stack):
             retention_period=Duration.days(14),
             enforce_ssl=True,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
+            # Its messages are the failed runs still to re-run: kept with the stack's data.
+            removal_policy=removal_policy(config),
         )
         acknowledge(
             self.dead_letter_queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue."

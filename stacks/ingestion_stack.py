@@ -23,6 +23,7 @@ from stacks.defaults import (
     log_outcome_metric,
     powertools_layer,
     python_function,
+    removal_policy,
 )
 from telegram_ingest.allow_list import ALLOWED_CHATS_PREFIX
 from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
@@ -182,8 +183,9 @@ class IngestionStack(Stack):
 
     def _webhook_api(self, config: StageConfig) -> apigateway.RestApi:
         access_log_group = logs.LogGroup(
-            self, "WebhookApiAccessLogs", retention=logs.RetentionDays[config.log_retention]
-        )
+            self, "WebhookApiAccessLogs", retention=logs.RetentionDays[config.log_retention],
+            removal_policy=removal_policy(config),
+        )  # fmt: skip
         api = apigateway.RestApi(
             self,
             "WebhookApi",

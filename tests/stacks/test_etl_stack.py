@@ -3,6 +3,8 @@
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from stacks.config import ConfigError, StageConfig
+from tests.stacks.conftest import ROOT
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
@@ -53,7 +55,17 @@ def test_sdk_for_pandas_layer_comes_from_the_public_ssm_parameter(template):
     parameters = template.to_json()["Parameters"]
     defaults = {p.get("Default") for p in parameters.values()}
     assert "/aws/service/aws-sdk-pandas/3.16.1/py3.14/arm64/layer-arn" in defaults
-    assert "/aws/service/powertools/python/arm64/python3.14/latest" in defaults
+    assert "/aws/service/powertools/python/arm64/python3.14/3.37.0" in defaults
+    assert not any(str(default).endswith("/latest") for default in defaults)  # reproducible deploys
+
+
+def test_deployed_powertools_is_the_version_the_tests_run():
+    pins = dict(
+        line.split("==") for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if "==" in line
+    )
+    assert StageConfig(stage="x").powertools_version == pins["aws-lambda-powertools"]
+    with pytest.raises(ConfigError):
+        StageConfig(stage="x", powertools_version="latest")
 
 
 def test_daily_rule_runs_after_local_midnight_in_utc_with_retries_and_dlq(pipeline, template):
