@@ -68,6 +68,12 @@ class StageConfig:
             raise ConfigError(f"timezone {self.timezone!r} is not an IANA timezone name") from None
         if not _LOCAL_TIME.match(self.etl_local_time):
             raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
+        changed_on = clock_change_day(self.etl_local_time, self.timezone)
+        if changed_on is not None:
+            raise ConfigError(
+                f"etl_local_time {self.etl_local_time} is skipped or repeated by a clock change in "
+                f"{self.timezone} (e.g. on {changed_on}): choose a time outside the changes"
+            )
         if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
             raise ConfigError("api_rate_limit and api_burst_limit must be positive")
         for cidr in self.webhook_source_cidrs:
@@ -116,14 +122,22 @@ class StageConfig:
         would only be throttled (429s, retried, delayed)."""
         return min(self.ingest_reserved_concurrency, TELEGRAM_MAX_CONNECTIONS)
 
-    def etl_cron_utc(self) -> tuple[int, int]:
-        """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.
 
-        EventBridge rules run in UTC. Using the zone's smaller UTC offset of the year means the run
-        never starts before etl_local_time, so it always starts after local midnight and D-1 is right.
-        """
-        hour, minute = (int(part) for part in self.etl_local_time.split(":"))
-        zone = ZoneInfo(self.timezone)
-        offset = min(datetime(2025, month, 15, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7))
-        start = datetime(2025, 1, 15, hour, minute) - offset
-        return start.hour, start.minute
+# Years whose clock changes an etl_local_time is checked against (tzdata's rules as installed).
+_DST_CHECK_YEARS = range(2024, 2051)
+
+
+def clock_change_day(local_time: str, timezone: str) -> date | None:
+    """A day on which `local_time` does not exist or happens twice in `timezone` (a DST change), or None.
+
+    EventBridge Scheduler skips a run whose local time does not exist (spring forward): a day would have
+    no partition. A repeated time runs once, but which of the two is not ours to guess."""
+    hour, minute = (int(part) for part in local_time.split(":"))
+    zone = ZoneInfo(timezone)
+    day = date(_DST_CHECK_YEARS.start, 1, 1)
+    while day.year < _DST_CHECK_YEARS.stop:
+        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if moment.utcoffset() != moment.replace(fold=1).utcoffset():
+            return day
+        day += timedelta(days=1)
+    return None

@@ -397,10 +397,3 @@ def test_cdk_nag_is_not_a_no_op():
 def test_invalid_stage_settings_are_rejected(settings):
     with pytest.raises(ConfigError):
         StageConfig.from_context("dev", settings)
-
-
-def test_etl_schedule_starts_after_local_midnight_all_year():
-    assert StageConfig(stage="x", timezone="America/Sao_Paulo").etl_cron_utc() == (6, 0)
-    assert StageConfig(stage="x", timezone="UTC", etl_local_time="02:30").etl_cron_utc() == (2, 30)
-    # Sydney: UTC+10 in July, UTC+11 in January -> 17:00 UTC is 03:00 or 04:00 local.
-    assert StageConfig(stage="x", timezone="Australia/Sydney").etl_cron_utc() == (17, 0)
