@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 from botapi.client import BotApi, token_from_environment
 from stacks.names import stack_name
 from telegram_etl.flatten import UPDATE_KINDS
 
-# Telegram's maximum; the ingest Lambda's reserved concurrency bounds what they can cost.
-MAX_CONNECTIONS = 40
+
+class WebhookTarget(NamedTuple):
+    url: str
+    secret_token: str
+    # The stage's ingest_reserved_concurrency (capped at Telegram's 100), as the stack outputs it: more
+    # connections than Lambdas that may run at once would only be throttled.
+    max_connections: int
+
+
+OUTPUTS = ("WebhookUrl", "WebhookSecretArn", "WebhookMaxConnections")
 
 
 def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
@@ -23,24 +31,24 @@ def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def webhook_target(cloudformation: Any, secretsmanager: Any, stage: str) -> tuple[str, str]:
-    """(webhook URL, secret token) of the deployed stage."""
+def webhook_target(cloudformation: Any, secretsmanager: Any, stage: str) -> WebhookTarget:
+    """URL, secret token and max_connections of the deployed stage."""
     name = stack_name(stage, "Ingestion")  # as add_pipeline names it
     outputs = stack_outputs(cloudformation, name)
-    missing = {"WebhookUrl", "WebhookSecretArn"} - set(outputs)
+    missing = set(OUTPUTS) - set(outputs)
     if missing:
-        raise SystemExit(f"stack {name} has no output {', '.join(sorted(missing))}")
+        raise SystemExit(f"stack {name} has no output {', '.join(sorted(missing))} (deploy it again)")
     secret = secretsmanager.get_secret_value(SecretId=outputs["WebhookSecretArn"])["SecretString"]
-    return outputs["WebhookUrl"], secret
+    return WebhookTarget(outputs["WebhookUrl"], secret, int(outputs["WebhookMaxConnections"]))
 
 
-def set_webhook(api: BotApi, url: str, secret_token: str, *, drop_pending_updates: bool = False) -> None:
+def set_webhook(api: BotApi, target: WebhookTarget, *, drop_pending_updates: bool = False) -> None:
     api.call(
         "setWebhook",
-        url=url,
-        secret_token=secret_token,
+        url=target.url,
+        secret_token=target.secret_token,
         allowed_updates=list(UPDATE_KINDS),
-        max_connections=MAX_CONNECTIONS,
+        max_connections=target.max_connections,
         drop_pending_updates=drop_pending_updates,
     )
 
@@ -72,11 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "set":
         import boto3  # only here: `info` needs no AWS credentials
 
-        url, secret = webhook_target(
-            boto3.client("cloudformation"), boto3.client("secretsmanager"), args.stage
-        )
-        set_webhook(api, url, secret, drop_pending_updates=args.drop_pending_updates)
-        print(f"webhook set to {url}")
+        target = webhook_target(boto3.client("cloudformation"), boto3.client("secretsmanager"), args.stage)
+        set_webhook(api, target, drop_pending_updates=args.drop_pending_updates)
+        print(f"webhook set to {target.url} (max_connections={target.max_connections})")
     print(describe_webhook(api.call("getWebhookInfo")))
     return 0
 

@@ -17,6 +17,7 @@ _BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Athena (Java) and DuckDB (RE2) regular expressions share this much; lookarounds and backreferences
 # are not portable.
 _NOT_PORTABLE = re.compile(r"\(\?<?[=!]|\\[1-9]")
+TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 
 
 class ConfigError(ValueError):
@@ -59,7 +60,8 @@ class StageConfig:
     # Only these source ranges may call the webhook (Telegram's published webhook ranges); empty turns
     # the API's resource policy off.
     webhook_source_cidrs: tuple[str, ...] = ("149.154.160.0/20", "91.108.4.0/22")
-    # Bounds what abuse of the public endpoint can cost; Telegram opens at most max_connections (40).
+    # Bounds what abuse of the public endpoint can cost; setWebhook's max_connections is derived from it
+    # (webhook_max_connections), so that Telegram never opens more connections than may run at once.
     ingest_reserved_concurrency: int = 20
     # Raw objects move to S3 Standard-IA after this many days (S3's minimum is 30); null keeps them
     # in Standard.
@@ -81,6 +83,9 @@ class StageConfig:
     # Where alarms are e-mailed (an SNS subscription to confirm); alarms go to the topic regardless.
     alert_email: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # Powertools for AWS Lambda layer version, resolved through its public SSM parameter (not `latest`:
+    # a deploy is reproducible); keep it equal to aws-lambda-powertools in requirements-dev.txt.
+    powertools_version: str = "3.37.0"
 
     def __post_init__(self) -> None:
         if not _STAGE.match(self.stage):
@@ -91,6 +96,12 @@ class StageConfig:
             raise ConfigError(f"timezone {self.timezone!r} is not an IANA timezone name") from None
         if not _LOCAL_TIME.match(self.etl_local_time):
             raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
+        changed_on = clock_change_day(self.etl_local_time, self.timezone)
+        if changed_on is not None:
+            raise ConfigError(
+                f"etl_local_time {self.etl_local_time} is skipped or repeated by a clock change in "
+                f"{self.timezone} (e.g. on {changed_on}): choose a time outside the changes"
+            )
         if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
             raise ConfigError("api_rate_limit and api_burst_limit must be positive")
         for cidr in self.webhook_source_cidrs:
@@ -117,6 +128,8 @@ class StageConfig:
             raise ConfigError("feedback_resolved_values and feedback_unresolved_values overlap")
         if self.log_retention not in RetentionDays.__members__:
             raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
+        if not re.match(r"^\d+\.\d+\.\d+$", self.powertools_version):
+            raise ConfigError(f"powertools_version {self.powertools_version!r} is not a release like 3.37.0")
         try:
             date.fromisoformat(self.projection_start_date)
         except ValueError:
@@ -154,17 +167,32 @@ class StageConfig:
     def __hash__(self) -> int:  # topic_rules and tags are dicts
         return hash((self.stage, self.timezone))
 
-    def etl_cron_utc(self) -> tuple[int, int]:
-        """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.
+    def webhook_max_connections(self) -> int:
+        """setWebhook's max_connections: one per ingest Lambda that may run at once, within Telegram's 1-100.
 
-        EventBridge rules run in UTC. Using the zone's smaller UTC offset of the year means the run
-        never starts before etl_local_time, so it always starts after local midnight and D-1 is right.
-        """
-        hour, minute = (int(part) for part in self.etl_local_time.split(":"))
-        zone = ZoneInfo(self.timezone)
-        offset = min(datetime(2025, month, 15, tzinfo=zone).utcoffset() or timedelta(0) for month in (1, 7))
-        start = datetime(2025, 1, 15, hour, minute) - offset
-        return start.hour, start.minute
+        Telegram sends one update at a time per connection, so more connections than reserved concurrency
+        would only be throttled (429s, retried, delayed)."""
+        return min(self.ingest_reserved_concurrency, TELEGRAM_MAX_CONNECTIONS)
+
+
+# Years whose clock changes an etl_local_time is checked against (tzdata's rules as installed).
+_DST_CHECK_YEARS = range(2024, 2051)
+
+
+def clock_change_day(local_time: str, timezone: str) -> date | None:
+    """A day on which `local_time` does not exist or happens twice in `timezone` (a DST change), or None.
+
+    EventBridge Scheduler skips a run whose local time does not exist (spring forward): a day would have
+    no partition. A repeated time runs once, but which of the two is not ours to guess."""
+    hour, minute = (int(part) for part in local_time.split(":"))
+    zone = ZoneInfo(timezone)
+    day = date(_DST_CHECK_YEARS.start, 1, 1)
+    while day.year < _DST_CHECK_YEARS.stop:
+        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if moment.utcoffset() != moment.replace(fold=1).utcoffset():
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 def _ints(name: str, values: Any) -> list[int]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsii
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -66,27 +66,66 @@ def acknowledge_wildcard_on(role: iam.IRole, bucket_arn: str, prefix: str, reaso
 
 def alerts_topic(scope: Construct, config: StageConfig) -> sns.Topic:
     """The SNS topic every alarm notifies: SSL-only, encrypted with a key CloudWatch may use
-    (the AWS-managed SNS key cannot receive CloudWatch alarms)."""
+    (the AWS-managed SNS key cannot receive CloudWatch alarms).
+
+    enforce_ssl gives the topic a policy of its own, which replaces SNS's default one: without an
+    explicit Allow, CloudWatch could not publish and every alarm would go nowhere. CloudWatch may publish,
+    and use the key, only for this account's alarms (confused-deputy conditions)."""
+    stack = Stack.of(scope)
+    alarms = stack.format_arn(
+        service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    from_our_alarms = {
+        "StringEquals": {"aws:SourceAccount": stack.account},
+        "ArnLike": {"aws:SourceArn": alarms},
+    }
+    cloudwatch_service = iam.ServicePrincipal("cloudwatch.amazonaws.com")
     key = kms.Key(scope, "AlertsKey", description="Encrypts the alerts topic", enable_key_rotation=True,
                   removal_policy=RemovalPolicy.DESTROY)  # fmt: skip
-    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    key.add_to_resource_policy(
+        iam.PolicyStatement(sid="CloudWatchAlarmsUseTheKey", principals=[cloudwatch_service],
+                            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+                            conditions=from_our_alarms)
+    )  # fmt: skip
     topic = sns.Topic(scope, "AlertsTopic", display_name=f"Telegram pipeline alerts ({config.stage})",
                       master_key=key, enforce_ssl=True)  # fmt: skip
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(sid="CloudWatchAlarmsPublish", principals=[cloudwatch_service],
+                            actions=["sns:Publish"], resources=[topic.topic_arn], conditions=from_our_alarms)
+    )  # fmt: skip
     if config.alert_email:
         topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
     return topic
 
 
 def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, description: str,
-             topic: sns.ITopic) -> cloudwatch.Alarm:  # fmt: skip
-    """Alarm as soon as the metric reaches 1 in a 5-minute period (missing data is fine: no traffic)."""
+             topic: sns.ITopic, *, threshold: float = 1) -> cloudwatch.Alarm:  # fmt: skip
+    """Alarm as soon as the metric reaches `threshold` in one period (missing data: no traffic, fine)."""
     alarm = cloudwatch.Alarm(
-        scope, construct_id, metric=metric, threshold=1, evaluation_periods=1, alarm_description=description,
+        scope, construct_id, metric=metric, threshold=threshold, evaluation_periods=1,
+        alarm_description=description,
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )  # fmt: skip
     alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     return alarm
+
+
+def metric_namespace(config: StageConfig) -> str:
+    """The pipeline's own CloudWatch metrics, one namespace per stage (stages may share an account)."""
+    return f"TelegramPipeline/{config.stage}"
+
+
+def log_outcome_metric(scope: Construct, construct_id: str, config: StageConfig, *, log_group: logs.ILogGroup,
+                       outcome: str, metric_name: str) -> cloudwatch.Metric:  # fmt: skip
+    """Counts a Lambda's JSON log lines whose `outcome` field is `outcome` (a log metric filter), as
+    5-minute sums: what a handler answers without failing is visible and can be alarmed."""
+    metric_filter = logs.MetricFilter(
+        scope, construct_id, log_group=log_group, metric_namespace=metric_namespace(config),
+        metric_name=metric_name, metric_value="1",
+        filter_pattern=logs.FilterPattern.string_value("$.outcome", "=", outcome),
+    )  # fmt: skip
+    return metric_filter.metric(period=Duration.minutes(5), statistic="Sum")
 
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:
@@ -157,9 +196,11 @@ def data_bucket(
 
 
 def powertools_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
-    """Powertools for AWS Lambda (logging, event classes), from AWS's public SSM parameter."""
+    """Powertools for AWS Lambda (logging, event classes), from AWS's public SSM parameter of the
+    stage's powertools_version: `latest` would change what a redeploy of the same commit runs."""
     arn = config.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
-        scope, f"/aws/service/powertools/python/{ARCHITECTURE.name}/{PYTHON_RUNTIME.name}/latest"
+        scope,
+        f"/aws/service/powertools/python/{ARCHITECTURE.name}/{PYTHON_RUNTIME.name}/{config.powertools_version}",
     )
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
 
@@ -183,7 +224,8 @@ def python_function(
         scope,
         f"{construct_id}Logs",
         retention=logs.RetentionDays[config.log_retention],
-        removal_policy=RemovalPolicy.DESTROY,
+        # Where data is retained, so are the logs that explain it (they expire with their retention).
+        removal_policy=removal_policy(config),
     )
     role = iam.Role(
         scope,

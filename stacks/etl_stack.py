@@ -1,16 +1,16 @@
-"""ETL: a daily EventBridge rule -> ETL Lambda (D-1) -> Parquet partitions in the processed bucket."""
+"""ETL: a daily EventBridge Scheduler schedule -> ETL Lambda (D-1) -> Parquet partitions, processed bucket."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
@@ -27,6 +27,7 @@ from stacks.defaults import (
     data_bucket,
     powertools_layer,
     python_function,
+    removal_policy,
 )
 from telegram_etl.job import PROCESSED_PREFIX, QUARANTINE_PREFIX
 from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
@@ -50,7 +51,7 @@ def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILaye
 class EtlStack(Stack):
     processed_bucket: s3.Bucket
     etl_function: lambda_.Function
-    schedule: events.Rule
+    schedule: scheduler.Schedule
     dead_letter_queue: sqs.Queue
 
     def __init__(
@@ -117,6 +118,8 @@ class EtlStack(Stack):
             retention_period=Duration.days(14),
             enforce_ssl=True,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
+            # Its messages are the failed runs still to re-run: kept with the stack's data.
+            removal_policy=removal_policy(config),
         )
         acknowledge(
             self.dead_letter_queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue."
@@ -142,22 +145,41 @@ class EtlStack(Stack):
             threshold=1, evaluation_periods=25, datapoints_to_alarm=25,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            alarm_description="The daily ETL has not run for 25 hours: check the DailyEtlSchedule rule.",
+            alarm_description="The daily ETL has not run for 25 hours: check the DailyEtlSchedule schedule.",
         )  # fmt: skip
         missed.add_alarm_action(cloudwatch_actions.SnsAction(alerts_topic))
-        hour, minute = config.etl_cron_utc()
-        self.schedule = events.Rule(
+        hour, minute = (str(int(part)) for part in config.etl_local_time.split(":"))
+        # The scheduler's own role (the target grants it InvokeFunction and the DLQ's SendMessage), only
+        # for schedules of this account.
+        schedule_role = iam.Role(
+            self, "EtlScheduleRole", description="EventBridge Scheduler: invokes the daily ETL",
+            assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com",
+                                            conditions={"StringEquals": {"aws:SourceAccount": self.account}}),
+        )  # fmt: skip
+        acknowledge(
+            schedule_role,
+            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(self.etl_function.node.default_child)}.Arn>:*]",
+            "grantInvoke covers the ETL function's versions and aliases (`<function ARN>:*`): one function.",
+        )
+        self.schedule = scheduler.Schedule(
             self,
             "DailyEtlSchedule",
-            description=f"D-1 ETL at {config.etl_local_time} {config.timezone} ({hour:02d}:{minute:02d} UTC)",
-            schedule=events.Schedule.cron(minute=str(minute), hour=str(hour)),
-            targets=[
-                targets.LambdaFunction(
-                    self.etl_function,
-                    # Delivery failures (throttling, permissions): retried, then dead-lettered.
-                    retry_attempts=2,
-                    max_event_age=Duration.hours(6),
-                    dead_letter_queue=self.dead_letter_queue,
-                )
-            ],
+            description=f"D-1 ETL daily at {config.etl_local_time} {config.timezone}",
+            # EventBridge Scheduler evaluates the cron in the stage's timezone, DST included: the run is at
+            # etl_local_time all year (a UTC cron crossed local midnight once a year and skipped a day).
+            schedule=scheduler.ScheduleExpression.cron(
+                minute=minute, hour=hour, time_zone=TimeZone.of(config.timezone)
+            ),
+            target=scheduler_targets.LambdaInvoke(
+                self.etl_function,
+                # The ETL's scheduled-event contract: D-1 of `time` in TIMEZONE (telegram_etl.days).
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {"time": scheduler.ContextAttribute.scheduled_time}
+                ),
+                # Delivery failures (throttling, permissions): retried, then dead-lettered.
+                retry_attempts=2,
+                max_event_age=Duration.hours(6),
+                dead_letter_queue=self.dead_letter_queue,
+                role=schedule_role,
+            ),
         )

@@ -20,12 +20,21 @@ from stacks.defaults import (
     alarm_on,
     alerts_topic,
     data_bucket,
+    log_outcome_metric,
     powertools_layer,
     python_function,
+    removal_policy,
 )
+from telegram_ingest.allow_list import ALLOWED_CHATS_PREFIX
 from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
+from telegram_ingest.webhook import REFUSED_PREFIX
 
-RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else
+RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else without an allow-list
+# With an allow-list: refused updates, and the markers of chats it follows after a migration.
+ALLOW_LIST_PREFIXES = (f"{REFUSED_PREFIX}/", f"{ALLOWED_CHATS_PREFIX}/")
+INGEST_TIMEOUT_S = 25
+# 4xx answers in 5 minutes that page someone.
+CLIENT_ERRORS_ALARM_THRESHOLD = 5
 
 
 class IngestionStack(Stack):
@@ -80,7 +89,10 @@ class IngestionStack(Stack):
             description="Telegram webhook: verifies the secret token and stores each Update as raw JSON",
             # boto3 and Powertools only: 256 MB keeps the cold start short (more memory = more CPU).
             memory_size=256,
-            timeout=Duration.seconds(10),
+            # Above the longest path's SDK calls (secret, allow-list marker, put) each failing as slowly as
+            # its client config allows, so every failure is answered (5xx, logged) before the timeout;
+            # below API Gateway's 29 s integration timeout.
+            timeout=Duration.seconds(INGEST_TIMEOUT_S),
             environment=environment,
             layers=[powertools_layer(self, config)],
             reserved_concurrency=config.ingest_reserved_concurrency,
@@ -92,19 +104,15 @@ class IngestionStack(Stack):
             )
         )
         self.webhook_secret.grant_read(self.ingest_function)
-        acknowledge_wildcard_on(
-            self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX,
-            "Object keys are one per update, so PutObject is necessarily granted on the telegram/ prefix.",
-        )  # fmt: skip
+        reason = "Object keys are one per update (or per followed chat), so PutObject is granted on a prefix."
+        acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX, reason)
+        if config.allowed_chat_ids:
+            self._grant_allow_list(reason)
 
         self.api = self._webhook_api(config)
 
         self.alerts_topic = alerts_topic(self, config)
-        alarm_on(self, "WebhookServerErrorsAlarm", self.api.metric_server_error(period=Duration.minutes(5)),
-                 "The webhook answered 5xx: updates are not being stored (Telegram retries for 24 h).",
-                 self.alerts_topic)  # fmt: skip
-        alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=Duration.minutes(5)),
-                 "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
+        self._alarms(config)
         CfnOutput(
             self,
             "WebhookUrl",
@@ -118,11 +126,66 @@ class IngestionStack(Stack):
             description="Secret whose value is setWebhook's secret_token",
         )
         CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
+        # Read by `make set-webhook`: the stage's one source of the concurrency Telegram may use.
+        CfnOutput(
+            self,
+            "WebhookMaxConnections",
+            value=str(config.webhook_max_connections()),
+            description="setWebhook's max_connections: the ingest Lambda's reserved concurrency",
+        )
+
+    def _alarms(self, config: StageConfig) -> None:
+        five_minutes = Duration.minutes(5)
+        alarm_on(self, "WebhookServerErrorsAlarm", self.api.metric_server_error(period=five_minutes),
+                 "The webhook answered 5xx: updates are not being stored (Telegram retries for 24 h).",
+                 self.alerts_topic)  # fmt: skip
+        alarm_on(self, "IngestErrorsAlarm", self.ingest_function.metric_errors(period=five_minutes),
+                 "The ingest Lambda failed (configuration or runtime error).", self.alerts_topic)  # fmt: skip
+        # Only Telegram's ranges reach the API, so a 401 means the secret and the webhook disagree (a
+        # rotation without `make set-webhook`): every update is refused until fixed. One is enough.
+        unauthorized = log_outcome_metric(
+            self, "UnauthorizedRequestsMetric", config, log_group=self.ingest_function.log_group,
+            outcome="unauthorized", metric_name="UnauthorizedRequests",
+        )  # fmt: skip
+        alarm_on(self, "UnauthorizedRequestsAlarm", unauthorized,
+                 "The webhook refused a request's secret token (401): run `make set-webhook` if the secret "
+                 "was rotated; Telegram keeps retrying for 24 h.", self.alerts_topic)  # fmt: skip
+        # Any 4xx (401, 400 from validation, 403 from the resource policy, 429 throttling): a few can be
+        # one odd update, a steady stream means Telegram's deliveries are being refused.
+        alarm_on(self, "WebhookClientErrorsAlarm",
+                 self.api.metric_client_error(period=five_minutes, statistic="Sum"),
+                 f"The webhook answered {CLIENT_ERRORS_ALARM_THRESHOLD}+ 4xx in 5 minutes: check "
+                 "`make webhook-info` (last error) and the ingest logs.",
+                 self.alerts_topic, threshold=CLIENT_ERRORS_ALARM_THRESHOLD)  # fmt: skip
+        if config.allowed_chat_ids:
+            refused = log_outcome_metric(
+                self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,
+                outcome="refused", metric_name="RefusedUpdates",
+            )  # fmt: skip
+            alarm_on(self, "RefusedUpdatesAlarm", refused,
+                     "Updates of a chat outside allowed_chat_ids were acknowledged and kept under refused/ "
+                     "in the raw bucket, not stored for analytics: allow the chat, or ignore it.",
+                     self.alerts_topic)  # fmt: skip
+
+    def _grant_allow_list(self, reason: str) -> None:
+        """Refused updates and migration markers are written; markers are looked up by listing their
+        exact key (a listing, so that a missing marker is an empty answer, not a 403)."""
+        self.ingest_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[
+                self.raw_bucket.arn_for_objects(f"{prefix}*") for prefix in ALLOW_LIST_PREFIXES])
+        )  # fmt: skip
+        self.ingest_function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.raw_bucket.bucket_arn],
+                                conditions={"StringLike": {"s3:prefix": [f"{ALLOWED_CHATS_PREFIX}/*"]}})
+        )  # fmt: skip
+        for prefix in ALLOW_LIST_PREFIXES:
+            acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, prefix, reason)
 
     def _webhook_api(self, config: StageConfig) -> apigateway.RestApi:
         access_log_group = logs.LogGroup(
-            self, "WebhookApiAccessLogs", retention=logs.RetentionDays[config.log_retention]
-        )
+            self, "WebhookApiAccessLogs", retention=logs.RetentionDays[config.log_retention],
+            removal_policy=removal_policy(config),
+        )  # fmt: skip
         api = apigateway.RestApi(
             self,
             "WebhookApi",
@@ -171,7 +234,9 @@ class IngestionStack(Stack):
         webhook.add_method(
             "POST",
             apigateway.LambdaIntegration(self.ingest_function),
-            request_models={"application/json": update_model},
+            # API Gateway validates a body only against the model of its Content-Type, and skips
+            # validation when none matches: "$default" covers every other (or no) content type.
+            request_models={"application/json": update_model, "$default": update_model},
             request_validator=api.add_request_validator(
                 "BodyValidator",
                 request_validator_name="update-body",

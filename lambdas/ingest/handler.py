@@ -8,22 +8,38 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from telegram_ingest.allow_list import AllowList
 from telegram_ingest.app import handle_webhook
+from telegram_ingest.sdk import SDK_CONFIG, silence_sdk_debug_logs
 from telegram_ingest.secret import WebhookSecret, secrets_manager_fetch
 from telegram_ingest.webhook import Settings
 
+silence_sdk_debug_logs()
 logger = Logger(service="telegram-ingest")
 settings = Settings.from_env(dict(os.environ))
 secret = WebhookSecret(os.environ, secrets_manager_fetch)
-s3 = boto3.client("s3")
+s3 = boto3.client("s3", config=SDK_CONFIG)
 
 
 def put_object(bucket: str, key: str, body: bytes) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
-@logger.inject_lambda_context(clear_state=True)
+def raw_object_exists(key: str) -> bool:
+    # A listing, not a HEAD: the role may list only the markers' prefix, and a HEAD of a missing key
+    # without s3:ListBucket answers 403, which could not be told apart from a real failure.
+    listed = s3.list_objects_v2(Bucket=settings.raw_bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in listed.get("Contents", []))
+
+
+allow_list = AllowList(settings.allowed_chat_ids, raw_object_exists)
+
+
+# log_event=False, explicitly: the event holds the secret header and users' messages, so
+# POWERTOOLS_LOGGER_LOG_EVENT=true must not log it.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_webhook(
-        APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object, logger=logger
-    )
+        APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object,
+        allow_list=allow_list, logger=logger,
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from botapi.client import BotApi, BotApiError
-from botapi.webhook import MAX_CONNECTIONS, describe_webhook, main, set_webhook, webhook_target
+from botapi.webhook import WebhookTarget, describe_webhook, main, set_webhook, webhook_target
 from telegram_etl.flatten import UPDATE_KINDS
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
@@ -38,22 +38,24 @@ def cloudformation_answering(outputs: dict[str, str]):
 def test_target_is_the_stack_url_and_the_secret_value(aws_credentials):
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     arn = secrets.create_secret(Name="webhook", SecretString="s3cr3t-Token_value")["ARN"]
-    cloudformation = cloudformation_answering({"WebhookUrl": URL, "WebhookSecretArn": arn})
-    assert webhook_target(cloudformation, secrets, "dev") == (URL, "s3cr3t-Token_value")
+    cloudformation = cloudformation_answering(
+        {"WebhookUrl": URL, "WebhookSecretArn": arn, "WebhookMaxConnections": "20"}
+    )
+    assert webhook_target(cloudformation, secrets, "dev") == WebhookTarget(URL, "s3cr3t-Token_value", 20)
 
 
 def test_a_stack_without_the_outputs_is_a_clear_error(aws_credentials):
     cloudformation = cloudformation_answering({"RawBucketName": "raw"})
-    with pytest.raises(SystemExit, match="no output WebhookSecretArn, WebhookUrl"):
+    with pytest.raises(SystemExit, match="no output WebhookMaxConnections, WebhookSecretArn, WebhookUrl"):
         webhook_target(cloudformation, None, "dev")
 
 
 def test_set_webhook_sends_secret_every_update_kind_and_max_connections(bot_api):
-    set_webhook(BotApi(TOKEN, base_url=bot_api.base_url), URL, "s3cr3t")
+    set_webhook(BotApi(TOKEN, base_url=bot_api.base_url), WebhookTarget(URL, "s3cr3t", 20))
     ((method, params),) = bot_api.calls
     assert method == "setWebhook"
     assert params["url"] == URL and params["secret_token"] == "s3cr3t"
-    assert params["max_connections"] == MAX_CONNECTIONS
+    assert params["max_connections"] == 20  # the stack's output, not a constant of its own
     assert params["drop_pending_updates"] is False
     # Telegram leaves these out unless asked for by name.
     assert {"chat_member", "message_reaction", "message_reaction_count"} <= set(params["allowed_updates"])

@@ -1,8 +1,15 @@
 """The ETL stack's infrastructure."""
 
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from stacks.config import ConfigError, StageConfig
+from telegram_etl.days import days_to_process
+from tests.stacks.conftest import ROOT
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
@@ -53,28 +60,43 @@ def test_sdk_for_pandas_layer_comes_from_the_public_ssm_parameter(template):
     parameters = template.to_json()["Parameters"]
     defaults = {p.get("Default") for p in parameters.values()}
     assert "/aws/service/aws-sdk-pandas/3.16.1/py3.14/arm64/layer-arn" in defaults
-    assert "/aws/service/powertools/python/arm64/python3.14/latest" in defaults
+    assert "/aws/service/powertools/python/arm64/python3.14/3.37.0" in defaults
+    assert not any(str(default).endswith("/latest") for default in defaults)  # reproducible deploys
 
 
-def test_daily_rule_runs_after_local_midnight_in_utc_with_retries_and_dlq(pipeline, template):
-    template.has_resource_properties(
-        "AWS::Events::Rule",
-        {
-            "ScheduleExpression": "cron(0 6 * * ? *)",  # 03:00 in São Paulo
-            "State": "ENABLED",
-            "Targets": [
-                Match.object_like(
-                    {
-                        "Arn": {"Fn::GetAtt": [logical_id(pipeline.etl.etl_function), "Arn"]},
-                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600},
-                        "DeadLetterConfig": {
-                            "Arn": {"Fn::GetAtt": [logical_id(pipeline.etl.dead_letter_queue), "Arn"]}
-                        },
-                    }
-                )
-            ],
-        },
+def test_deployed_powertools_is_the_version_the_tests_run():
+    pins = dict(
+        line.split("==") for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if "==" in line
     )
+    assert StageConfig(stage="x").powertools_version == pins["aws-lambda-powertools"]
+    with pytest.raises(ConfigError):
+        StageConfig(stage="x", powertools_version="latest")
+
+
+def test_daily_schedule_runs_at_local_time_in_the_stage_timezone_with_retries_and_dlq(pipeline, template):
+    """EventBridge Scheduler evaluates the cron in the stage's timezone, DST included."""
+    assert template.find_resources("AWS::Events::Rule") == {}  # a UTC cron skipped a day once a year
+    (schedule,) = template.find_resources("AWS::Scheduler::Schedule").values()
+    properties = schedule["Properties"]
+    assert properties["ScheduleExpression"] == "cron(0 3 * * ? *)"  # 03:00...
+    assert properties["ScheduleExpressionTimezone"] == "America/Sao_Paulo"  # ...in São Paulo
+    assert (properties["State"], properties["FlexibleTimeWindow"]) == ("ENABLED", {"Mode": "OFF"})
+    target = properties["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": [logical_id(pipeline.etl.etl_function), "Arn"]}
+    assert json.loads(target["Input"]) == {"time": "<aws.scheduler.scheduled-time>"}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600}
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": [logical_id(pipeline.etl.dead_letter_queue), "Arn"]}
+    }
+    role = target["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert sorted(s["Action"] for s in statements) == ["lambda:InvokeFunction", "sqs:SendMessage"]
+    assert logical_id(pipeline.etl.etl_function) in json.dumps(statements[0]["Resource"])
     template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig",
         {
@@ -135,3 +157,35 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
 
 def test_snapshot(template):
     assert_matches_snapshot("etl", template.to_json())
+
+
+@pytest.mark.parametrize(
+    ("timezone", "local_time"),
+    [("America/Sao_Paulo", "03:00"), ("America/New_York", "23:30"), ("Australia/Sydney", "23:59"),
+     ("Europe/London", "00:00")],
+)  # fmt: skip
+def test_the_scheduled_input_makes_the_etl_process_every_day_once_across_dst(timezone, local_time):
+    """The schedule's input, as Scheduler fills it in at each local run time of a year, through the ETL's
+    own D-1 rule: every day exactly once, also at 23:30 in a zone with summer time."""
+    config = StageConfig(stage="x", timezone=timezone, etl_local_time=local_time)
+    input_template = json.dumps({"time": "<aws.scheduler.scheduled-time>"})
+    hour, minute = (int(part) for part in config.etl_local_time.split(":"))
+    zone, processed = ZoneInfo(timezone), []
+    for offset in range(366):
+        day = date(2025, 1, 1) + timedelta(days=offset)
+        scheduled = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+        event = json.loads(
+            input_template.replace("<aws.scheduler.scheduled-time>", f"{scheduled:%Y-%m-%dT%H:%M:%SZ}")
+        )
+        processed += days_to_process(event, zone)
+    assert processed == [date(2024, 12, 31) + timedelta(days=offset) for offset in range(366)]
+
+
+@pytest.mark.parametrize(
+    ("timezone", "local_time"),
+    [("America/New_York", "02:30"), ("America/New_York", "01:15"), ("America/Santiago", "00:00"),
+     ("Europe/London", "01:30")],
+)  # fmt: skip
+def test_a_local_time_skipped_or_repeated_by_a_clock_change_is_refused(timezone, local_time):
+    with pytest.raises(ConfigError, match="clock change"):
+        StageConfig(stage="x", timezone=timezone, etl_local_time=local_time)

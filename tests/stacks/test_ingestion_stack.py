@@ -8,6 +8,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import ConfigError, StageConfig
 from stacks.ingestion_stack import IngestionStack
+from telegram_ingest.sdk import worst_case_call_seconds
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
@@ -125,6 +126,34 @@ def test_request_body_must_be_an_update_shaped_json_object(template):
     )
 
 
+def test_every_content_type_is_validated(pipeline, template):
+    """A model applies only to its Content-Type; without "$default", text/plain would skip validation."""
+    (method,) = template.find_resources("AWS::ApiGateway::Method").values()
+    model = {"Ref": logical_id_of_type(template, "AWS::ApiGateway::Model")}
+    assert method["Properties"]["RequestModels"] == {"application/json": model, "$default": model}
+    (validator,) = template.find_resources("AWS::ApiGateway::RequestValidator")
+    assert method["Properties"]["RequestValidatorId"] == {"Ref": validator}
+
+
+def logical_id_of_type(template: Template, resource_type: str) -> str:
+    (logical,) = template.find_resources(resource_type)
+    return logical
+
+
+def test_ingest_answers_every_storage_failure_before_its_timeout(pipeline, template):
+    """Secret, allow-list marker and put, each failing as slowly as the SDK config allows, still leave
+    time to answer 5xx (Telegram retries) and log it; API Gateway gives up at 29 s."""
+    function = template.to_json()["Resources"][logical_id(pipeline.ingestion.ingest_function)]["Properties"]
+    assert 3 * worst_case_call_seconds() + 2 <= function["Timeout"] < 29
+
+
+def test_webhook_max_connections_is_the_reserved_concurrency(template):
+    """set-webhook reads this output: Telegram never opens more connections than Lambdas may run."""
+    assert template.find_outputs("WebhookMaxConnections")["WebhookMaxConnections"]["Value"] == "20"
+    assert StageConfig(stage="x", ingest_reserved_concurrency=7).webhook_max_connections() == 7
+    assert StageConfig(stage="x", ingest_reserved_concurrency=500).webhook_max_connections() == 100
+
+
 def test_ingest_is_traced_and_its_concurrency_bounded(pipeline, template):
     function = template.to_json()["Resources"][logical_id(pipeline.ingestion.ingest_function)]["Properties"]
     assert function["TracingConfig"] == {"Mode": "Active"}
@@ -219,9 +248,113 @@ def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, te
         },
     )
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    assert {a["Properties"]["MetricName"] for a in alarms} == {"5XXError", "Errors"}
+    assert {a["Properties"]["MetricName"] for a in alarms} == {
+        "5XXError", "Errors", "4XXError", "UnauthorizedRequests"}  # fmt: skip
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
+
+
+OUR_ALARMS = {
+    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+    "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}, ":",
+        {"Ref": "AWS::AccountId"}, ":alarm:*"]]}},
+}  # fmt: skip
+
+
+def test_cloudwatch_may_publish_to_the_alerts_topic_for_this_accounts_alarms_only(pipeline, template):
+    """enforce_ssl's policy replaces SNS's default one: without this Allow no alarm reaches anyone."""
+    (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Action": "sns:Publish",
+         "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Resource": {"Ref": logical_id(pipeline.ingestion.alerts_topic)}, "Condition": OUR_ALARMS}
+    ]  # fmt: skip
+
+
+def test_cloudwatch_may_use_the_topic_key_for_this_accounts_alarms_only(template):
+    (key,) = template.find_resources("AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch == [
+        {"Sid": "CloudWatchAlarmsUseTheKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+         "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Resource": "*", "Condition": OUR_ALARMS}
+    ]  # fmt: skip
+
+
+def test_refused_secrets_and_client_errors_are_alarmed(pipeline, template):
+    """401s were silent: one refused secret token (only Telegram's ranges reach the API) and a stream of
+    4xx of any kind each page."""
+    template.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": '{ $.outcome = "unauthorized" }',
+            "LogGroupName": {"Ref": Match.string_like_regexp("IngestFunctionLogs")},
+            "MetricTransformations": [
+                {
+                    "MetricNamespace": "TelegramPipeline/dev",
+                    "MetricName": "UnauthorizedRequests",
+                    "MetricValue": "1",
+                }
+            ],
+        },
+    )
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in template.find_resources("AWS::CloudWatch::Alarm").values()}  # fmt: skip
+    unauthorized, client_errors = alarms["UnauthorizedRequests"], alarms["4XXError"]
+    assert (unauthorized["Namespace"], unauthorized["Statistic"], unauthorized["Threshold"]) == (
+        "TelegramPipeline/dev", "Sum", 1)  # fmt: skip
+    assert (client_errors["Namespace"], client_errors["Statistic"], client_errors["Period"]) == (
+        "AWS/ApiGateway", "Sum", 300)  # fmt: skip
+    assert client_errors["Threshold"] == 5
+    assert client_errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert [d["Name"] for d in client_errors["Dimensions"]] == ["ApiName"]  # the API has one stage
+
+
+@pytest.fixture(scope="module")
+def allow_list_stack() -> IngestionStack:
+    """An allow-listed stage, synthesized under cdk-nag (no stage of cdk.json sets allowed_chat_ids)."""
+    app = App()
+    stack = IngestionStack(app, "AllowList", config=StageConfig(stage="x", allowed_chat_ids=(-4518810793,)))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on an unacknowledged finding
+    return stack
+
+
+def test_allow_list_may_keep_refused_updates_and_follow_migrations(allow_list_stack):
+    template = Template.from_stack(allow_list_stack)
+    env = template.to_json()["Resources"][logical_id(allow_list_stack.ingest_function)]["Properties"]
+    assert env["Environment"]["Variables"]["ALLOWED_CHAT_IDS"] == "-4518810793"
+    statements = without_tracing(role_statements(template, allow_list_stack.ingest_function.role))
+    puts = [s["Resource"] for s in statements if s["Action"] == ["s3:PutObject"]]
+    resources = [r for resource in puts for r in (resource if isinstance(resource, list) else [resource])]
+    assert sorted(str(r).rsplit("'/", 1)[-1] for r in resources) == [
+        "allowed-chats/*']]}", "refused/*']]}", "telegram/*']]}"]  # fmt: skip
+    (listing,) = [s for s in statements if s["Action"] == ["s3:ListBucket"]]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["allowed-chats/*"]}}
+    assert listing["Resource"] == {"Fn::GetAtt": [logical_id(allow_list_stack.raw_bucket), "Arn"]}
+
+
+def test_refused_updates_are_counted_and_alarmed(allow_list_stack):
+    template = Template.from_stack(allow_list_stack)
+    template.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": '{ $.outcome = "refused" }',
+            "LogGroupName": {"Ref": Match.string_like_regexp("IngestFunctionLogs")},
+            "MetricTransformations": [
+                {"MetricNamespace": "TelegramPipeline/x", "MetricName": "RefusedUpdates", "MetricValue": "1"}
+            ],
+        },
+    )
+    alarm = Capture()
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"Namespace": "TelegramPipeline/x", "MetricName": "RefusedUpdates", "Statistic": "Sum",
+         "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": alarm},
+    )  # fmt: skip
+    assert alarm.as_array() == [{"Ref": logical_id(allow_list_stack.alerts_topic)}]
 
 
 def test_alert_email_subscribes_to_the_topic():
@@ -264,10 +397,3 @@ def test_cdk_nag_is_not_a_no_op():
 def test_invalid_stage_settings_are_rejected(settings):
     with pytest.raises(ConfigError):
         StageConfig.from_context("dev", settings)
-
-
-def test_etl_schedule_starts_after_local_midnight_all_year():
-    assert StageConfig(stage="x", timezone="America/Sao_Paulo").etl_cron_utc() == (6, 0)
-    assert StageConfig(stage="x", timezone="UTC", etl_local_time="02:30").etl_cron_utc() == (2, 30)
-    # Sydney: UTC+10 in July, UTC+11 in January -> 17:00 UTC is 03:00 or 04:00 local.
-    assert StageConfig(stage="x", timezone="Australia/Sydney").etl_cron_utc() == (17, 0)

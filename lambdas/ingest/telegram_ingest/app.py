@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import (
     Rejected,
@@ -22,6 +23,7 @@ from telegram_ingest.webhook import (
     is_authorized,
     parse_update,
     raw_key,
+    refused_key,
     update_kind,
 )
 
@@ -61,6 +63,7 @@ def handle_webhook(
     settings: Settings,
     secret: WebhookSecret,
     put_object: PutObject,
+    allow_list: AllowList,
     logger: Logger,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Any]:
@@ -90,15 +93,12 @@ def handle_webhook(
 
     update_id = update["update_id"]
     fields = {"update_id": update_id, "update_kind": update_kind(update)}
-    if settings.allowed_chat_ids is not None and chat_id_of(update) not in settings.allowed_chat_ids:
-        # Acknowledged so that Telegram stops redelivering it, but not stored.
-        logger.info("update from a chat outside the allow-list", extra={**fields, "outcome": "skipped"})
-        return http_response(200, {"ok": True})
-
     request_time_ms = (event.raw_event.get("requestContext") or {}).get("requestTimeEpoch")
     day = arrival_day(request_time_ms, settings.timezone, now())
-    key = raw_key(update_id, day)
     try:
+        refused = not _allowed(update, settings=settings, allow_list=allow_list, put_object=put_object,
+                               logger=logger)  # fmt: skip
+        key = refused_key(update_id, day) if refused else raw_key(update_id, day)
         put_object(settings.raw_bucket, key, body)
     except Exception as error:
         # Never 200 for an update that was not stored: Telegram retries non-2xx answers.
@@ -106,5 +106,31 @@ def handle_webhook(
             "storage failed", extra={**fields, "outcome": "storage_error", "error": type(error).__name__}
         )
         return http_response(500, {"ok": False, "error": "storage unavailable"})
-    logger.info("update stored", extra={**fields, "outcome": "stored", "key": key})
+    if refused:
+        # Acknowledged so that Telegram stops redelivering it, but kept where it can be recovered, and
+        # never silently: the "refused" outcome is counted by a metric filter, which is alarmed.
+        logger.warning("update refused: chat outside the allow-list", extra={
+            **fields, "outcome": "refused", "chat_id": chat_id_of(update), "key": key})  # fmt: skip
+    else:
+        logger.info("update stored", extra={**fields, "outcome": "stored", "key": key})
     return http_response(200, {"ok": True})
+
+
+def _allowed(
+    update: dict[str, Any],
+    *,
+    settings: Settings,
+    allow_list: AllowList,
+    put_object: PutObject,
+    logger: Logger,
+) -> bool:
+    """Whether the Update's chat is allowed, after following a migration that it announces from an
+    allowed chat (the marker is stored first: if anything later fails, the retry does it all again)."""
+    migration = allow_list.migration_to_follow(update)
+    if migration is not None:
+        old, new = migration
+        put_object(settings.raw_bucket, allowed_chat_key(new), marker_body(old, new, update["update_id"]))
+        allow_list.remember(new)
+        logger.info("allow-list follows a chat migration", extra={
+            "outcome": "chat_migrated", "migrated_from": old, "chat_id": new})  # fmt: skip
+    return allow_list.allows(chat_id_of(update))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from telegram_ingest.sdk import SDK_CONFIG
+
 
 class SecretUnavailable(Exception):
     """Secrets Manager could not be read: answer 5xx so that Telegram retries."""
@@ -35,4 +37,6 @@ class WebhookSecret:
 def secrets_manager_fetch(arn: str) -> str:
     import boto3  # imported here so that containers configured with WEBHOOK_SECRET never load it twice
 
-    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    # Fails fast like storage: an unreadable secret is a quick 503 that Telegram retries.
+    client = boto3.client("secretsmanager", config=SDK_CONFIG)
+    return client.get_secret_value(SecretId=arn)["SecretString"]

@@ -10,7 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_BODY_BYTES = 1024 * 1024
+# Telegram's update ids are signed 64-bit integers; a larger one would be quarantined by the ETL (its
+# column is int64), so it is refused here instead of answered 200 and lost later.
+MAX_UPDATE_ID = 2**63 - 1
 RAW_PREFIX = "telegram"
+# Updates of chats outside the allow-list: acknowledged, and kept here (never read by the ETL) so that
+# they can be recovered, e.g. by copying them under RAW_PREFIX once their chat is allowed.
+REFUSED_PREFIX = "refused"
 
 
 class Rejected(Exception):
@@ -42,12 +48,15 @@ def parse_update(body: bytes) -> dict[str, Any]:
         update = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise Rejected(400, "body is not valid JSON") from None
+    except RecursionError:
+        # Nesting deeper than the interpreter's recursion limit: malformed input, not a server fault.
+        raise Rejected(400, "body is nested too deeply") from None
     if not isinstance(update, dict):
         raise Rejected(400, "body is not a JSON object")
     update_id = update.get("update_id")
     # bool is a subclass of int in Python, and `true` is no update id.
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        raise Rejected(400, "update_id missing or not a non-negative integer")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= MAX_UPDATE_ID:
+        raise Rejected(400, "update_id missing or not a non-negative 64-bit integer")
     return update
 
 
@@ -82,6 +91,11 @@ def arrival_day(request_time_epoch_ms: int | None, timezone: ZoneInfo, now: date
 def raw_key(update_id: int, day: date) -> str:
     """One object per update: a redelivery of the same update overwrites the same key."""
     return f"{RAW_PREFIX}/context_date={day.isoformat()}/{update_id}.json"
+
+
+def refused_key(update_id: int, day: date) -> str:
+    """Like raw_key, under REFUSED_PREFIX: a redelivery of a refused update overwrites the same key."""
+    return f"{REFUSED_PREFIX}/context_date={day.isoformat()}/{update_id}.json"
 
 
 @dataclass(frozen=True)

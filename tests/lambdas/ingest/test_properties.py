@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from telegram_ingest.allow_list import AllowList
 from telegram_ingest.app import SECRET_HEADER, handle_webhook
 from telegram_ingest.secret import WebhookSecret
 from telegram_ingest.webhook import Settings
@@ -49,6 +50,7 @@ def run(body, request_headers, base64_encoded, request_time_ms):
         settings=SETTINGS,
         secret=WebhookSecret({"WEBHOOK_SECRET": SECRET}, fetch=lambda arn: ""),
         put_object=lambda bucket, key, data: stored.append((bucket, key, data)),
+        allow_list=AllowList(None, exists=lambda key: False),
         logger=LOGGER,
     )
     return response, stored

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from telegram_ingest.allow_list import AllowList, migration_of
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import Settings, arrival_day, chat_id_of, is_authorized, raw_key, update_kind
 from tests.helpers import UPDATE_FILES, load_fixture
@@ -96,3 +97,44 @@ def test_failed_secret_read_is_retried_on_the_next_request():
 def test_direct_secret_wins_and_none_means_refuse():
     assert WebhookSecret({"WEBHOOK_SECRET": "v", "WEBHOOK_SECRET_ARN": "arn"}, lambda arn: "x").value() == "v"
     assert WebhookSecret({}, lambda arn: "x").value() is None
+
+
+def test_migration_of_reads_both_service_messages():
+    assert migration_of(load_fixture("18_group_migrate_to_chat_id.json")) == (-4518810793, -1002471352452)
+    assert migration_of(load_fixture("19_supergroup_migrate_from_sender_chat.json")) == (
+        -10011869112345,
+        -10011869112345,
+    )
+    assert migration_of(load_fixture("01_group_text.json")) is None
+    assert migration_of({"update_id": 1, "message": {"chat": {"id": 5}, "migrate_to_chat_id": True}}) is None
+
+
+def test_allow_list_looks_markers_up_on_a_miss_and_caches_only_what_it_found():
+    lookups = []
+    markers = {"allowed-chats/-1002.json"}
+
+    def exists(key):
+        lookups.append(key)
+        return key in markers
+
+    allow_list = AllowList(frozenset({-1}), exists)
+    assert allow_list.allows(-1) and lookups == []  # configured: no lookup
+    assert allow_list.allows(-1002) and allow_list.allows(-1002)
+    assert lookups == ["allowed-chats/-1002.json"]  # found once, then cached
+    assert not allow_list.allows(-7) and not allow_list.allows(-7)
+    assert lookups[1:] == ["allowed-chats/-7.json"] * 2  # a miss is asked again: another container may add it
+    assert not allow_list.allows(None)
+    assert AllowList(None, exists).allows(None)  # no allow-list: every update is stored
+
+
+def test_only_a_migration_from_an_allowed_chat_is_followed():
+    allow_list = AllowList(frozenset({-1}), lambda key: False)
+    to_new = {"update_id": 1, "message": {"chat": {"id": -1}, "migrate_to_chat_id": -100}}
+    from_old = {"update_id": 2, "message": {"chat": {"id": -100}, "migrate_from_chat_id": -1}}
+    foreign = {"update_id": 3, "message": {"chat": {"id": -5}, "migrate_to_chat_id": -500}}
+    assert allow_list.migration_to_follow(to_new) == (-1, -100)
+    assert allow_list.migration_to_follow(from_old) == (-1, -100)
+    assert allow_list.migration_to_follow(foreign) is None
+    allow_list.remember(-100)
+    assert allow_list.migration_to_follow(to_new) is None  # already followed
+    assert AllowList(None, lambda key: False).migration_to_follow(to_new) is None  # nothing to follow
