@@ -51,8 +51,8 @@ def test_stage_synthesizes_with_cdk_nag(synthesized):
 def test_stage_templates_pass_cfn_lint(synthesized):
     _, _, templates = synthesized
     for template in templates:
-        matches = lint(json.dumps(template), config=ManualArgs(regions=CFN_LINT_REGIONS))
-        unexpected = [f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}" for m in matches
+        matches = lint(json.dumps(template, ensure_ascii=False), config=ManualArgs(regions=CFN_LINT_REGIONS))
+        unexpected = [f"{m.rule.id} {m.message} at {m.filename}:{m.linenumber}" for m in matches
                       if m.rule.id not in IGNORED_CFN_LINT_RULES]  # fmt: skip
         assert unexpected == []
 
