@@ -30,6 +30,7 @@ from local_pipeline.generator import generate
 from local_pipeline.report import render
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
+from stacks.config import StageConfig
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -100,15 +101,23 @@ def run(args: argparse.Namespace) -> Path:
     shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)  # each demo starts from empty buckets
     print("1. S3: starting SeaweedFS on 127.0.0.1 ...")
     with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
+        conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
+        # The group's settings: its staff, our bot, and topic rules for all but a couple of its topics.
+        settings = StageConfig(
+            stage="demo",
+            timezone=conversation.timezone,
+            staff_user_ids=conversation.staff_user_ids,
+            bot_username=conversation.bot_username,
+            topic_rules=conversation.topic_rules,
+        )
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
-        pipeline = LocalPipeline(server.client_env(), log_level=args.log_level)
+        pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()
         print(f"   {server.endpoint_url}  buckets: {pipeline.raw_bucket}, {pipeline.processed_bucket}")
 
         with LocalApiGateway(pipeline.ingest.invoke, port=args.api_port) as api:
             webhook = f"{api.url}/webhook"
             print(f"\n2. API Gateway (local): POST {webhook} -> ingest Lambda -> raw bucket")
-            conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
             first, last = conversation.days[0], conversation.days[-1]
             print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
                   f"{first} to {last}, {pipeline.timezone}")  # fmt: skip
@@ -150,7 +159,7 @@ def run(args: argparse.Namespace) -> Path:
     subtitle = (f"{len(conversation.deliveries)} webhook deliveries, {first} to {last}, local time "
                 f"{pipeline.timezone}; generated locally by make demo (seed {args.seed})")  # fmt: skip
     report.write_text(render(answers, title="Telegram support group: analytics", subtitle=subtitle,
-                             timezone=pipeline.timezone), encoding="utf-8")  # fmt: skip
+                             timezone=pipeline.timezone, staff_known=True), encoding="utf-8")  # fmt: skip
     return report.resolve()
 
 

@@ -1,6 +1,7 @@
 """The demo's path end to end: generated conversation -> real HTTP -> local API Gateway -> ingest Lambda
 -> SeaweedFS -> ETL per day -> Parquet -> named queries in DuckDB, checked against the generator's
-own ledger (not against the SQL)."""
+own ledger (what it intended: each request's topic label, who replied to what and when, who clicked
+what), not against the SQL. The settings are the group's: its staff, our bot and the demo's topic rules."""
 
 import io
 import json
@@ -12,8 +13,9 @@ import pytest
 
 from local_pipeline.api_gateway import LocalApiGateway
 from local_pipeline.demo import post, scheduled_event
-from local_pipeline.generator import generate
+from local_pipeline.generator import REQUESTS, generate
 from local_pipeline.runner import LocalPipeline, answer_all
+from stacks.config import StageConfig
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +23,16 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def replay(s3_server, tmp_path_factory):
     conversation = generate(seed=11, updates=250, days=5)
-    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="replay-raw", processed_bucket="replay-out")
+    settings = StageConfig(
+        stage="replay",
+        timezone=conversation.timezone,
+        staff_user_ids=conversation.staff_user_ids,
+        bot_username=conversation.bot_username,
+        topic_rules=conversation.topic_rules,
+    )
+    pipeline = LocalPipeline(
+        s3_server.client_env(), raw_bucket="replay-raw", processed_bucket="replay-out", settings=settings
+    )
     pipeline.create_buckets()
     with LocalApiGateway(pipeline.ingest.invoke) as api:
         statuses = Counter(
@@ -62,41 +73,67 @@ def test_each_day_holds_exactly_the_updates_that_arrived_that_day(replay):
     for update_id, update in sent.items():
         kind = next(k for k in update if k != "update_id")
         assert by_id[update_id]["update_type"] == kind
-        if kind == "message":
-            assert by_id[update_id]["text"] == update["message"].get("text", update["message"].get("caption"))
+        if kind in ("message", "edited_message"):
+            assert by_id[update_id]["text"] == update[kind].get("text", update[kind].get("caption"))
 
 
-def test_q1_hours_days_and_heatmap_equal_the_ledger(replay):
+def test_q1_customer_messages_requests_and_users_by_hour_and_day_equal_the_ledger(replay):
     conversation, _, _, answers = replay
     ledger = conversation.ledger
-    assert {r["hour_of_day"]: r["messages"] for r in answers["q1_messages_by_hour"]} == dict(
-        ledger.user_messages_by_hour
-    )
-    assert {r["day"]: r["messages"] for r in answers["q1_volume_by_day"]} == dict(ledger.user_messages_by_day)
+    assert {
+        r["hour_of_day"]: {"messages": r["messages"], "users": r["users"], "requests": r["requests"]}
+        for r in answers["q1_messages_by_hour"]
+    } == ledger.by_hour
+    assert {
+        r["day"]: {"messages": r["messages"], "requests": r["requests"], "customers": r["customers"]}
+        for r in answers["q1_volume_by_day"]
+    } == ledger.by_day
     assert {
         (r["weekday"], r["hour_of_day"]): r["messages"] for r in answers["q1_heatmap_weekday_hour"]
-    } == dict(ledger.user_messages_by_weekday_hour)
+    } == dict(ledger.by_weekday_hour)
 
 
-def test_q2_questions_and_commands_equal_the_ledger(replay):
+def test_q2_topics_coverage_and_commands_equal_the_ledger(replay):
     conversation, _, _, answers = replay
-    assert {r["question"]: r["times_asked"] for r in answers["q2_top_questions"]} == dict(
-        conversation.ledger.questions
+    ledger, rules = conversation.ledger, conversation.topic_rules
+    topics = answers["q2_top_topics"]
+    # Topics the rules cover: by name, each request counted under its template's topic.
+    assert {
+        r["topic"]: {"requests": r["requests"], "users": r["users"]} for r in topics if r["source"] == "rule"
+    } == {topic: counts for topic, counts in ledger.topics.items() if topic in rules}
+    # The others get an automatic topic (their shared key term): one per template topic, same counts.
+    uncovered = [topic for topic in REQUESTS if topic is not None and topic not in rules]
+    assert uncovered and all(topic in ledger.topics for topic in uncovered)
+    assert sorted((r["requests"], r["users"]) for r in topics if r["source"] == "keyword") == sorted(
+        (ledger.topics[topic]["requests"], ledger.topics[topic]["users"]) for topic in uncovered
     )
-    assert {r["command"]: r["uses"] for r in answers["q2_top_commands"]} == dict(conversation.ledger.commands)
-    top = answers["q2_top_questions"][0]
-    assert top["times_asked"] == max(conversation.ledger.questions.values())
+    (coverage,) = answers["q2_topic_coverage"]
+    assert coverage["requests"] == ledger.questions
+    assert coverage["with_rule_topic"] == sum(ledger.topics[topic]["requests"] for topic in rules)
+    assert coverage["without_topic"] == ledger.requests_without_topic
+    assert {r["keyword"] for r in answers["q2_uncovered_keywords"]} >= {
+        r["topic"] for r in topics if r["source"] == "keyword"
+    }
+    assert {r["command"]: {"uses": r["uses"], "users": r["users"]} for r in answers["q2_top_commands"]} == (
+        ledger.commands
+    )
 
 
-def test_q3_feedback_and_answers_equal_the_ledger(replay):
+def test_q3_feedback_answers_asked_again_and_outcomes_equal_the_ledger(replay):
     conversation, _, _, answers = replay
     ledger = conversation.ledger
     (feedback,) = answers["q3_feedback_resolution_rate"]
-    assert (feedback["resolved"], feedback["unresolved"]) == (
-        ledger.feedback["feedback:resolved"],
-        ledger.feedback["feedback:unresolved"],
-    )
+    assert {k: feedback[k] for k in ("rated", "resolved", "unresolved")} == ledger.feedback
     assert feedback["resolution_rate_pct"] == round(100 * feedback["resolved"] / feedback["rated"], 1)
     (answered,) = answers["q3_questions_answered"]
-    assert answered["questions"] == sum(ledger.questions.values())
-    assert answered["answered"] == ledger.answered_questions
+    assert (answered["questions"], answered["answered"]) == (ledger.questions, ledger.answered)
+    assert ledger.median_minutes_to_reply is not None
+    assert abs(float(answered["median_minutes_to_reply"]) - ledger.median_minutes_to_reply) <= 0.1 + 1e-9
+    (again,) = answers["q3_asked_again_within_24h"]
+    assert (again["questions"], again["followed_by_another_question"], again["users_who_asked_again"]) == (
+        ledger.questions,
+        ledger.asked_again,
+        ledger.users_who_asked_again,
+    )
+    assert ledger.asked_again > 0
+    assert {r["outcome"]: r["cases"] for r in answers["q3_case_outcomes"]} == dict(ledger.outcomes)
