@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from telegram_etl.flatten import NotAnUpdate, flatten, parse_update
+from telegram_etl.flatten import flatten, parse_update
+from telegram_etl.rows import to_table
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import Storage, StoredObject
 
@@ -48,10 +49,11 @@ class DayResult:
     duplicates: int = 0
     redelivered_from_previous_day: int = 0
     quarantined: int = 0
+    repaired: int = 0  # written with U+FFFD in place of lone surrogates ("\ud83d" in the JSON)
     files: list[str] = field(default_factory=list)
 
     COUNTS: ClassVar[tuple[str, ...]] = (
-        "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined",
+        "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined", "repaired",
     )  # fmt: skip
 
     def counts(self) -> dict[str, int]:
@@ -153,36 +155,57 @@ def process_day(
 
     writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows)
     quarantined: list[str] = []
+
+    def quarantine(obj: StoredObject, body: bytes) -> None:
+        key = quarantine_prefix + obj.key.rsplit("/", 1)[-1]
+        storage.put(processed_bucket, key, body, "application/octet-stream")
+        quarantined.append(key)
+
     seen: set[int] = set()
     listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
     for batch in _batches(listing, batch_size):
         # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
         # the same on every run.
         bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
+        accepted: list[tuple[StoredObject, bytes, int]] = []
         rows = []
         for obj, body in zip(batch, bodies, strict=True):
             result.read += 1
+            # Total per object: whatever one object does (not JSON, not an Update, JSON nested
+            # 100,000 deep -> RecursionError, a flattener bug), it alone is quarantined.
             try:
                 update = parse_update(body)
-            except NotAnUpdate:
-                key = quarantine_prefix + obj.key.rsplit("/", 1)[-1]
-                storage.put(processed_bucket, key, body, "application/octet-stream")
-                quarantined.append(key)
+                update_id = update["update_id"]
+                if update_id in seen:
+                    result.duplicates += 1
+                    continue
+                if update_id in earlier:
+                    result.redelivered_from_previous_day += 1
+                    continue
+                row = flatten(update, obj.last_modified)
+            except MemoryError:
+                raise  # the run's resources, not this object's fault
+            except Exception:  # NotAnUpdate and anything else this object causes
+                quarantine(obj, body)
                 continue
-            if update["update_id"] in seen:
-                result.duplicates += 1
-                continue
-            if update["update_id"] in earlier:
-                result.redelivered_from_previous_day += 1
-                continue
-            seen.add(update["update_id"])
-            rows.append(flatten(update, obj.last_modified))
-        if rows:
-            writer.write(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+            seen.add(update_id)
+            accepted.append((obj, body, update_id))
+            rows.append(row)
+        if not rows:
+            continue
+        # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
+        # rows at fault, and only their objects are quarantined.
+        conversion = to_table(rows)
+        for index in conversion.rejected:
+            obj, body, update_id = accepted[index]
+            seen.discard(update_id)
+            quarantine(obj, body)
+        result.repaired += conversion.repaired
+        result.written += conversion.table.num_rows
+        writer.write(conversion.table)
     writer.close()
 
     result.files = writer.keys
-    result.written = len(seen)
     result.quarantined = len(quarantined)
     # Replace the partition whole: whatever an earlier run left and this one did not rewrite goes.
     stale = previous - set(writer.keys) - set(quarantined)

@@ -74,3 +74,90 @@ def test_a_smaller_rerun_removes_the_files_it_no_longer_writes():
         storage.delete("raw", [f"telegram/context_date={DAY}/{update_id}.json"])
     assert run(storage, rows_per_file=3, row_group_rows=3).files == [part_key(DAY, 0)]
     assert [key for (bucket, key) in storage.objects if bucket == "out"] == [part_key(DAY, 0)]
+
+
+def put_body(storage, name, body: bytes):
+    storage.put("raw", f"telegram/context_date={DAY}/{name}.json", body, "application/json")
+
+
+def written_ids(storage, result):
+    return [
+        i
+        for key in result.files
+        for i in pq.read_table(io.BytesIO(storage.get("out", key)))["update_id"].to_pylist()
+    ]
+
+
+def quarantined(storage):
+    return sorted(
+        key.rsplit("/", 1)[-1] for (bucket, key) in storage.objects if key.startswith("quarantine/")
+    )
+
+
+def test_a_lone_surrogate_costs_nothing_its_text_is_repaired_and_the_day_written():
+    storage = MemoryStorage()
+    for update_id in range(6):
+        put_raw(storage, update_id)
+    # What the webhook accepted (valid JSON) and Arrow cannot encode: half of an emoji's UTF-16 pair.
+    put_body(storage, "9", b'{"update_id": 9, "message": {"message_id": 1, "text": "oi \\ud83d ?"}}')
+    result = run(storage)
+    assert sorted(written_ids(storage, result)) == [0, 1, 2, 3, 4, 5, 9]
+    (row,) = [
+        r
+        for r in pq.read_table(io.BytesIO(storage.get("out", result.files[0]))).to_pylist()
+        if r["update_id"] == 9
+    ]
+    assert row["text"] == "oi \ufffd ?"
+    assert (result.written, result.repaired, result.quarantined) == (7, 1, 0)
+
+
+def test_json_nested_100000_deep_is_quarantined_and_the_rest_written():
+    storage = MemoryStorage()
+    for update_id in range(5):
+        put_raw(storage, update_id)
+    put_body(storage, "deep", b'{"update_id": 7, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    put_body(storage, "deeper", b"[" * 100_000 + b"]" * 100_000)
+    result = run(storage)
+    assert sorted(written_ids(storage, result)) == [0, 1, 2, 3, 4]
+    assert quarantined(storage) == ["deep.json", "deeper.json"]
+    assert (result.read, result.written, result.quarantined) == (7, 5, 2)
+
+
+def test_a_flattener_failure_quarantines_that_object_only(monkeypatch):
+    import telegram_etl.job as job
+
+    real = job.flatten
+
+    def flaky(update, ingested_at):
+        if update["update_id"] == 4:
+            raise KeyError("a flattener bug")
+        return real(update, ingested_at)
+
+    monkeypatch.setattr(job, "flatten", flaky)
+    storage = MemoryStorage()
+    for update_id in range(8):
+        put_raw(storage, update_id)
+    result = run(storage)
+    assert sorted(written_ids(storage, result)) == [0, 1, 2, 3, 5, 6, 7]
+    assert quarantined(storage) == ["4.json"]
+
+
+def test_a_row_arrow_refuses_quarantines_its_object_only_never_its_batch(monkeypatch):
+    import telegram_etl.job as job
+
+    real = job.flatten
+
+    def mistyped(update, ingested_at):
+        row = real(update, ingested_at)
+        if update["update_id"] in (2, 6):
+            row["chat_id"] = "not a number"  # what a flattener bug would hand Arrow
+        return row
+
+    monkeypatch.setattr(job, "flatten", mistyped)
+    storage = MemoryStorage()
+    for update_id in range(9):
+        put_raw(storage, update_id)
+    result = run(storage)  # batches of 3: the bad rows sit in two batches among good ones
+    assert written_ids(storage, result) == [0, 1, 3, 4, 5, 7, 8]
+    assert quarantined(storage) == ["2.json", "6.json"]
+    assert (result.written, result.quarantined) == (7, 2)
