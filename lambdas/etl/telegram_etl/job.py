@@ -8,11 +8,10 @@ to the current Parquet file, and a file is uploaded and closed every ROWS_PER_FI
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from itertools import islice
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -27,7 +26,13 @@ RAW_PREFIX = "telegram"
 PROCESSED_PREFIX = "telegram"
 QUARANTINE_PREFIX = "quarantine"
 BATCH_SIZE = 2_000  # keys read concurrently, then flattened into one Arrow table
+# ...and at most this many raw bytes (sizes from the listing): the webhook accepts updates of up to
+# 1 MiB, so 2,000 of them would be 2 GiB of bodies, plus their parsed objects and rows, in flight.
+BATCH_BYTES = 32 * 2**20
 ROW_GROUP_ROWS = 50_000
+# A row group is written out at ROW_GROUP_ROWS rows or at this many bytes of Arrow data, whichever
+# comes first: 50,000 rows of 1 MiB texts would otherwise be 50 GB held before a write.
+ROW_GROUP_BYTES = 64 * 2**20
 READ_WORKERS = 64  # GETs are I/O-bound: threads overlap their latency
 ROWS_PER_FILE = 250_000
 
@@ -68,12 +73,14 @@ class _PartWriter:
     as soon as it is full. Holds at most one row group of Arrow data and one file's compressed bytes."""
 
     def __init__(
-        self, storage: Storage, bucket: str, day: date, rows_per_file: int, row_group_rows: int
-    ) -> None:
+        self, storage: Storage, bucket: str, day: date, rows_per_file: int, row_group_rows: int,
+        row_group_bytes: int,
+    ) -> None:  # fmt: skip
         self._storage, self._bucket, self._day = storage, bucket, day
         self._rows_per_file, self._row_group_rows = rows_per_file, row_group_rows
+        self._row_group_bytes = row_group_bytes
         self._pending: list[pa.Table] = []
-        self._pending_rows = 0
+        self._pending_rows = self._pending_bytes = 0
         self._buffer: io.BytesIO | None = None
         self._writer: pq.ParquetWriter | None = None
         self._rows_in_file = 0
@@ -85,11 +92,14 @@ class _PartWriter:
                 self._row_group_rows - self._pending_rows,
                 self._rows_per_file - self._rows_in_file - self._pending_rows,
             )
-            self._pending.append(table.slice(0, room))
-            self._pending_rows += min(room, table.num_rows)
+            piece = table.slice(0, room)
+            self._pending.append(piece)
+            self._pending_rows += piece.num_rows
+            self._pending_bytes += piece.nbytes
             table = table.slice(room)
             if (
                 self._pending_rows >= self._row_group_rows
+                or self._pending_bytes >= self._row_group_bytes
                 or self._rows_in_file + self._pending_rows >= self._rows_per_file
             ):
                 self._flush_row_group()
@@ -107,7 +117,7 @@ class _PartWriter:
             self._writer = pq.ParquetWriter(self._buffer, ARROW_SCHEMA, compression="zstd")
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
         self._rows_in_file += self._pending_rows
-        self._pending, self._pending_rows = [], 0
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
         if self._rows_in_file >= self._rows_per_file:
             self._upload()
 
@@ -125,8 +135,18 @@ def _update_ids_in(objects: Iterator[StoredObject]) -> set[int]:
     return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
 
 
-def _batches(objects: Iterator[StoredObject], size: int) -> Iterator[list[StoredObject]]:
-    while batch := list(islice(objects, size)):
+def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> Iterator[list[StoredObject]]:
+    """Consecutive batches of at most max_count objects and max_bytes listed bytes; an object larger
+    than max_bytes on its own is a batch of one (it must be read to be processed or quarantined)."""
+    batch: list[StoredObject] = []
+    size = 0
+    for obj in objects:
+        if batch and (len(batch) >= max_count or size + obj.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(obj)
+        size += obj.size
+    if batch:
         yield batch
 
 
@@ -138,8 +158,10 @@ def process_day(
     day: date,
     pool: ThreadPoolExecutor,
     batch_size: int = BATCH_SIZE,
+    batch_bytes: int = BATCH_BYTES,
     rows_per_file: int = ROWS_PER_FILE,
     row_group_rows: int = ROW_GROUP_ROWS,
+    row_group_bytes: int = ROW_GROUP_BYTES,
 ) -> DayResult:
     """Replace the day's processed partition with the day's raw updates, flattened and deduplicated."""
     result = DayResult(date=day.isoformat())
@@ -153,7 +175,7 @@ def process_day(
         storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day - timedelta(days=1)))
     )
 
-    writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows)
+    writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows, row_group_bytes)
     quarantined: list[str] = []
 
     def quarantine(obj: StoredObject, body: bytes) -> None:
@@ -163,7 +185,7 @@ def process_day(
 
     seen: set[int] = set()
     listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
-    for batch in _batches(listing, batch_size):
+    for batch in batches(listing, batch_size, batch_bytes):
         # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
         # the same on every run.
         bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)

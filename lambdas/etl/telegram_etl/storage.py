@@ -12,6 +12,7 @@ from typing import Any, Protocol
 class StoredObject:
     key: str
     last_modified: datetime
+    size: int = 0  # bytes, from the listing: lets the ETL bound a batch by bytes before reading it
 
 
 class Storage(Protocol):
@@ -29,7 +30,7 @@ class S3Storage:
         # Paginated: a day may hold far more than the 1000 keys of one ListObjectsV2 page.
         for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
-                yield StoredObject(item["Key"], item["LastModified"])
+                yield StoredObject(item["Key"], item["LastModified"], item.get("Size", 0))
 
     def get(self, bucket: str, key: str) -> bytes:
         return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()

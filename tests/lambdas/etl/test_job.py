@@ -4,10 +4,13 @@ import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from itertools import pairwise
 
 import pyarrow.parquet as pq
+from hypothesis import given
+from hypothesis import strategies as st
 
-from telegram_etl.job import part_key, process_day
+from telegram_etl.job import batches, part_key, process_day
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import StoredObject
 
@@ -161,3 +164,69 @@ def test_a_row_arrow_refuses_quarantines_its_object_only_never_its_batch(monkeyp
     assert written_ids(storage, result) == [0, 1, 3, 4, 5, 7, 8]
     assert quarantined(storage) == ["2.json", "6.json"]
     assert (result.written, result.quarantined) == (7, 2)
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=5_000), max_size=60),
+    max_count=st.integers(min_value=1, max_value=10),
+    max_bytes=st.integers(min_value=1, max_value=8_000),
+)
+def test_batches_respect_a_count_and_a_byte_budget(sizes, max_count, max_bytes):
+    objects = [StoredObject(f"{i}.json", STAMP, size) for i, size in enumerate(sizes)]
+    found = list(batches(iter(objects), max_count, max_bytes))
+    assert [obj for batch in found for obj in batch] == objects  # all of them, in order
+    for batch in found:
+        assert 1 <= len(batch) <= max_count
+        # Over the budget only when one object alone is: it still has to be read.
+        assert sum(obj.size for obj in batch) <= max_bytes or len(batch) == 1
+    for batch, following in pairwise(found):
+        # Batches are full: the next object would have broken a limit.
+        assert len(batch) == max_count or sum(o.size for o in batch) + following[0].size > max_bytes
+
+
+class RecordingPool:
+    """A thread pool that records how many body bytes each batch holds at once."""
+
+    def __init__(self, pool):
+        self.pool, self.batch_bytes = pool, []
+
+    def map(self, fn, items):
+        bodies = list(self.pool.map(fn, items))
+        self.batch_bytes.append(sum(len(body) for body in bodies))
+        return iter(bodies)
+
+
+class SizedMemoryStorage(MemoryStorage):
+    def list_objects(self, bucket, prefix):
+        for b, key in sorted(self.objects):
+            if b == bucket and key.startswith(prefix):
+                yield StoredObject(key, STAMP, len(self.objects[(b, key)]))
+
+
+def big_update(update_id: int, text_bytes: int) -> bytes:
+    text = "x" * text_bytes
+    return json.dumps({"update_id": update_id, "message": {"message_id": 1, "text": text}}).encode()
+
+
+def test_a_day_of_big_updates_is_read_within_the_byte_budget():
+    storage = SizedMemoryStorage()
+    for update_id in range(40):
+        put_body(storage, f"{update_id:03d}", big_update(update_id, 100_000))
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        pool = RecordingPool(threads)
+        result = process_day(storage, raw_bucket="raw", processed_bucket="out", day=DAY, pool=pool,
+                             batch_size=1_000, batch_bytes=350_000)  # fmt: skip
+    assert result.written == 40
+    assert max(pool.batch_bytes) <= 350_000 and len(pool.batch_bytes) == 14  # 3 updates a batch
+    assert written_ids(storage, result) == list(range(40))
+
+
+def test_row_groups_are_bounded_by_bytes_as_well_as_rows():
+    storage = SizedMemoryStorage()
+    for update_id in range(10):
+        put_body(storage, f"{update_id:03d}", big_update(update_id, 100_000))
+    result = run(storage, row_group_rows=1_000, row_group_bytes=250_000)
+    (key,) = result.files
+    metadata = pq.ParquetFile(io.BytesIO(storage.get("out", key))).metadata
+    sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert sum(sizes) == 10 and max(sizes) <= 3
