@@ -1,13 +1,36 @@
-"""One day of raw Updates -> the day's Parquet partition, replaced whole.
+"""One day of raw Updates -> the day's Parquet partition, replaced whole and at once.
 
-Memory stays bounded whatever the day's size: keys are streamed from the paginated listing in
-batches, each batch is read concurrently and flattened, row groups of ROW_GROUP_ROWS are appended
-to the current Parquet file, and a file is uploaded and closed every ROWS_PER_FILE rows.
+Memory is bounded by count and by bytes whatever the day's size: keys are streamed from the paginated
+listing in batches (BATCH_SIZE objects, BATCH_BYTES listed bytes), each batch is read concurrently and
+flattened, row groups (ROW_GROUP_ROWS rows or ROW_GROUP_BYTES of Arrow data) are encoded into the
+partition's one Parquet object, which leaves in parts of PART_BYTES.
+
+What a reader sees (the Glue table, Athena, DuckDB here) is the previous partition or the new one, never a
+mix of two runs and never part of a run:
+- Athena reads every object under a partition's location, sub-prefixes included, and cannot be told to
+  skip some ("Athena reads all data stored in the Amazon S3 folder that you specify", Athena User Guide,
+  "Table location in Amazon S3"). With partition projection the location is fixed by the table's
+  `storage.location.template` (telegram/context_date=D): a per-run subfolder under it is read as data
+  too, and a manifest or pointer file is not followed (that would take a symlink-manifest table).
+- S3 cannot update several keys at once ("there is no way to make atomic updates across keys", S3
+  consistency model): publishing files staged elsewhere by copy-then-delete shows old and new files
+  together between the two steps (and CopyObject needs s3:GetObject on the processed bucket, which the
+  ETL role does not have).
+- An update of one key is atomic: a reader gets the old object or the new one, never part of it.
+So a partition is always exactly one object, `part-00000.parquet`. A day that fits in one part is one
+PutObject; a bigger one is a multipart upload, which S3 shows to nobody until CompleteMultipartUpload
+makes the whole object visible at once. A run that fails before that point leaves the previous
+partition as it was (the upload is aborted, or expired by the bucket's 7-day lifecycle rule), and a
+re-run overwrites the same key with the same bytes: deterministic, idempotent, never duplicated.
+
+Limits: a query that is reading the partition at the very moment it is replaced may fail reading (its
+ranged GETs span two versions of the object) and is re-run. A partition left as several files by an
+older version of this job shows the new file beside the remaining old ones until they are deleted,
+moments later: once per such day, only when it is rewritten.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -20,7 +43,7 @@ import pyarrow.parquet as pq
 from telegram_etl.flatten import flatten, parse_update
 from telegram_etl.rows import to_table
 from telegram_etl.schema import ARROW_SCHEMA
-from telegram_etl.storage import Storage, StoredObject
+from telegram_etl.storage import Storage, StoredObject, Upload, start_upload
 
 RAW_PREFIX = "telegram"
 PROCESSED_PREFIX = "telegram"
@@ -34,16 +57,18 @@ ROW_GROUP_ROWS = 50_000
 # comes first: 50,000 rows of 1 MiB texts would otherwise be 50 GB held before a write.
 ROW_GROUP_BYTES = 64 * 2**20
 READ_WORKERS = 64  # GETs are I/O-bound: threads overlap their latency
-ROWS_PER_FILE = 250_000
+# Parquet bytes held before they leave as one part of the upload (S3: at least 5 MiB, except the last).
+PART_BYTES = 8 * 2**20
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
 def partition_prefix(prefix: str, day: date) -> str:
     return f"{prefix}/context_date={day.isoformat()}/"
 
 
-def part_key(day: date, index: int) -> str:
-    # Deterministic names: a re-run overwrites the same files instead of adding new ones.
-    return f"{partition_prefix(PROCESSED_PREFIX, day)}part-{index:05d}.parquet"
+def part_key(day: date) -> str:
+    # The partition's one object, always the same name: a re-run replaces it in a single step.
+    return f"{partition_prefix(PROCESSED_PREFIX, day)}part-00000.parquet"
 
 
 @dataclass
@@ -68,66 +93,109 @@ class DayResult:
         return asdict(self)
 
 
-class _PartWriter:
-    """Parquet files of at most ROWS_PER_FILE rows in row groups of ROW_GROUP_ROWS, each file uploaded
-    as soon as it is full. Holds at most one row group of Arrow data and one file's compressed bytes."""
+class _ObjectSink:
+    """A write-only file for pyarrow: its bytes leave in parts of `part_bytes`; the object appears
+    only in finish(), whole (one put when it fits one part, else a multipart upload's completion)."""
+
+    def __init__(self, storage: Storage, bucket: str, key: str, part_bytes: int) -> None:
+        self._storage, self._bucket, self.key, self._part_bytes = storage, bucket, key, part_bytes
+        self._buffer = bytearray()
+        self._upload: Upload | None = None
+        self._position = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        if self.closed:
+            # After abort(): pyarrow closes an abandoned ParquetWriter when it is collected, and
+            # that footer must not start a new upload.
+            return len(data)
+        self._buffer += data
+        self._position += len(data)
+        if len(self._buffer) >= self._part_bytes:
+            self._send_part()
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def _send_part(self) -> None:
+        if self._upload is None:
+            self._upload = start_upload(self._storage, self._bucket, self.key, PARQUET_CONTENT_TYPE)
+        self._upload.write_part(bytes(self._buffer))
+        self._buffer.clear()
+
+    def finish(self) -> None:
+        if self._upload is None:
+            self._storage.put(self._bucket, self.key, bytes(self._buffer), PARQUET_CONTENT_TYPE)
+        else:
+            if self._buffer:
+                self._send_part()
+            self._upload.complete()
+        self._buffer.clear()
+
+    def abort(self) -> None:
+        self.closed = True
+        self._buffer.clear()
+        if self._upload is None:
+            return
+        try:
+            self._upload.abort()
+        except Exception:  # noqa: S110 - the run is failing already; the lifecycle rule cleans up
+            pass
+
+
+class _PartitionWriter:
+    """The day's one Parquet object, in row groups of at most ROW_GROUP_ROWS rows and ROW_GROUP_BYTES.
+    Holds at most one row group of Arrow data and one part of encoded bytes."""
 
     def __init__(
-        self, storage: Storage, bucket: str, day: date, rows_per_file: int, row_group_rows: int,
-        row_group_bytes: int,
+        self, storage: Storage, bucket: str, day: date, *, row_group_rows: int, row_group_bytes: int,
+        part_bytes: int,
     ) -> None:  # fmt: skip
-        self._storage, self._bucket, self._day = storage, bucket, day
-        self._rows_per_file, self._row_group_rows = rows_per_file, row_group_rows
-        self._row_group_bytes = row_group_bytes
+        self._sink = _ObjectSink(storage, bucket, part_key(day), part_bytes)
+        self._row_group_rows, self._row_group_bytes = row_group_rows, row_group_bytes
         self._pending: list[pa.Table] = []
         self._pending_rows = self._pending_bytes = 0
-        self._buffer: io.BytesIO | None = None
         self._writer: pq.ParquetWriter | None = None
-        self._rows_in_file = 0
         self.keys: list[str] = []
 
     def write(self, table: pa.Table) -> None:
         while table.num_rows:
-            room = min(
-                self._row_group_rows - self._pending_rows,
-                self._rows_per_file - self._rows_in_file - self._pending_rows,
-            )
-            piece = table.slice(0, room)
+            piece = table.slice(0, self._row_group_rows - self._pending_rows)
             self._pending.append(piece)
             self._pending_rows += piece.num_rows
             self._pending_bytes += piece.nbytes
-            table = table.slice(room)
-            if (
-                self._pending_rows >= self._row_group_rows
-                or self._pending_bytes >= self._row_group_bytes
-                or self._rows_in_file + self._pending_rows >= self._rows_per_file
-            ):
+            table = table.slice(piece.num_rows)
+            if self._pending_rows >= self._row_group_rows or self._pending_bytes >= self._row_group_bytes:
                 self._flush_row_group()
 
     def close(self) -> None:
+        """Publish the partition: from here on readers see all of it."""
         self._flush_row_group()
         if self._writer is not None:
-            self._upload()
+            self._writer.close()  # writes the footer into the sink
+            self._sink.finish()
+            self.keys.append(self._sink.key)
+
+    def abort(self) -> None:
+        self._sink.abort()
 
     def _flush_row_group(self) -> None:
         if not self._pending_rows:
             return
         if self._writer is None:
-            self._buffer = io.BytesIO()
-            self._writer = pq.ParquetWriter(self._buffer, ARROW_SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(self._sink, ARROW_SCHEMA, compression="zstd")
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
-        self._rows_in_file += self._pending_rows
         self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
-        if self._rows_in_file >= self._rows_per_file:
-            self._upload()
-
-    def _upload(self) -> None:
-        assert self._writer is not None and self._buffer is not None
-        self._writer.close()
-        key = part_key(self._day, len(self.keys))
-        self._storage.put(self._bucket, key, self._buffer.getvalue(), "application/vnd.apache.parquet")
-        self.keys.append(key)
-        self._writer, self._buffer, self._rows_in_file = None, None, 0
 
 
 def _update_ids_in(objects: Iterator[StoredObject]) -> set[int]:
@@ -159,11 +227,12 @@ def process_day(
     pool: ThreadPoolExecutor,
     batch_size: int = BATCH_SIZE,
     batch_bytes: int = BATCH_BYTES,
-    rows_per_file: int = ROWS_PER_FILE,
     row_group_rows: int = ROW_GROUP_ROWS,
     row_group_bytes: int = ROW_GROUP_BYTES,
+    part_bytes: int = PART_BYTES,
 ) -> DayResult:
-    """Replace the day's processed partition with the day's raw updates, flattened and deduplicated."""
+    """Replace the day's processed partition with the day's raw updates, flattened and deduplicated.
+    On any failure the previous partition stays exactly as it was (see the module's docstring)."""
     result = DayResult(date=day.isoformat())
     out_prefix = partition_prefix(PROCESSED_PREFIX, day)
     quarantine_prefix = partition_prefix(QUARANTINE_PREFIX, day)
@@ -175,7 +244,10 @@ def process_day(
         storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day - timedelta(days=1)))
     )
 
-    writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows, row_group_bytes)
+    writer = _PartitionWriter(
+        storage, processed_bucket, day, row_group_rows=row_group_rows, row_group_bytes=row_group_bytes,
+        part_bytes=part_bytes,
+    )  # fmt: skip
     quarantined: list[str] = []
 
     def quarantine(obj: StoredObject, body: bytes) -> None:
@@ -183,49 +255,53 @@ def process_day(
         storage.put(processed_bucket, key, body, "application/octet-stream")
         quarantined.append(key)
 
-    seen: set[int] = set()
-    listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
-    for batch in batches(listing, batch_size, batch_bytes):
-        # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
-        # the same on every run.
-        bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
-        accepted: list[tuple[StoredObject, bytes, int]] = []
-        rows = []
-        for obj, body in zip(batch, bodies, strict=True):
-            result.read += 1
-            # Total per object: whatever one object does (not JSON, not an Update, JSON nested
-            # 100,000 deep -> RecursionError, a flattener bug), it alone is quarantined.
-            try:
-                update = parse_update(body)
-                update_id = update["update_id"]
-                if update_id in seen:
-                    result.duplicates += 1
+    try:
+        seen: set[int] = set()
+        listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
+        for batch in batches(listing, batch_size, batch_bytes):
+            # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
+            # the same on every run.
+            bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
+            accepted: list[tuple[StoredObject, bytes, int]] = []
+            rows = []
+            for obj, body in zip(batch, bodies, strict=True):
+                result.read += 1
+                # Total per object: whatever one object does (not JSON, not an Update, JSON nested
+                # 100,000 deep -> RecursionError, a flattener bug), it alone is quarantined.
+                try:
+                    update = parse_update(body)
+                    update_id = update["update_id"]
+                    if update_id in seen:
+                        result.duplicates += 1
+                        continue
+                    if update_id in earlier:
+                        result.redelivered_from_previous_day += 1
+                        continue
+                    row = flatten(update, obj.last_modified)
+                except MemoryError:
+                    raise  # the run's resources, not this object's fault
+                except Exception:  # NotAnUpdate and anything else this object causes
+                    quarantine(obj, body)
                     continue
-                if update_id in earlier:
-                    result.redelivered_from_previous_day += 1
-                    continue
-                row = flatten(update, obj.last_modified)
-            except MemoryError:
-                raise  # the run's resources, not this object's fault
-            except Exception:  # NotAnUpdate and anything else this object causes
-                quarantine(obj, body)
+                seen.add(update_id)
+                accepted.append((obj, body, update_id))
+                rows.append(row)
+            if not rows:
                 continue
-            seen.add(update_id)
-            accepted.append((obj, body, update_id))
-            rows.append(row)
-        if not rows:
-            continue
-        # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
-        # rows at fault, and only their objects are quarantined.
-        conversion = to_table(rows)
-        for index in conversion.rejected:
-            obj, body, update_id = accepted[index]
-            seen.discard(update_id)
-            quarantine(obj, body)
-        result.repaired += conversion.repaired
-        result.written += conversion.table.num_rows
-        writer.write(conversion.table)
-    writer.close()
+            # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
+            # rows at fault, and only their objects are quarantined.
+            conversion = to_table(rows)
+            for index in conversion.rejected:
+                obj, body, update_id = accepted[index]
+                seen.discard(update_id)
+                quarantine(obj, body)
+            result.repaired += conversion.repaired
+            result.written += conversion.table.num_rows
+            writer.write(conversion.table)
+        writer.close()
+    except BaseException:
+        writer.abort()  # nothing of this run becomes visible
+        raise
 
     result.files = writer.keys
     result.quarantined = len(quarantined)
