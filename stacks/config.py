@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,45 @@ _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
 
 class ConfigError(ValueError):
-    """A stage setting in cdk.json that cannot be deployed."""
+    """Stage settings in cdk.json that cannot be deployed: every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else [message]
+
+    @classmethod
+    def listing(cls, stage: str, problems: list[str]) -> ConfigError:
+        count = f"{len(problems)} invalid setting{'s' if len(problems) > 1 else ''}"
+        return cls(f"stage {stage!r} in cdk.json: {count}: " + "; ".join(problems), problems)
+
+
+def _problems(checks: list[tuple[Callable[[], bool], str]]) -> list[str]:
+    """The message of every check that fails; a value of the wrong type (TypeError, ValueError while
+    checking) fails its check instead of raising."""
+    found = []
+    for passes, message in checks:
+        try:
+            ok = passes()
+        except (TypeError, ValueError, ZoneInfoNotFoundError):
+            ok = False
+        if not ok:
+            found.append(message)
+    return found
+
+
+def _is_zone(name: object) -> bool:
+    ZoneInfo(name)  # type: ignore[arg-type] - a wrong type fails the check
+    return True
+
+
+def _is_cidr(value: object) -> bool:
+    ipaddress.ip_network(value)  # type: ignore[arg-type]
+    return True
+
+
+def _is_date(value: object) -> bool:
+    date.fromisoformat(value)  # type: ignore[arg-type]
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,52 +94,59 @@ class StageConfig:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not _STAGE.match(self.stage):
-            raise ConfigError(f"stage {self.stage!r}: lower-case letters, digits and '-', at most 20")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"timezone {self.timezone!r} is not an IANA timezone name") from None
-        if not _LOCAL_TIME.match(self.etl_local_time):
-            raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
-        if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
-            raise ConfigError("api_rate_limit and api_burst_limit must be positive")
-        for cidr in self.webhook_source_cidrs:
-            try:
-                ipaddress.ip_network(cidr)
-            except ValueError:
-                raise ConfigError(f"webhook_source_cidrs: {cidr!r} is not a CIDR range") from None
-        if not 1 <= self.ingest_reserved_concurrency <= 1000:
-            raise ConfigError("ingest_reserved_concurrency must be between 1 and 1000")
-        if self.raw_infrequent_access_after_days is not None and self.raw_infrequent_access_after_days < 30:
-            raise ConfigError("raw_infrequent_access_after_days must be at least 30 (S3's minimum) or null")
-        if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
-            raise ConfigError("athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)")
-        if not 128 <= self.etl_memory_mb <= 10240:
-            raise ConfigError("etl_memory_mb must be between 128 and 10240")
-        if self.alert_email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email):
-            raise ConfigError(f"alert_email {self.alert_email!r} is not an e-mail address")
-        if self.log_retention not in RetentionDays.__members__:
-            raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
-        try:
-            date.fromisoformat(self.projection_start_date)
-        except ValueError:
-            raise ConfigError(
-                f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"
-            ) from None
+        # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
+        problems = _problems(
+            [
+                (lambda: bool(_STAGE.match(self.stage)),
+                 f"stage {self.stage!r}: lower-case letters, digits and '-', at most 20"),
+                (lambda: _is_zone(self.timezone), f"timezone {self.timezone!r} is not an IANA timezone name"),
+                (lambda: bool(_LOCAL_TIME.match(self.etl_local_time)),
+                 f"etl_local_time {self.etl_local_time!r} is not HH:MM"),
+                (lambda: self.api_rate_limit > 0 and self.api_burst_limit > 0,
+                 "api_rate_limit and api_burst_limit must be positive"),
+                *((lambda cidr=cidr: _is_cidr(cidr), f"webhook_source_cidrs: {cidr!r} is not a CIDR range")
+                  for cidr in self.webhook_source_cidrs),
+                (lambda: 1 <= self.ingest_reserved_concurrency <= 1000,
+                 "ingest_reserved_concurrency must be between 1 and 1000"),
+                (lambda: self.raw_infrequent_access_after_days is None
+                 or self.raw_infrequent_access_after_days >= 30,
+                 "raw_infrequent_access_after_days must be at least 30 (S3's minimum) or null"),
+                (lambda: self.athena_bytes_scanned_cutoff >= 10 * 1024**2,
+                 "athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)"),
+                (lambda: 128 <= self.etl_memory_mb <= 10240, "etl_memory_mb must be between 128 and 10240"),
+                (lambda: self.alert_email is None
+                 or bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email)),
+                 f"alert_email {self.alert_email!r} is not an e-mail address"),
+                (lambda: self.log_retention in RetentionDays.__members__,
+                 f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name"),
+                (lambda: _is_date(self.projection_start_date),
+                 f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"),
+            ]
+        )  # fmt: skip
+        if problems:
+            raise ConfigError.listing(self.stage, problems)
 
     @classmethod
     def from_context(cls, stage: str, values: dict[str, Any]) -> StageConfig:
+        problems = []
         known = {f.name for f in fields(cls)} - {"stage"}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(f"unknown settings for stage {stage!r}: {', '.join(unknown)}")
-        values = dict(values)
-        if "allowed_chat_ids" in values:
-            values["allowed_chat_ids"] = tuple(int(v) for v in values["allowed_chat_ids"])
-        if "webhook_source_cidrs" in values:
-            values["webhook_source_cidrs"] = tuple(str(v) for v in values["webhook_source_cidrs"])
-        return cls(stage=stage, **values)
+            problems.append(f"unknown settings: {', '.join(unknown)}")
+        values = {name: value for name, value in values.items() if name in known}
+        for name, convert in (("allowed_chat_ids", int), ("webhook_source_cidrs", str)):
+            if name in values:
+                try:
+                    values[name] = tuple(convert(v) for v in values[name])
+                except (TypeError, ValueError):
+                    problems.append(f"{name} must be a list of {convert.__name__}s, got {values.pop(name)!r}")
+        try:
+            config = cls(stage=stage, **values)
+        except ConfigError as error:
+            problems += error.problems
+        if problems:
+            raise ConfigError.listing(stage, problems)
+        return config
 
     def etl_cron_utc(self) -> tuple[int, int]:
         """(hour, minute) in UTC at which the ETL starts at etl_local_time or, under DST, an hour later.
