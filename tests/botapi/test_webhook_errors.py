@@ -27,6 +27,8 @@ def no_aws_setup(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # boto3's default session keeps the credentials it found for an earlier test: start afresh.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
 
 def one_line(capsys) -> str:
