@@ -33,7 +33,7 @@ def pipeline(s3_server) -> LocalPipeline:
 def put_updates(pipeline, day: date, ids) -> None:
     def put(update_id):
         # Random text, so that the day's Parquet spans several 5 MiB parts (it does not compress away).
-        text = base64.b64encode(random.Random(update_id).randbytes(16_000)).decode()
+        text = base64.b64encode(random.Random(update_id).randbytes(75_000)).decode()
         body = json.dumps({"update_id": update_id, "message": {"message_id": update_id, "text": text}})
         key = f"telegram/context_date={day}/{update_id}.json"
         pipeline.s3.put_object(Bucket=pipeline.raw_bucket, Key=key, Body=body.encode())
@@ -56,7 +56,7 @@ def reader_sees(pipeline, day: date) -> list[int]:
 def etl(storage, day: date):
     with ThreadPoolExecutor(max_workers=8) as pool:
         return process_day(storage, raw_bucket="swap-raw", processed_bucket="swap-processed", day=day,
-                           pool=pool, batch_size=100, row_group_rows=100, part_bytes=PART)  # fmt: skip
+                           pool=pool, batch_size=20, row_group_rows=20, part_bytes=PART)  # fmt: skip
 
 
 def open_uploads(pipeline) -> list[str]:
@@ -66,12 +66,12 @@ def open_uploads(pipeline) -> list[str]:
 
 def test_a_run_failing_midway_leaves_the_old_partition_and_a_rerun_replaces_it_at_once(pipeline):
     day = date(2025, 5, 1)
-    put_updates(pipeline, day, range(100))
+    put_updates(pipeline, day, range(20))
     etl(S3Storage(pipeline.s3), day)
-    old = list(range(100))
+    old = list(range(20))
     assert reader_sees(pipeline, day) == old
 
-    put_updates(pipeline, day, range(100, 600))
+    put_updates(pipeline, day, range(20, 130))
     # Writes of the new run: 1 starts the upload, 2.. are its parts, the last completes it.
     failing = FailingOnWrite(S3Storage(pipeline.s3), fail_at=3)  # its second part
     with pytest.raises(Injected):
@@ -93,13 +93,13 @@ def test_a_run_failing_midway_leaves_the_old_partition_and_a_rerun_replaces_it_a
     finally:
         done.set()
         reader.join()
-    new = list(range(600))
+    new = list(range(130))
     assert counting.writes >= 4  # start, at least two parts, complete: a real multipart upload
     assert seen and all(ids in (old, new) for ids in seen), {len(ids) for ids in seen}
     assert reader_sees(pipeline, day) == new and result.files == [part_key(day)]
 
     failing_at_the_end = FailingOnWrite(S3Storage(pipeline.s3), fail_at=counting.writes)  # completion
-    put_updates(pipeline, day, [600])
+    put_updates(pipeline, day, [130])
     with pytest.raises(Injected):
         etl(failing_at_the_end, day)
     assert reader_sees(pipeline, day) == new
@@ -107,7 +107,7 @@ def test_a_run_failing_midway_leaves_the_old_partition_and_a_rerun_replaces_it_a
 
 def test_a_first_run_failing_midway_shows_nothing_of_the_day(pipeline):
     day = date(2025, 5, 3)
-    put_updates(pipeline, day, range(1000, 1600))
+    put_updates(pipeline, day, range(1000, 1130))
     with pytest.raises(Injected):
         etl(FailingOnWrite(S3Storage(pipeline.s3), fail_at=3), day)
     assert reader_sees(pipeline, day) == []
@@ -115,4 +115,4 @@ def test_a_first_run_failing_midway_shows_nothing_of_the_day(pipeline):
     first = pipeline.s3.get_object(Bucket=pipeline.processed_bucket, Key=part_key(day))["Body"].read()
     etl(S3Storage(pipeline.s3), day)  # a re-run: the same bytes, no second file
     again = pipeline.s3.get_object(Bucket=pipeline.processed_bucket, Key=part_key(day))["Body"].read()
-    assert first == again and reader_sees(pipeline, day) == list(range(1000, 1600))
+    assert first == again and reader_sees(pipeline, day) == list(range(1000, 1130))
