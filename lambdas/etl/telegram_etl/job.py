@@ -218,6 +218,59 @@ def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> 
         yield batch
 
 
+class _Rows:
+    """Raw objects -> deduplicated rows, total per object: whatever one object does (not JSON, not an
+    Update, JSON nested 100,000 deep -> RecursionError, a flattener bug, a value Arrow refuses), that
+    object alone is copied to quarantine and the others are written."""
+
+    def __init__(
+        self, storage: Storage, bucket: str, quarantine_prefix: str, earlier: set[int], result: DayResult
+    ) -> None:
+        self._storage, self._bucket, self._prefix = storage, bucket, quarantine_prefix
+        self._earlier, self._result = earlier, result
+        self._seen: set[int] = set()
+        self.quarantined: list[str] = []
+
+    def of(self, batch: list[StoredObject], bodies: Iterable[bytes]) -> pa.Table:
+        accepted: list[tuple[StoredObject, bytes, int]] = []
+        rows = []
+        for obj, body in zip(batch, bodies, strict=True):
+            self._result.read += 1
+            try:
+                update = parse_update(body)
+                update_id = update["update_id"]
+                if update_id in self._seen:
+                    self._result.duplicates += 1
+                    continue
+                if update_id in self._earlier:
+                    self._result.redelivered_from_previous_day += 1
+                    continue
+                row = flatten(update, obj.last_modified)
+            except MemoryError:
+                raise  # the run's resources, not this object's fault
+            except Exception:  # NotAnUpdate and anything else this object causes
+                self._quarantine(obj, body)
+                continue
+            self._seen.add(update_id)
+            accepted.append((obj, body, update_id))
+            rows.append(row)
+        # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
+        # rows at fault, and only their objects are quarantined.
+        conversion = to_table(rows)
+        for index in conversion.rejected:
+            obj, body, update_id = accepted[index]
+            self._seen.discard(update_id)
+            self._quarantine(obj, body)
+        self._result.repaired += conversion.repaired
+        self._result.written += conversion.table.num_rows
+        return conversion.table
+
+    def _quarantine(self, obj: StoredObject, body: bytes) -> None:
+        key = self._prefix + obj.key.rsplit("/", 1)[-1]
+        self._storage.put(self._bucket, key, body, "application/octet-stream")
+        self.quarantined.append(key)
+
+
 def process_day(
     storage: Storage,
     *,
@@ -234,10 +287,11 @@ def process_day(
     """Replace the day's processed partition with the day's raw updates, flattened and deduplicated.
     On any failure the previous partition stays exactly as it was (see the module's docstring)."""
     result = DayResult(date=day.isoformat())
-    out_prefix = partition_prefix(PROCESSED_PREFIX, day)
-    quarantine_prefix = partition_prefix(QUARANTINE_PREFIX, day)
-    previous = {obj.key for obj in storage.list_objects(processed_bucket, out_prefix)}
-    previous |= {obj.key for obj in storage.list_objects(processed_bucket, quarantine_prefix)}
+    previous = {
+        obj.key
+        for prefix in (PROCESSED_PREFIX, QUARANTINE_PREFIX)
+        for obj in storage.list_objects(processed_bucket, partition_prefix(prefix, day))
+    }
     # Telegram retries a delivery for up to 24 h, so a redelivery may arrive after midnight: an update
     # already stored the day before belongs to that day (raw keys are named by update_id).
     earlier = _update_ids_in(
@@ -248,65 +302,23 @@ def process_day(
         storage, processed_bucket, day, row_group_rows=row_group_rows, row_group_bytes=row_group_bytes,
         part_bytes=part_bytes,
     )  # fmt: skip
-    quarantined: list[str] = []
-
-    def quarantine(obj: StoredObject, body: bytes) -> None:
-        key = quarantine_prefix + obj.key.rsplit("/", 1)[-1]
-        storage.put(processed_bucket, key, body, "application/octet-stream")
-        quarantined.append(key)
-
+    rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result)
     try:
-        seen: set[int] = set()
         listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
         for batch in batches(listing, batch_size, batch_bytes):
             # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
             # the same on every run.
             bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
-            accepted: list[tuple[StoredObject, bytes, int]] = []
-            rows = []
-            for obj, body in zip(batch, bodies, strict=True):
-                result.read += 1
-                # Total per object: whatever one object does (not JSON, not an Update, JSON nested
-                # 100,000 deep -> RecursionError, a flattener bug), it alone is quarantined.
-                try:
-                    update = parse_update(body)
-                    update_id = update["update_id"]
-                    if update_id in seen:
-                        result.duplicates += 1
-                        continue
-                    if update_id in earlier:
-                        result.redelivered_from_previous_day += 1
-                        continue
-                    row = flatten(update, obj.last_modified)
-                except MemoryError:
-                    raise  # the run's resources, not this object's fault
-                except Exception:  # NotAnUpdate and anything else this object causes
-                    quarantine(obj, body)
-                    continue
-                seen.add(update_id)
-                accepted.append((obj, body, update_id))
-                rows.append(row)
-            if not rows:
-                continue
-            # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
-            # rows at fault, and only their objects are quarantined.
-            conversion = to_table(rows)
-            for index in conversion.rejected:
-                obj, body, update_id = accepted[index]
-                seen.discard(update_id)
-                quarantine(obj, body)
-            result.repaired += conversion.repaired
-            result.written += conversion.table.num_rows
-            writer.write(conversion.table)
+            writer.write(rows.of(batch, bodies))
         writer.close()
     except BaseException:
         writer.abort()  # nothing of this run becomes visible
         raise
 
     result.files = writer.keys
-    result.quarantined = len(quarantined)
+    result.quarantined = len(rows.quarantined)
     # Replace the partition whole: whatever an earlier run left and this one did not rewrite goes.
-    stale = previous - set(writer.keys) - set(quarantined)
+    stale = previous - set(writer.keys) - set(rows.quarantined)
     if stale:
         storage.delete(processed_bucket, sorted(stale))
     return result
