@@ -117,6 +117,7 @@ class SeaweedS3:
         self._process = subprocess.Popen(  # noqa: S603
             args, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir, env={**os.environ, **credentials},
             start_new_session=True,  # its own process group, out of reach of the terminal's Ctrl-C
+            preexec_fn=_end_with_parent(),
         )  # fmt: skip
         log.close()
         self.endpoint_url = f"http://127.0.0.1:{ports['s3']}"
@@ -153,8 +154,8 @@ class SeaweedS3:
             return
         process, group = self._process, self._process.pid  # a session leader's pid is its group id
         interrupted = False
-        self._say("stopping the S3 server ...")
         try:
+            self._say("stopping the S3 server ...")
             _signal_group(group, signal.SIGTERM)
             started = time.monotonic()
             while process.poll() is None and time.monotonic() - started < self.stop_timeout:
@@ -170,21 +171,32 @@ class SeaweedS3:
                 self._say(f"   the S3 server did not stop within {self.stop_timeout:.0f} s: killing it")
         except KeyboardInterrupt:
             interrupted = True
-            self._say("   interrupted again: killing the S3 server now")
         finally:
-            # Whatever weed started lives in its group too: kill what is left, then check.
-            _signal_group(group, signal.SIGKILL)
-            process.wait()
+            interrupted = self._kill_group(process, group, interrupted)
             self._process = None
-            self.leftover = _wait_for_group_to_end(group, timeout=5.0)
         if self.leftover:
-            self._say(
-                f"   could not stop processes {self.leftover}: `kill -9 {' '.join(map(str, self.leftover))}`"
-            )
+            pids = " ".join(map(str, self.leftover))
+            self._say(f"   could not stop processes {self.leftover}: `kill -9 {pids}`")
         else:
             self._say("   S3 server stopped")
         if interrupted:
             raise KeyboardInterrupt
+
+    def _kill_group(self, process: subprocess.Popen[bytes], group: int, interrupted: bool) -> bool:
+        """SIGKILL whatever is left of the group (weed's own children included) and check that nothing
+        is; another Ctrl-C cannot cut this short. Returns whether a Ctrl-C came."""
+        said = False
+        while True:
+            try:
+                if interrupted and not said and process.poll() is None:
+                    said = True
+                    self._say("   interrupted again: killing the S3 server now")
+                _signal_group(group, signal.SIGKILL)
+                process.wait()
+                self.leftover = _wait_for_group_to_end(group, timeout=5.0)
+                return interrupted
+            except KeyboardInterrupt:
+                interrupted = True
 
     def client_env(self) -> dict[str, str]:
         """Environment under which boto3 (and so the unchanged Lambda code) talks to this server."""
@@ -194,6 +206,22 @@ class SeaweedS3:
             "AWS_SECRET_ACCESS_KEY": os.environ.get("LOCAL_S3_SECRET_KEY", "local"),
             "AWS_DEFAULT_REGION": "us-east-1",
         }
+
+
+def _end_with_parent() -> Callable[[], None] | None:
+    """Linux: have the kernel send weed SIGTERM if we die without stopping it (kill -9, a crash), since
+    in its own session no terminal signal reaches it any more. Elsewhere: nothing."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
+    pr_set_pdeathsig = 1
+
+    def in_child() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+    return in_child
 
 
 def _signal_group(group: int, signum: int) -> None:

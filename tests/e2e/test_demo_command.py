@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,14 @@ def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_pa
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (900, 2400)
     assert len(data) > 50_000  # a blank page compresses to a few KB; charts and text do not
+
+
+def test_a_demo_killed_outright_takes_its_s3_server_with_it(tmp_path):
+    process, _, port = start_and_wait_for_the_replay(tmp_path)
+    process.kill()  # SIGKILL: no Python code runs, nothing stops weed but the kernel
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while (processes_mentioning(str(tmp_path)) or not port_is_free(port)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert port_is_free(port)

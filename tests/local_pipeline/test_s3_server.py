@@ -105,8 +105,10 @@ def test_stop_ends_the_whole_process_tree_within_its_bound_and_says_so(tmp_path)
     assert messages[0] == "stopping the S3 server ..."
     assert any("did not stop within 1 s: killing it" in m for m in messages)
     assert messages[-1].strip() == "S3 server stopped"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the port is free again
+    with socket.socket() as probe:  # nothing listens on the port any more (TIME_WAIT aside)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()
 
 
 def test_a_ctrl_c_while_stopping_kills_at_once_and_is_raised_again(tmp_path):
