@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any, NamedTuple
 
-from botapi.client import BotApi, token_from_environment
+from botapi.client import BotApi, BotApiError, token_from_environment
 from stacks.names import stack_name
 from telegram_etl.flatten import UPDATE_KINDS
 
@@ -76,15 +76,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--drop-pending-updates", action="store_true")
     args = parser.parse_args(argv)
-    api = BotApi(token_from_environment())
-    if args.action == "set":
-        import boto3  # only here: `info` needs no AWS credentials
+    try:
+        api = BotApi(token_from_environment())
+        if args.action == "set":
+            import boto3  # only here: `info` needs no AWS credentials
 
-        target = webhook_target(boto3.client("cloudformation"), boto3.client("secretsmanager"), args.stage)
-        set_webhook(api, target, drop_pending_updates=args.drop_pending_updates)
-        print(f"webhook set to {target.url} (max_connections={target.max_connections})")
-    print(describe_webhook(api.call("getWebhookInfo")))
+            target = webhook_target(
+                boto3.client("cloudformation"), boto3.client("secretsmanager"), args.stage
+            )
+            set_webhook(api, target, drop_pending_updates=args.drop_pending_updates)
+            print(f"webhook set to {target.url} (max_connections={target.max_connections})")
+        print(describe_webhook(api.call("getWebhookInfo")))
+    except Exception as error:
+        # One line that says what to do, never a traceback, for an operator's mistakes and the
+        # network's; anything else is a bug and keeps its traceback.
+        advice = explain(error, args.stage)
+        if advice is None:
+            raise
+        print(f"make {'set-webhook' if args.action == 'set' else 'webhook-info'}: {advice}", file=sys.stderr)
+        return 1
     return 0
+
+
+def explain(error: Exception, stage: str) -> str | None:
+    """The one line an operator needs for an error of AWS or the Bot API."""
+    from botocore.exceptions import (  # botocore comes with boto3, which `set` needs anyway
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
+
+    if isinstance(error, BotApiError):
+        return str(error)  # names the method and the reason, never the token
+    if isinstance(error, NoRegionError):
+        return "no AWS region: export AWS_DEFAULT_REGION=<region> (e.g. sa-east-1) or run `aws configure`"
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE"
+    if isinstance(error, EndpointConnectionError):
+        return f"cannot reach AWS ({error}): check the network and AWS_DEFAULT_REGION"
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", str(error))
+        name = stack_name(stage, "Ingestion")
+        if code == "ValidationError" and "does not exist" in message:
+            return (f"stack {name} does not exist in this account and region: check STAGE={stage} and "
+                    f"AWS_DEFAULT_REGION, or deploy it first (make deploy STAGE={stage})")  # fmt: skip
+        return f"AWS refused {error.operation_name} ({code}): {message}"
+    return None
 
 
 if __name__ == "__main__":

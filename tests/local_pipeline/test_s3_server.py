@@ -1,11 +1,18 @@
-"""The local S3 server: credentials of its own whatever the shell holds; a taken port is a clear error."""
+"""The local S3 server: credentials of its own whatever the shell holds; a taken port is a clear error;
+stopping it ends its whole process tree, within a bound, and says so."""
 
+import os
+import signal
 import socket
+import sys
+import threading
+import time
+from pathlib import Path
 
 import boto3
 import pytest
 
-from local_pipeline.s3_server import SeaweedS3
+from local_pipeline.s3_server import SeaweedS3, group_members
 
 pytestmark = pytest.mark.e2e
 
@@ -52,3 +59,69 @@ def test_a_taken_s3_port_is_refused_before_starting(tmp_path):
 def test_an_s3_port_out_of_range_is_a_clear_error(tmp_path, port):
     with pytest.raises(RuntimeError, match="choose one in 1024-55535"):
         SeaweedS3(tmp_path, s3_port=port).start()
+
+
+FAKE_WEED = """
+import http.server, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a server that takes its time to stop, or never does
+port = int(next(a for a in sys.argv if a.startswith("-s3.port=")).split("=")[1])
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])  # and has a child
+open("child.pid", "w").write(str(child.pid))
+http.server.HTTPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler).serve_forever()
+"""
+
+
+def fake_weed(tmp_path):
+    script = tmp_path / "weed"
+    script.write_text(f"#!{sys.executable}\n{FAKE_WEED}")
+    script.chmod(0o755)
+    return str(script)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stop_ends_the_whole_process_tree_within_its_bound_and_says_so(tmp_path):
+    messages = []
+    server = SeaweedS3(tmp_path / "data", weed=fake_weed(tmp_path), stop_timeout=1, progress=messages.append)
+    server.start()
+    port = int(server.endpoint_url.rsplit(":", 1)[1])
+    leader = server._process.pid
+    child = int((tmp_path / "data" / "child.pid").read_text())
+    assert alive(leader) and alive(child)
+    assert group_members(leader) == sorted([leader, child])  # its own group, not ours
+    assert os.getpgid(leader) != os.getpgid(0)
+
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 8
+    assert not alive(leader) and not alive(child)
+    assert server.leftover == []
+    assert messages[0] == "stopping the S3 server ..."
+    assert any("did not stop within 1 s: killing it" in m for m in messages)
+    assert messages[-1].strip() == "S3 server stopped"
+    with socket.socket() as probe:  # nothing listens on the port any more (TIME_WAIT aside)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()
+
+
+def test_a_ctrl_c_while_stopping_kills_at_once_and_is_raised_again(tmp_path):
+    messages = []
+    server = SeaweedS3(tmp_path / "data", weed=fake_weed(tmp_path), stop_timeout=60, progress=messages.append)
+    server.start()
+    leader = server._process.pid
+    child = int((tmp_path / "data" / "child.pid").read_text())
+    timer = threading.Timer(0.5, lambda: signal.pthread_kill(threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        server.stop()
+    assert time.monotonic() - started < 8  # not the 60 s of the polite wait
+    assert not alive(leader) and not alive(child) and server.leftover == []
+    assert any("interrupted again" in m for m in messages)

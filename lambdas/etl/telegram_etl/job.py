@@ -1,43 +1,74 @@
-"""One day of raw Updates -> the day's Parquet partition, replaced whole.
+"""One day of raw Updates -> the day's Parquet partition, replaced whole and at once.
 
-Memory stays bounded whatever the day's size: keys are streamed from the paginated listing in
-batches, each batch is read concurrently and flattened, row groups of ROW_GROUP_ROWS are appended
-to the current Parquet file, and a file is uploaded and closed every ROWS_PER_FILE rows.
+Memory is bounded by count and by bytes whatever the day's size: keys are streamed from the paginated
+listing in batches (BATCH_SIZE objects, BATCH_BYTES listed bytes), each batch is read concurrently and
+flattened, row groups (ROW_GROUP_ROWS rows or ROW_GROUP_BYTES of Arrow data) are encoded into the
+partition's one Parquet object, which leaves in parts of PART_BYTES.
+
+What a reader sees (the Glue table, Athena, DuckDB here) is the previous partition or the new one, never a
+mix of two runs and never part of a run:
+- Athena reads every object under a partition's location, sub-prefixes included, and cannot be told to
+  skip some ("Athena reads all data stored in the Amazon S3 folder that you specify", Athena User Guide,
+  "Table location in Amazon S3"). With partition projection the location is fixed by the table's
+  `storage.location.template` (telegram/context_date=D): a per-run subfolder under it is read as data
+  too, and a manifest or pointer file is not followed (that would take a symlink-manifest table).
+- S3 cannot update several keys at once ("there is no way to make atomic updates across keys", S3
+  consistency model): publishing files staged elsewhere by copy-then-delete shows old and new files
+  together between the two steps (and CopyObject needs s3:GetObject on the processed bucket, which the
+  ETL role does not have).
+- An update of one key is atomic: a reader gets the old object or the new one, never part of it.
+So a partition is always exactly one object, `part-00000.parquet`. A day that fits in one part is one
+PutObject; a bigger one is a multipart upload, which S3 shows to nobody until CompleteMultipartUpload
+makes the whole object visible at once. A run that fails before that point leaves the previous
+partition as it was (the upload is aborted, or expired by the bucket's 7-day lifecycle rule), and a
+re-run overwrites the same key with the same bytes: deterministic, idempotent, never duplicated.
+
+Limits: a query that is reading the partition at the very moment it is replaced may fail reading (its
+ranged GETs span two versions of the object) and is re-run. A partition left as several files by an
+older version of this job shows the new file beside the remaining old ones until they are deleted,
+moments later: once per such day, only when it is rewritten.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from itertools import islice
 from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from telegram_etl.flatten import NotAnUpdate, flatten, parse_update
+from telegram_etl.flatten import flatten, parse_update
+from telegram_etl.rows import to_table
 from telegram_etl.schema import ARROW_SCHEMA
-from telegram_etl.storage import Storage, StoredObject
+from telegram_etl.storage import Storage, StoredObject, Upload, start_upload
 
 RAW_PREFIX = "telegram"
 PROCESSED_PREFIX = "telegram"
 QUARANTINE_PREFIX = "quarantine"
 BATCH_SIZE = 2_000  # keys read concurrently, then flattened into one Arrow table
+# ...and at most this many raw bytes (sizes from the listing): the webhook accepts updates of up to
+# 1 MiB, so 2,000 of them would be 2 GiB of bodies, plus their parsed objects and rows, in flight.
+BATCH_BYTES = 32 * 2**20
 ROW_GROUP_ROWS = 50_000
+# A row group is written out at ROW_GROUP_ROWS rows or at this many bytes of Arrow data, whichever
+# comes first: 50,000 rows of 1 MiB texts would otherwise be 50 GB held before a write.
+ROW_GROUP_BYTES = 64 * 2**20
 READ_WORKERS = 64  # GETs are I/O-bound: threads overlap their latency
-ROWS_PER_FILE = 250_000
+# Parquet bytes held before they leave as one part of the upload (S3: at least 5 MiB, except the last).
+PART_BYTES = 8 * 2**20
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
 def partition_prefix(prefix: str, day: date) -> str:
     return f"{prefix}/context_date={day.isoformat()}/"
 
 
-def part_key(day: date, index: int) -> str:
-    # Deterministic names: a re-run overwrites the same files instead of adding new ones.
-    return f"{partition_prefix(PROCESSED_PREFIX, day)}part-{index:05d}.parquet"
+def part_key(day: date) -> str:
+    # The partition's one object, always the same name: a re-run replaces it in a single step.
+    return f"{partition_prefix(PROCESSED_PREFIX, day)}part-00000.parquet"
 
 
 @dataclass
@@ -48,10 +79,11 @@ class DayResult:
     duplicates: int = 0
     redelivered_from_previous_day: int = 0
     quarantined: int = 0
+    repaired: int = 0  # written with U+FFFD in place of lone surrogates ("\ud83d" in the JSON)
     files: list[str] = field(default_factory=list)
 
     COUNTS: ClassVar[tuple[str, ...]] = (
-        "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined",
+        "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined", "repaired",
     )  # fmt: skip
 
     def counts(self) -> dict[str, int]:
@@ -61,61 +93,109 @@ class DayResult:
         return asdict(self)
 
 
-class _PartWriter:
-    """Parquet files of at most ROWS_PER_FILE rows in row groups of ROW_GROUP_ROWS, each file uploaded
-    as soon as it is full. Holds at most one row group of Arrow data and one file's compressed bytes."""
+class _ObjectSink:
+    """A write-only file for pyarrow: its bytes leave in parts of `part_bytes`; the object appears
+    only in finish(), whole (one put when it fits one part, else a multipart upload's completion)."""
+
+    def __init__(self, storage: Storage, bucket: str, key: str, part_bytes: int) -> None:
+        self._storage, self._bucket, self.key, self._part_bytes = storage, bucket, key, part_bytes
+        self._buffer = bytearray()
+        self._upload: Upload | None = None
+        self._position = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        if self.closed:
+            # After abort(): pyarrow closes an abandoned ParquetWriter when it is collected, and
+            # that footer must not start a new upload.
+            return len(data)
+        self._buffer += data
+        self._position += len(data)
+        if len(self._buffer) >= self._part_bytes:
+            self._send_part()
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def _send_part(self) -> None:
+        if self._upload is None:
+            self._upload = start_upload(self._storage, self._bucket, self.key, PARQUET_CONTENT_TYPE)
+        self._upload.write_part(bytes(self._buffer))
+        self._buffer.clear()
+
+    def finish(self) -> None:
+        if self._upload is None:
+            self._storage.put(self._bucket, self.key, bytes(self._buffer), PARQUET_CONTENT_TYPE)
+        else:
+            if self._buffer:
+                self._send_part()
+            self._upload.complete()
+        self._buffer.clear()
+
+    def abort(self) -> None:
+        self.closed = True
+        self._buffer.clear()
+        if self._upload is None:
+            return
+        try:
+            self._upload.abort()
+        except Exception:  # noqa: S110 - the run is failing already; the lifecycle rule cleans up
+            pass
+
+
+class _PartitionWriter:
+    """The day's one Parquet object, in row groups of at most ROW_GROUP_ROWS rows and ROW_GROUP_BYTES.
+    Holds at most one row group of Arrow data and one part of encoded bytes."""
 
     def __init__(
-        self, storage: Storage, bucket: str, day: date, rows_per_file: int, row_group_rows: int
-    ) -> None:
-        self._storage, self._bucket, self._day = storage, bucket, day
-        self._rows_per_file, self._row_group_rows = rows_per_file, row_group_rows
+        self, storage: Storage, bucket: str, day: date, *, row_group_rows: int, row_group_bytes: int,
+        part_bytes: int,
+    ) -> None:  # fmt: skip
+        self._sink = _ObjectSink(storage, bucket, part_key(day), part_bytes)
+        self._row_group_rows, self._row_group_bytes = row_group_rows, row_group_bytes
         self._pending: list[pa.Table] = []
-        self._pending_rows = 0
-        self._buffer: io.BytesIO | None = None
+        self._pending_rows = self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
-        self._rows_in_file = 0
         self.keys: list[str] = []
 
     def write(self, table: pa.Table) -> None:
         while table.num_rows:
-            room = min(
-                self._row_group_rows - self._pending_rows,
-                self._rows_per_file - self._rows_in_file - self._pending_rows,
-            )
-            self._pending.append(table.slice(0, room))
-            self._pending_rows += min(room, table.num_rows)
-            table = table.slice(room)
-            if (
-                self._pending_rows >= self._row_group_rows
-                or self._rows_in_file + self._pending_rows >= self._rows_per_file
-            ):
+            piece = table.slice(0, self._row_group_rows - self._pending_rows)
+            self._pending.append(piece)
+            self._pending_rows += piece.num_rows
+            self._pending_bytes += piece.nbytes
+            table = table.slice(piece.num_rows)
+            if self._pending_rows >= self._row_group_rows or self._pending_bytes >= self._row_group_bytes:
                 self._flush_row_group()
 
     def close(self) -> None:
+        """Publish the partition: from here on readers see all of it."""
         self._flush_row_group()
         if self._writer is not None:
-            self._upload()
+            self._writer.close()  # writes the footer into the sink
+            self._sink.finish()
+            self.keys.append(self._sink.key)
+
+    def abort(self) -> None:
+        self._sink.abort()
 
     def _flush_row_group(self) -> None:
         if not self._pending_rows:
             return
         if self._writer is None:
-            self._buffer = io.BytesIO()
-            self._writer = pq.ParquetWriter(self._buffer, ARROW_SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(self._sink, ARROW_SCHEMA, compression="zstd")
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
-        self._rows_in_file += self._pending_rows
-        self._pending, self._pending_rows = [], 0
-        if self._rows_in_file >= self._rows_per_file:
-            self._upload()
-
-    def _upload(self) -> None:
-        assert self._writer is not None and self._buffer is not None
-        self._writer.close()
-        key = part_key(self._day, len(self.keys))
-        self._storage.put(self._bucket, key, self._buffer.getvalue(), "application/vnd.apache.parquet")
-        self.keys.append(key)
-        self._writer, self._buffer, self._rows_in_file = None, None, 0
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
 
 def _update_ids_in(objects: Iterator[StoredObject]) -> set[int]:
@@ -123,9 +203,72 @@ def _update_ids_in(objects: Iterator[StoredObject]) -> set[int]:
     return {int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()}
 
 
-def _batches(objects: Iterator[StoredObject], size: int) -> Iterator[list[StoredObject]]:
-    while batch := list(islice(objects, size)):
+def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> Iterator[list[StoredObject]]:
+    """Consecutive batches of at most max_count objects and max_bytes listed bytes; an object larger
+    than max_bytes on its own is a batch of one (it must be read to be processed or quarantined)."""
+    batch: list[StoredObject] = []
+    size = 0
+    for obj in objects:
+        if batch and (len(batch) >= max_count or size + obj.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(obj)
+        size += obj.size
+    if batch:
         yield batch
+
+
+class _Rows:
+    """Raw objects -> deduplicated rows, total per object: whatever one object does (not JSON, not an
+    Update, JSON nested 100,000 deep -> RecursionError, a flattener bug, a value Arrow refuses), that
+    object alone is copied to quarantine and the others are written."""
+
+    def __init__(
+        self, storage: Storage, bucket: str, quarantine_prefix: str, earlier: set[int], result: DayResult
+    ) -> None:
+        self._storage, self._bucket, self._prefix = storage, bucket, quarantine_prefix
+        self._earlier, self._result = earlier, result
+        self._seen: set[int] = set()
+        self.quarantined: list[str] = []
+
+    def of(self, batch: list[StoredObject], bodies: Iterable[bytes]) -> pa.Table:
+        accepted: list[tuple[StoredObject, bytes, int]] = []
+        rows = []
+        for obj, body in zip(batch, bodies, strict=True):
+            self._result.read += 1
+            try:
+                update = parse_update(body)
+                update_id = update["update_id"]
+                if update_id in self._seen:
+                    self._result.duplicates += 1
+                    continue
+                if update_id in self._earlier:
+                    self._result.redelivered_from_previous_day += 1
+                    continue
+                row = flatten(update, obj.last_modified)
+            except MemoryError:
+                raise  # the run's resources, not this object's fault
+            except Exception:  # NotAnUpdate and anything else this object causes
+                self._quarantine(obj, body)
+                continue
+            self._seen.add(update_id)
+            accepted.append((obj, body, update_id))
+            rows.append(row)
+        # Arrow refuses some values the flattener lets through (lone surrogates): to_table finds the
+        # rows at fault, and only their objects are quarantined.
+        conversion = to_table(rows)
+        for index in conversion.rejected:
+            obj, body, update_id = accepted[index]
+            self._seen.discard(update_id)
+            self._quarantine(obj, body)
+        self._result.repaired += conversion.repaired
+        self._result.written += conversion.table.num_rows
+        return conversion.table
+
+    def _quarantine(self, obj: StoredObject, body: bytes) -> None:
+        key = self._prefix + obj.key.rsplit("/", 1)[-1]
+        self._storage.put(self._bucket, key, body, "application/octet-stream")
+        self.quarantined.append(key)
 
 
 def process_day(
@@ -136,56 +279,46 @@ def process_day(
     day: date,
     pool: ThreadPoolExecutor,
     batch_size: int = BATCH_SIZE,
-    rows_per_file: int = ROWS_PER_FILE,
+    batch_bytes: int = BATCH_BYTES,
     row_group_rows: int = ROW_GROUP_ROWS,
+    row_group_bytes: int = ROW_GROUP_BYTES,
+    part_bytes: int = PART_BYTES,
 ) -> DayResult:
-    """Replace the day's processed partition with the day's raw updates, flattened and deduplicated."""
+    """Replace the day's processed partition with the day's raw updates, flattened and deduplicated.
+    On any failure the previous partition stays exactly as it was (see the module's docstring)."""
     result = DayResult(date=day.isoformat())
-    out_prefix = partition_prefix(PROCESSED_PREFIX, day)
-    quarantine_prefix = partition_prefix(QUARANTINE_PREFIX, day)
-    previous = {obj.key for obj in storage.list_objects(processed_bucket, out_prefix)}
-    previous |= {obj.key for obj in storage.list_objects(processed_bucket, quarantine_prefix)}
+    previous = {
+        obj.key
+        for prefix in (PROCESSED_PREFIX, QUARANTINE_PREFIX)
+        for obj in storage.list_objects(processed_bucket, partition_prefix(prefix, day))
+    }
     # Telegram retries a delivery for up to 24 h, so a redelivery may arrive after midnight: an update
     # already stored the day before belongs to that day (raw keys are named by update_id).
     earlier = _update_ids_in(
         storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day - timedelta(days=1)))
     )
 
-    writer = _PartWriter(storage, processed_bucket, day, rows_per_file, row_group_rows)
-    quarantined: list[str] = []
-    seen: set[int] = set()
-    listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
-    for batch in _batches(listing, batch_size):
-        # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
-        # the same on every run.
-        bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
-        rows = []
-        for obj, body in zip(batch, bodies, strict=True):
-            result.read += 1
-            try:
-                update = parse_update(body)
-            except NotAnUpdate:
-                key = quarantine_prefix + obj.key.rsplit("/", 1)[-1]
-                storage.put(processed_bucket, key, body, "application/octet-stream")
-                quarantined.append(key)
-                continue
-            if update["update_id"] in seen:
-                result.duplicates += 1
-                continue
-            if update["update_id"] in earlier:
-                result.redelivered_from_previous_day += 1
-                continue
-            seen.add(update["update_id"])
-            rows.append(flatten(update, obj.last_modified))
-        if rows:
-            writer.write(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
-    writer.close()
+    writer = _PartitionWriter(
+        storage, processed_bucket, day, row_group_rows=row_group_rows, row_group_bytes=row_group_bytes,
+        part_bytes=part_bytes,
+    )  # fmt: skip
+    rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result)
+    try:
+        listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
+        for batch in batches(listing, batch_size, batch_bytes):
+            # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
+            # the same on every run.
+            bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
+            writer.write(rows.of(batch, bodies))
+        writer.close()
+    except BaseException:
+        writer.abort()  # nothing of this run becomes visible
+        raise
 
     result.files = writer.keys
-    result.written = len(seen)
-    result.quarantined = len(quarantined)
+    result.quarantined = len(rows.quarantined)
     # Replace the partition whole: whatever an earlier run left and this one did not rewrite goes.
-    stale = previous - set(writer.keys) - set(quarantined)
+    stale = previous - set(writer.keys) - set(rows.quarantined)
     if stale:
         storage.delete(processed_bucket, sorted(stale))
     return result

@@ -98,6 +98,7 @@ def test_every_fixture_becomes_one_row_with_the_exact_schema(s3, run):
         "duplicates": len(UPDATE_FILES) - len(distinct_ids),
         "redelivered_from_previous_day": 0,
         "quarantined": 0,
+        "repaired": 0,
     }
 
 
@@ -144,6 +145,7 @@ def test_bad_objects_are_quarantined_and_the_rest_of_the_day_processed(s3, run):
         "duplicates": 0,
         "redelivered_from_previous_day": 0,
         "quarantined": 2,
+        "repaired": 0,
     }
     assert keys(s3, PROCESSED, "quarantine/") == [
         "quarantine/context_date=2024-05-04/broken.json",
@@ -164,6 +166,7 @@ def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
             "duplicates": 0,
             "redelivered_from_previous_day": 0,
             "quarantined": 0,
+            "repaired": 0,
             "files": [],
         }
     ]

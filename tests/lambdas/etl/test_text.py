@@ -13,7 +13,7 @@ from telegram_etl.text import ACKNOWLEDGEMENT, GREETING, PROBLEM, QUESTION, inte
         ("Segue o link https://loja.example/p?id=123", None),  # the "?" is in the link
         ("Как оплатить заказ?", QUESTION),  # other scripts
         ("¿Tienen envío a Lima?", QUESTION),
-        ("cual es el horario？", QUESTION),  # full-width question mark
+        ("cual es el horario\uff1f", QUESTION),  # full-width question mark
         # question openers without "?", colloquial ones included
         ("cadê meu pedido", QUESTION),
         ("kd meu pedido", QUESTION),
