@@ -101,7 +101,8 @@ class EtlStack(Stack):
         )  # fmt: skip
         self.etl_function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:DeleteObject"],
+                # A partition is one object streamed as a multipart upload: a failed run aborts it.
+                actions=["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
                 resources=[
                     self.processed_bucket.arn_for_objects(f"{prefix}*") for prefix in PROCESSED_PREFIXES
                 ],

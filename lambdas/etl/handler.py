@@ -1,5 +1,6 @@
 """Lambda entry point: EventBridge schedule (or a manual/backfill payload) -> daily Parquet partitions."""
 
+import logging
 import os
 from typing import Any
 
@@ -12,6 +13,9 @@ from telegram_etl.app import Settings, run
 from telegram_etl.job import READ_WORKERS
 from telegram_etl.storage import S3Storage
 
+# botocore at DEBUG would log object bodies (users' messages) whatever POWERTOOLS_LOG_LEVEL says.
+for _name in ("boto3", "botocore", "s3transfer", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 logger = Logger(service="telegram-etl")
 settings = Settings.from_env(dict(os.environ))
 storage = S3Storage(
@@ -19,6 +23,6 @@ storage = S3Storage(
 )
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return run(event, settings=settings, storage=storage, logger=logger)

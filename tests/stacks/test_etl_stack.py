@@ -121,6 +121,7 @@ def test_etl_role_is_scoped_to_prefixes(pipeline, template):
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "sqs:SendMessage",
