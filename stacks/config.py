@@ -10,14 +10,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aws_cdk.aws_logs import RetentionDays
-
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Athena (Java) and DuckDB (RE2) regular expressions share this much; lookarounds and backreferences
 # are not portable.
 _NOT_PORTABLE = re.compile(r"\(\?<?[=!]|\\[1-9]")
+# aws_logs.RetentionDays' names, written out so that the local tools read settings without the CDK
+# (a test keeps them equal).
+LOG_RETENTION_NAMES = (
+    "ONE_DAY", "THREE_DAYS", "FIVE_DAYS", "ONE_WEEK", "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS", "THREE_MONTHS",
+    "FOUR_MONTHS", "FIVE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "THIRTEEN_MONTHS", "EIGHTEEN_MONTHS", "TWO_YEARS",
+    "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS", "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
+    "INFINITE",
+)  # fmt: skip
 TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 
 
@@ -157,7 +163,7 @@ class StageConfig:
                 (lambda: self.alert_email is None
                  or bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email)),
                  f"alert_email {self.alert_email!r} is not an e-mail address"),
-                (lambda: self.log_retention in RetentionDays.__members__,
+                (lambda: self.log_retention in LOG_RETENTION_NAMES,
                  f"log_retention {self.log_retention!r} is not an aws_logs.RetentionDays name"),
                 (lambda: _is_date(self.projection_start_date),
                  f"projection_start_date {self.projection_start_date!r} is not YYYY-MM-DD"),

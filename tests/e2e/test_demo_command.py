@@ -53,7 +53,7 @@ def demo_run(tmp_path_factory):
 def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
     returncode, output, workdir = demo_run
     assert returncode == 0, output
-    for heading in ("1. At what hour", "2. Which questions", "3. Does the bot resolve them"):
+    for heading in ("1. At what hour", "2. Which problems", "3. Does the bot resolve them"):
         assert heading in output
     assert "wrong secret token: HTTP 401" in output
     assert "a Telegram Desktop export: HTTP 400" in output
@@ -155,10 +155,10 @@ def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_pa
         [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
     ).stdout
     (body,) = re.findall(r"<body[^>]*>", dom)
-    assert 'data-charts="7"' in body  # the page's own script counted seven drawn charts...
+    assert 'data-charts="8"' in body  # the page's own script counted eight drawn charts...
     assert "data-errors" not in body  # ...and saw no script error
-    for chart in ("messages_by_hour", "heatmap", "daily_volume", "top_questions", "top_commands",
-                  "top_keywords", "resolution"):  # fmt: skip
+    for chart in ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands",
+                  "top_keywords", "resolution", "outcomes"):  # fmt: skip
         assert f'data-chart="{chart}"' in dom
     assert dom.count("<rect") > 24 * 7  # the heatmap alone has a cell per weekday and hour
 

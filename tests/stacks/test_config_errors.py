@@ -36,3 +36,23 @@ def test_valid_settings_still_pass():
         "dev", {"allowed_chat_ids": ["-100123"], "timezone": "America/Sao_Paulo"}
     )
     assert config.allowed_chat_ids == (-100123,)
+
+
+def test_log_retention_names_are_the_cdk_ones():
+    from aws_cdk.aws_logs import RetentionDays
+
+    from stacks.config import LOG_RETENTION_NAMES
+
+    assert set(LOG_RETENTION_NAMES) == set(RetentionDays.__members__)
+
+
+def test_conversation_settings_are_validated_together():
+    with pytest.raises(ConfigError) as error:
+        StageConfig.from_context(
+            "dev",
+            {"staff_user_ids": ["ana"], "bot_username": "@bot", "topic_rules": {"boleto": ["(?=x)", "("]},
+             "feedback_resolved_values": ["x"], "feedback_unresolved_values": ["x"]},
+        )  # fmt: skip
+    problems = error.value.problems
+    assert len(problems) == 5, problems
+    assert any("lookaround" in p for p in problems) and any("not a regular expression" in p for p in problems)
