@@ -221,7 +221,7 @@ def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
         if sum(char.isalpha() for char in word) < _MIN_KEYWORD_LETTERS:
             continue
         key = stem(word) if word.isascii() else word
-        if key in STOP_WORDS or key in seen:
+        if key in seen:
             continue
         seen.add(key)
         found.append((key, word))
