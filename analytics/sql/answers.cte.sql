@@ -1,29 +1,72 @@
--- Answers: messages by staff (or by our bot, where its messages are known) that answer a request within
--- 7 days: a reply to the request or to a later message of its asker (a follow-up: not a request on
--- another topic); in a forum topic, also the first staff message in the same topic after the request.
-SELECT r.chat_id, r.message_id AS request_id, a.message_id AS answer_id, a."date" AS answered_at
-FROM requests AS r
-JOIN messages AS asked
-  ON asked.chat_id = r.chat_id
- AND asked.user_id = r.user_id
- AND asked."date" >= r."date"
-JOIN messages AS a
-  ON a.chat_id = asked.chat_id
- AND a.reply_to_message_id = asked.message_id
-LEFT JOIN requests AS other
-  ON other.chat_id = asked.chat_id
- AND other.message_id = asked.message_id
-WHERE a.role IN ('staff', 'our_bot')
-  AND (other.topic IS NULL OR r.topic IS NULL OR other.topic = r.topic)
-  AND a."date" >= r."date"
-  AND a."date" <= r."date" + INTERVAL '7' DAY
-UNION ALL
-SELECT r.chat_id, r.message_id, min_by(a.message_id, a."date"), min(a."date")
-FROM requests AS r
-JOIN messages AS a
-  ON a.chat_id = r.chat_id
- AND a.topic_thread_id = r.topic_thread_id
- AND a."date" > r."date"
- AND a."date" <= r."date" + INTERVAL '7' DAY
-WHERE a.role IN ('staff', 'our_bot')
-GROUP BY r.chat_id, r.message_id
+-- Answers: the first message by staff (or by our bot, where its messages are known) that answers a
+-- request within 7 days: a reply to the request or to a later message of its asker (a follow-up: not a
+-- request on another topic), or, in a forum topic, the first staff message in the topic after it.
+-- Computed in time order per asker (window functions), never by pairing every request with every reply.
+SELECT chat_id, request_id, min(answered_at) AS answered_at
+FROM (
+    SELECT
+        chat_id,
+        message_id AS request_id,
+        "date",
+        CASE
+            WHEN topic IS NULL THEN any_follow_up
+            ELSE least(coalesce(untopical_follow_up, same_topic_follow_up),
+                       coalesce(same_topic_follow_up, untopical_follow_up))
+        END AS answered_at
+    FROM (
+        SELECT
+            chat_id, message_id, "date", topic, is_request,
+            -- The earliest answer to this message or a later one of the asker: ...
+            min(answered_at) OVER (
+                PARTITION BY chat_id, user_id ORDER BY "date", is_request DESC
+                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+            ) AS any_follow_up,
+            -- ... to one that is not a request on a topic, ...
+            min(CASE WHEN NOT asked_is_request OR asked_topic IS NULL THEN answered_at END) OVER (
+                PARTITION BY chat_id, user_id ORDER BY "date", is_request DESC
+                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+            ) AS untopical_follow_up,
+            -- ... or to a request on the same topic.
+            min(CASE WHEN asked_topic IS NOT NULL THEN answered_at END) OVER (
+                PARTITION BY chat_id, user_id, coalesce(topic, asked_topic) ORDER BY "date", is_request DESC
+                ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
+            ) AS same_topic_follow_up
+        FROM (
+            SELECT chat_id, user_id, message_id, "date", topic, 1 AS is_request,
+                   false AS asked_is_request, CAST(NULL AS varchar) AS asked_topic,
+                   CAST(NULL AS timestamp) AS answered_at
+            FROM requests
+            UNION ALL
+            SELECT chat_id, user_id, asked_id, asked_at, NULL, 0, asked_is_request, asked_topic, answered_at
+            FROM staff_replies
+        )
+    )
+    WHERE is_request = 1
+    UNION ALL
+    SELECT chat_id, message_id, "date", answered_at
+    FROM (
+        -- In each forum topic, in time order, the first staff message after each request.
+        SELECT
+            chat_id,
+            message_id,
+            is_request,
+            "date",
+            min(CASE WHEN is_request = 0 THEN "date" END) OVER (
+                PARTITION BY chat_id, topic_thread_id ORDER BY "date", is_request
+                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+            ) AS answered_at
+        FROM (
+            SELECT chat_id, topic_thread_id, message_id, "date", 1 AS is_request
+            FROM requests
+            WHERE topic_thread_id IS NOT NULL
+            UNION ALL
+            SELECT chat_id, topic_thread_id, message_id, "date", 0
+            FROM messages
+            WHERE role IN ('staff', 'our_bot')
+              AND topic_thread_id IS NOT NULL
+        )
+    )
+    WHERE is_request = 1
+)
+WHERE answered_at <= "date" + INTERVAL '7' DAY
+GROUP BY chat_id, request_id

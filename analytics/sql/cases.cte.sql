@@ -25,11 +25,7 @@ FROM (
             false
         ) AS asked_again
     FROM requests AS r
-    LEFT JOIN (
-        SELECT chat_id, request_id, min(answered_at) AS answered_at
-        FROM answers
-        GROUP BY 1, 2
-    ) AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
+    LEFT JOIN answers AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
     LEFT JOIN (
         SELECT request_chat_id AS chat_id, request_id, max_by(verdict, last_click) AS verdict
         FROM ratings
@@ -37,10 +33,11 @@ FROM (
         GROUP BY 1, 2
     ) AS f ON f.chat_id = r.chat_id AND f.request_id = r.message_id
     LEFT JOIN (
-        -- The asker's current reaction (their latest reaction update) on a message that answered.
+        -- The asker's current reaction (their latest reaction update) on a staff reply to the request or
+        -- to a follow-up, within 7 days. Only replies the asker reacted to are paired with requests.
         SELECT
-            answer.chat_id,
-            answer.request_id,
+            r.chat_id,
+            r.message_id AS request_id,
             max_by(
                 CASE
                     WHEN cardinality(filter(now.reactions, e -> e IN ${satisfied_reactions})) > 0 THEN 'satisfied'
@@ -48,15 +45,22 @@ FROM (
                 END,
                 now.update_id
             ) AS reaction
-        FROM answers AS answer
-        JOIN requests AS asked ON asked.chat_id = answer.chat_id AND asked.message_id = answer.request_id
-        JOIN (
+        FROM (
             SELECT chat_id, message_id, user_id, max_by(reactions, update_id) AS reactions, max(update_id) AS update_id
             FROM telegram_updates
             WHERE update_type = 'message_reaction' AND user_id IS NOT NULL
             GROUP BY 1, 2, 3
         ) AS now
-          ON now.chat_id = answer.chat_id AND now.message_id = answer.answer_id AND now.user_id = asked.user_id
+        JOIN staff_replies AS reply
+          ON reply.chat_id = now.chat_id
+         AND reply.answer_id = now.message_id
+         AND reply.user_id = now.user_id
+        JOIN requests AS r
+          ON r.chat_id = reply.chat_id
+         AND r.user_id = reply.user_id
+         AND reply.asked_at >= r."date"
+         AND reply.answered_at <= r."date" + INTERVAL '7' DAY
+         AND (reply.asked_topic IS NULL OR r.topic IS NULL OR reply.asked_topic = r.topic)
         GROUP BY 1, 2
     ) AS x ON x.chat_id = r.chat_id AND x.request_id = r.message_id
 ) AS c
