@@ -8,9 +8,10 @@ SELECT
 FROM (
     SELECT stem, word, uses, max(uses) OVER (PARTITION BY stem) AS top_uses
     FROM (
-        SELECT k.stem, element_at(r.keywords, k.position) AS word, count(*) AS uses
+        -- A request's stems are distinct: array_position finds the word of each.
+        SELECT k.stem, element_at(r.keywords, array_position(r.keyword_stems, k.stem)) AS word, count(*) AS uses
         FROM request_messages AS r
-        CROSS JOIN UNNEST(r.keyword_stems) WITH ORDINALITY AS k (stem, position)
+        CROSS JOIN UNNEST(r.keyword_stems) AS k (stem)
         WHERE r.rule_topic IS NULL
         GROUP BY 1, 2
     )

@@ -17,9 +17,9 @@ LEFT JOIN (
     SELECT
         r.chat_id,
         r.message_id,
-        max_by(t.label, t.requests * 100000 - k.position) AS topic
+        max_by(t.label, t.requests * 100000 - array_position(r.keyword_stems, k.stem)) AS topic
     FROM request_messages AS r
-    CROSS JOIN UNNEST(r.keyword_stems) WITH ORDINALITY AS k (stem, position)
+    CROSS JOIN UNNEST(r.keyword_stems) AS k (stem)
     JOIN automatic_topics AS t ON t.stem = k.stem
     WHERE r.rule_topic IS NULL
     GROUP BY 1, 2
