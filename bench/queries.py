@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analytics.queries import named_queries
+from bench.athena_scan import print_scans
 from bench.common import timer, updates
 from local_pipeline.demo import progress
 from local_pipeline.generator import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES
@@ -87,6 +88,8 @@ def main() -> int:
                     answer = run_query(connection, query)
                 best = min(best, elapsed())
             print(f"| `{query.name}` | {best * 1000:.0f} ms | {len(answer)} |")
+        print()
+        print_scans(root)
     return 0
 
 
