@@ -8,11 +8,8 @@ SELECT
 FROM (
     SELECT stem, word, uses, max(uses) OVER (PARTITION BY stem) AS top_uses
     FROM (
-        -- A request's stems are distinct: array_position finds the word of each.
-        SELECT k.stem, element_at(r.keywords, array_position(r.keyword_stems, k.stem)) AS word, count(*) AS uses
-        FROM request_messages AS r
-        CROSS JOIN UNNEST(r.keyword_stems) AS k (stem)
-        WHERE r.rule_topic IS NULL
+        SELECT stem, word, count(*) AS uses
+        FROM request_keywords
         GROUP BY 1, 2
     )
 )

@@ -2,10 +2,10 @@
 SELECT
     t.label AS keyword,
     t.requests,
-    count(DISTINCT r.user_id) AS users,
-    min_by(r.text, r."date") AS example
+    count(DISTINCT k.user_id) AS users,
+    min_by(k.text, k."date") AS example
 FROM automatic_topics AS t
-JOIN request_messages AS r ON r.rule_topic IS NULL AND contains(r.keyword_stems, t.stem)
+JOIN request_keywords AS k ON k.stem = t.stem
 GROUP BY 1, 2
 ORDER BY t.requests DESC, users DESC, keyword
 LIMIT 20

@@ -15,13 +15,11 @@ SELECT
 FROM request_messages AS r
 LEFT JOIN (
     SELECT
-        r.chat_id,
-        r.message_id,
-        max_by(t.label, t.requests * 100000 - array_position(r.keyword_stems, k.stem)) AS topic
-    FROM request_messages AS r
-    CROSS JOIN UNNEST(r.keyword_stems) AS k (stem)
+        k.chat_id,
+        k.message_id,
+        max_by(t.label, t.requests * 100000 - k.position) AS topic
+    FROM request_keywords AS k
     JOIN automatic_topics AS t ON t.stem = k.stem
-    WHERE r.rule_topic IS NULL
     GROUP BY 1, 2
 ) AS a
   ON a.chat_id = r.chat_id AND a.message_id = r.message_id
