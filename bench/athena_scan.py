@@ -35,7 +35,7 @@ def column_bytes(root: Path) -> dict[str, int]:
 
 def print_scans(root: Path) -> None:
     sizes = column_bytes(root)
-    print(f"| query | scans of {TABLE_NAME} | columns read | bytes scanned (upper bound) |")
+    print(f"| query | scans of {TABLE_NAME} | columns named | bytes scanned, at most |")
     print("|---|---|---|---|")
     from bench.queries import SETTINGS  # bench.queries imports this module
 
