@@ -32,6 +32,12 @@ def s3_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def answers(s3_server, tmp_path_factory) -> dict[str, list[dict]]:
+def sample_workdir(tmp_path_factory):
+    """Where the sample conversation's processed table is mirrored (its `telegram/` folder)."""
+    return tmp_path_factory.mktemp("parquet")
+
+
+@pytest.fixture(scope="session")
+def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
     """Every named query's rows on the sample conversation, through the real pipeline on SeaweedFS."""
-    return answer_sample_conversation(s3_server.client_env(), tmp_path_factory.mktemp("parquet"))
+    return answer_sample_conversation(s3_server.client_env(), sample_workdir)

@@ -13,6 +13,7 @@ Ana's photo "Segue o comprovante" 11:10; Carla adds Eva 12:00 (a service message
 chegou quebrado, como trocar?" 13:00.
 """
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -144,3 +145,43 @@ def test_staff_candidates_find_carla(answers):
 def test_transpilation_is_the_documented_one():
     sql = next(q.sql for q in named_queries(SETTINGS) if q.name == "q1_heatmap_weekday_hour")
     assert "day_of_week(" in sql and "ISODOW(" in to_duckdb(sql)
+
+
+def _answer(table, settings, name):
+    from local_pipeline.runner import duckdb_over, run_query
+
+    query = next(q for q in named_queries(settings) if q.name == name)
+    return run_query(duckdb_over(table), query)
+
+
+def test_settings_change_past_answers_without_reprocessing(answers, sample_workdir):
+    """The same Parquet, other settings: staff and topic rules apply at query time."""
+    table = sample_workdir / "telegram"
+    no_staff = replace(SETTINGS, staff_user_ids=())
+    # Without Carla as staff she is a customer: her five replies count, and nobody answers anything.
+    assert _answer(table, no_staff, "q3_questions_answered")[0]["answered"] == 0
+    assert sum(r["messages"] for r in _answer(table, no_staff, "q1_messages_by_hour")) == 13 + 5
+    rules = replace(SETTINGS, topic_rules={"entrega": ("entreg", "prazo"), "rastreio": ("rastre",)})
+    topics = {r["topic"]: (r["requests"], r["source"]) for r in _answer(table, rules, "q2_top_topics")}
+    assert topics["entrega"] == (3, "rule") and topics["rastreio"] == (2, "rule")
+    assert answers["q2_top_topics"][0]["source"] == "keyword"  # the deployed answer is untouched
+
+
+def test_days_written_before_a_schema_change_stay_readable(sample_workdir, tmp_path):
+    """A partition without the newer columns (written by an older ETL) is read with nulls there."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from telegram_etl.schema import COLUMNS
+
+    table = tmp_path / "telegram"
+    shutil.copytree(sample_workdir / "telegram", table)
+    first = sorted(table.glob("context_date=*"))[0]
+    (path,) = first.glob("*.parquet")
+    old_columns = [c.name for c in COLUMNS][: [c.name for c in COLUMNS].index("ingested_at") + 1]
+    pq.write_table(pq.read_table(path).select(old_columns), path)
+    rows = _answer(table, SETTINGS, "q1_volume_by_day")
+    # The old day has no roles' facts (is_service, ...) and no text features: still counted by hour/day.
+    assert [r["day"] for r in rows] == [date(2025, 3, 10), date(2025, 3, 11)]
+    assert rows[1] == {"day": date(2025, 3, 11), "messages": 5, "requests": 3, "customers": 3}
