@@ -33,7 +33,6 @@ from local_pipeline.generator import generate
 from local_pipeline.report import render
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
-from stacks.config import StageConfig
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -107,13 +106,7 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
     with server:
         conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
         # The group's settings: its staff, our bot, and topic rules for all but a couple of its topics.
-        settings = StageConfig(
-            stage="demo",
-            timezone=conversation.timezone,
-            staff_user_ids=conversation.staff_user_ids,
-            bot_username=conversation.bot_username,
-            topic_rules=conversation.topic_rules,
-        )
+        settings = conversation.settings()
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
         pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()

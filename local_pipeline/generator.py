@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from local_pipeline.conversation import Delivery
+from stacks.config import StageConfig
 
 BOT_USERNAME = "ajuda_loja_bot"
 BOT = {"id": 7000000001, "is_bot": True, "first_name": "AjudaBot", "username": BOT_USERNAME}
@@ -718,6 +719,11 @@ class GeneratedConversation:
     bot_username: str = BOT_USERNAME
     # Rules for the demo's settings: every topic label but the uncovered ones.
     topic_rules: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TOPIC_RULES))
+
+    def settings(self, stage: str = "demo") -> StageConfig:
+        """The group's stage settings: its staff, our bot, its time zone and topic rules."""
+        return StageConfig(stage=stage, timezone=self.timezone, staff_user_ids=self.staff_user_ids,
+                           bot_username=self.bot_username, topic_rules=self.topic_rules)  # fmt: skip
 
 
 def generate(

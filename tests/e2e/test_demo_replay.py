@@ -15,7 +15,6 @@ from local_pipeline.api_gateway import LocalApiGateway
 from local_pipeline.demo import post, scheduled_event
 from local_pipeline.generator import REQUESTS, generate
 from local_pipeline.runner import LocalPipeline, answer_all
-from stacks.config import StageConfig
 
 pytestmark = pytest.mark.e2e
 
@@ -23,13 +22,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def replay(s3_server, tmp_path_factory):
     conversation = generate(seed=11, updates=250, days=5)
-    settings = StageConfig(
-        stage="replay",
-        timezone=conversation.timezone,
-        staff_user_ids=conversation.staff_user_ids,
-        bot_username=conversation.bot_username,
-        topic_rules=conversation.topic_rules,
-    )
+    settings = conversation.settings("replay")
     pipeline = LocalPipeline(
         s3_server.client_env(), raw_bucket="replay-raw", processed_bucket="replay-out", settings=settings
     )

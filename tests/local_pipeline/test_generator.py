@@ -19,7 +19,6 @@ from local_pipeline.generator import (
     TOPIC_RULES,
     generate,
 )
-from stacks.config import StageConfig
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +84,7 @@ def test_update_ids_and_each_chats_message_ids_grow_with_time_like_telegrams(upd
 
 
 def test_settings_of_the_group_are_exposed_and_valid(conversation):
-    settings = StageConfig(
-        stage="demo",
-        timezone=conversation.timezone,
-        staff_user_ids=conversation.staff_user_ids,
-        bot_username=conversation.bot_username,
-        topic_rules=conversation.topic_rules,
-    )
+    settings = conversation.settings()
     assert settings.bot_username == BOT_USERNAME and len(settings.staff_user_ids) >= 2
     # The rules cover every template topic but one or two, left to the automatic topics.
     uncovered = [topic for topic in REQUESTS if topic is not None and topic not in TOPIC_RULES]
