@@ -19,7 +19,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -82,7 +82,13 @@ def load_settings(path: Path | None) -> StageConfig:
             raise ConfigError(f"{path}: {error}") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a JSON object of stage settings")
-    return StageConfig.from_context("replay", values)
+    # A setting this version does not know changes nothing here: say so, and replay with the others
+    # (cdk synth, which deploys them, refuses it).
+    known = {f.name for f in fields(StageConfig)} - {"stage"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        print(f"replay: ignoring settings this version does not know: {', '.join(unknown)}", file=sys.stderr)
+    return StageConfig.from_context("replay", {k: v for k, v in values.items() if k in known})
 
 
 def day_ranges(days: list[str]) -> Iterator[dict[str, str]]:

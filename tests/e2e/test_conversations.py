@@ -81,3 +81,13 @@ def test_replay_command_contract(tmp_path):
     assert "q1_messages_by_hour" in run.stdout and "q3_asked_again_within_24h" in run.stdout
     assert sorted(p.name for p in parquet.iterdir())[0].startswith("context_date=")
     assert list(parquet.glob("context_date=*/*.parquet"))
+
+
+def test_settings_unknown_to_this_version_are_ignored_with_a_warning(tmp_path, capsys):
+    from local_pipeline.replay import load_settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"timezone": "UTC", "staff_user_ids": [1], "some_future_setting": True}))
+    settings = load_settings(path)
+    assert (settings.timezone, settings.staff_user_ids) == ("UTC", (1,))
+    assert "ignoring settings this version does not know: some_future_setting" in capsys.readouterr().err
