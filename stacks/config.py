@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -138,6 +139,9 @@ class StageConfig:
     # Powertools for AWS Lambda layer version, resolved through its public SSM parameter (not `latest`:
     # a deploy is reproducible); keep it equal to aws-lambda-powertools in requirements-dev.txt.
     powertools_version: str = "3.37.0"
+    # Relay mode: the existing bot backend's HTTPS webhook; every update is stored, then forwarded there
+    # with the backend's secret (the stack's RelaySecret), and the backend's answer goes to Telegram.
+    relay_url: str | None = None
 
     def __post_init__(self) -> None:
         # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
@@ -173,6 +177,9 @@ class StageConfig:
                  f"{self.timezone}: choose a time outside the changes"),
                 (lambda: bool(re.match(r"^\d+\.\d+\.\d+$", self.powertools_version)),
                  f"powertools_version {self.powertools_version!r} is not a release like 3.37.0"),
+                (lambda: self.relay_url is None or (urllib.parse.urlsplit(self.relay_url).scheme == "https"
+                 and bool(urllib.parse.urlsplit(self.relay_url).hostname)),
+                 f"relay_url {self.relay_url!r} must be an https URL"),
                 (lambda: self.bot_username is None or bool(_BOT_USERNAME.match(self.bot_username)),
                  f"bot_username {self.bot_username!r}: a bot's username, without @"),
                 *((lambda pattern=pattern: topic_pattern_problem(pattern) is None,

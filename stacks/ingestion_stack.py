@@ -44,6 +44,7 @@ class IngestionStack(Stack):
     ingest_function: lambda_.Function
     api: apigateway.RestApi
     webhook_secret: secretsmanager.Secret
+    relay_secret: secretsmanager.Secret | None
     alerts_topic: sns.Topic
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
@@ -81,6 +82,7 @@ class IngestionStack(Stack):
         }
         if config.allowed_chat_ids:
             environment["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in config.allowed_chat_ids)
+        self.relay_secret = self._relay_secret(config, environment) if config.relay_url else None
         self.ingest_function = python_function(
             self,
             "IngestFunction",
@@ -104,6 +106,8 @@ class IngestionStack(Stack):
             )
         )
         self.webhook_secret.grant_read(self.ingest_function)
+        if self.relay_secret is not None:
+            self.relay_secret.grant_read(self.ingest_function)
         reason = "Object keys are one per update (or per followed chat), so PutObject is granted on a prefix."
         acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX, reason)
         if config.allowed_chat_ids:
@@ -166,6 +170,29 @@ class IngestionStack(Stack):
                      "Updates of a chat outside allowed_chat_ids were acknowledged and kept under refused/ "
                      "in the raw bucket, not stored for analytics: allow the chat, or ignore it.",
                      self.alerts_topic)  # fmt: skip
+
+    def _relay_secret(self, config: StageConfig, environment: dict[str, str]) -> secretsmanager.Secret:
+        """Relay mode: the bot backend's own webhook secret, which the operator puts here (its value never
+        appears in the template); the backend checks it as it checked Telegram's."""
+        relay_secret = secretsmanager.Secret(
+            self,
+            "RelaySecret",
+            description=f"secret_token the existing bot backend expects on its webhook ({config.stage})",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, include_space=False, password_length=64
+            ),
+        )
+        acknowledge(
+            relay_secret,
+            "AwsSolutions-SMG4",
+            "The backend's own webhook secret: it changes when the backend's owner changes it, then is "
+            "copied here (README, relay mode); there is nothing for a rotation Lambda to rotate.",
+        )
+        environment["RELAY_URL"] = str(config.relay_url)
+        environment["RELAY_SECRET_ARN"] = relay_secret.secret_arn
+        CfnOutput(self, "RelaySecretArn", value=relay_secret.secret_arn,
+                  description="Put the bot backend's webhook secret_token here")  # fmt: skip
+        return relay_secret
 
     def _grant_allow_list(self, reason: str) -> None:
         """Refused updates and migration markers are written; markers are looked up by listing their

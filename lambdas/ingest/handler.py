@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telegram_ingest.allow_list import AllowList
 from telegram_ingest.app import handle_webhook
+from telegram_ingest.relay import Relay
 from telegram_ingest.sdk import SDK_CONFIG, silence_sdk_debug_logs
 from telegram_ingest.secret import WebhookSecret, secrets_manager_fetch
 from telegram_ingest.webhook import Settings
@@ -33,6 +34,8 @@ def raw_object_exists(key: str) -> bool:
 
 
 allow_list = AllowList(settings.allowed_chat_ids, raw_object_exists)
+# Relay mode (RELAY_URL): the existing bot backend gets every update after it is stored.
+relay = Relay.from_env(os.environ, secrets_manager_fetch)
 
 
 # log_event=False, explicitly: the event holds the secret header and users' messages, so
@@ -41,5 +44,5 @@ allow_list = AllowList(settings.allowed_chat_ids, raw_object_exists)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_webhook(
         APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object,
-        allow_list=allow_list, logger=logger,
+        allow_list=allow_list, logger=logger, relay=relay,
     )  # fmt: skip

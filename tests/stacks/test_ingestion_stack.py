@@ -397,3 +397,39 @@ def test_cdk_nag_is_not_a_no_op():
 def test_invalid_stage_settings_are_rejected(settings):
     with pytest.raises(ConfigError):
         StageConfig.from_context("dev", settings)
+
+
+@pytest.fixture(scope="module")
+def relay_stack() -> IngestionStack:
+    """A stage in front of an existing bot (relay mode), synthesized under cdk-nag."""
+    app = App()
+    config = StageConfig(stage="x", relay_url="https://bot.example.com/telegram-webhook")
+    stack = IngestionStack(app, "Relay", config=config)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on an unacknowledged finding
+    return stack
+
+
+def test_relay_mode_forwards_to_the_backend_with_its_own_secret(relay_stack, pipeline):
+    template = Template.from_stack(relay_stack)
+    variables = template.to_json()["Resources"][logical_id(relay_stack.ingest_function)]["Properties"][
+        "Environment"
+    ]["Variables"]
+    assert variables["RELAY_URL"] == "https://bot.example.com/telegram-webhook"
+    assert variables["RELAY_SECRET_ARN"] == {"Ref": logical_id(relay_stack.relay_secret)}
+    statements = without_tracing(role_statements(template, relay_stack.ingest_function.role))
+    reads = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+    assert {"Ref": logical_id(relay_stack.relay_secret)} in reads
+    assert "RelaySecretArn" in template.to_json()["Outputs"]
+    # Without relay_url (cdk.json's stages) there is no relay secret and no RELAY_URL.
+    assert pipeline.ingestion.relay_secret is None
+    dev = Template.from_stack(pipeline.ingestion).to_json()["Resources"]
+    assert (
+        "RELAY_URL"
+        not in dev[logical_id(pipeline.ingestion.ingest_function)]["Properties"]["Environment"]["Variables"]
+    )
+
+
+def test_relay_url_must_be_https():
+    with pytest.raises(ConfigError, match="relay_url"):
+        StageConfig(stage="x", relay_url="http://bot.example.com/hook")

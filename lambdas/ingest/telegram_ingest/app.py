@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
+from telegram_ingest.relay import Relay, RelayFailed
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import (
     Rejected,
@@ -65,6 +66,7 @@ def handle_webhook(
     put_object: PutObject,
     allow_list: AllowList,
     logger: Logger,
+    relay: Relay | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Any]:
     try:
@@ -113,7 +115,26 @@ def handle_webhook(
             **fields, "outcome": "refused", "chat_id": chat_id_of(update), "key": key})  # fmt: skip
     else:
         logger.info("update stored", extra={**fields, "outcome": "stored", "key": key})
+    if relay is not None:
+        return relay_to_backend(relay, body, fields, logger)
     return http_response(200, {"ok": True})
+
+
+def relay_to_backend(relay: Relay, body: bytes, fields: dict[str, Any], logger: Logger) -> dict[str, Any]:
+    """The bot backend's answer to the stored update, as Telegram's answer; 502 when it fails, so that
+    Telegram redelivers (the store keeps one copy)."""
+    try:
+        answer = relay.forward(body)
+    except RelayFailed as error:
+        logger.error("relay failed", extra={**fields, "outcome": "relay_error", "error": str(error)})
+        return http_response(502, {"ok": False, "error": "bot backend unavailable"})
+    logger.info("update relayed", extra={**fields, "outcome": "relayed", "relay_status": answer.status})
+    response: dict[str, Any] = {"statusCode": answer.status, "headers": {"Content-Type": answer.content_type}}
+    try:
+        response["body"] = answer.body.decode("utf-8")
+    except UnicodeDecodeError:
+        response["body"], response["isBase64Encoded"] = base64.b64encode(answer.body).decode(), True
+    return response
 
 
 def _allowed(
