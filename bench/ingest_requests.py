@@ -18,6 +18,7 @@ from bench.common import bodies
 from local_pipeline.api_gateway import proxy_event
 from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer, LocalPipeline
 from local_pipeline.s3_server import SeaweedS3
+from stacks.config import StageConfig
 from telegram_ingest.app import SECRET_HEADER
 
 SECRET = "bench-secret"
@@ -60,7 +61,7 @@ def main() -> int:
             server.client_env(),
             raw_bucket="bench-raw",
             webhook_secret=SECRET,
-            timezone="UTC",
+            settings=StageConfig(stage="bench", timezone="UTC"),
             log_level="ERROR",
         )
         pipeline.create_buckets()
