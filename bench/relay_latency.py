@@ -21,8 +21,8 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     items = bodies(count)
     env = {"RAW_BUCKET": "bench-raw", "WEBHOOK_SECRET": SECRET, "TIMEZONE": "UTC",
-           "POWERTOOLS_LOG_LEVEL": "ERROR", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+           "POWERTOOLS_LOG_LEVEL": "ERROR", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
     os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
     from moto import mock_aws
 
