@@ -129,6 +129,12 @@ class IngestionStack(Stack):
             value=self.webhook_secret.secret_arn,
             description="Secret whose value is setWebhook's secret_token",
         )
+        CfnOutput(
+            self,
+            "OutgoingUrl",
+            value=self.api.url_for_path("/outgoing"),
+            description="Where the bot backend posts each message it sent (same secret header)",
+        )
         CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
         # Read by `make set-webhook`: the stage's one source of the concurrency Telegram may use.
         CfnOutput(
@@ -258,18 +264,36 @@ class IngestionStack(Stack):
                 properties={"update_id": apigateway.JsonSchema(type=apigateway.JsonSchemaType.INTEGER)},
             ),
         )
+        body_validator = api.add_request_validator(
+            "BodyValidator",
+            request_validator_name="update-body",
+            validate_request_body=True,
+            validate_request_parameters=True,
+        )
         webhook.add_method(
             "POST",
             apigateway.LambdaIntegration(self.ingest_function),
             # API Gateway validates a body only against the model of its Content-Type, and skips
             # validation when none matches: "$default" covers every other (or no) content type.
             request_models={"application/json": update_model, "$default": update_model},
-            request_validator=api.add_request_validator(
-                "BodyValidator",
-                request_validator_name="update-body",
-                validate_request_body=True,
-                validate_request_parameters=True,
+            request_validator=body_validator,
+        )
+        # Our bot's own messages, posted by its backend (the same secret header): a Message, a list of
+        # them, or a Bot API response; the Lambda checks each message.
+        messages_model = api.add_model(
+            "SentMessagesModel",
+            content_type="application/json",
+            model_name="SentMessages",
+            schema=apigateway.JsonSchema(
+                schema=apigateway.JsonSchemaVersion.DRAFT4,
+                type=[apigateway.JsonSchemaType.OBJECT, apigateway.JsonSchemaType.ARRAY],
             ),
+        )
+        api.root.add_resource("outgoing").add_method(
+            "POST",
+            apigateway.LambdaIntegration(self.ingest_function),
+            request_models={"application/json": messages_model, "$default": messages_model},
+            request_validator=body_validator,
         )
 
         acknowledgements = {
@@ -294,7 +318,8 @@ class IngestionStack(Stack):
 
     @staticmethod
     def _source_ip_policy(config: StageConfig) -> iam.PolicyDocument | None:
-        """Only Telegram's webhook source ranges may invoke the API (None when the list is empty)."""
+        """Only Telegram's webhook source ranges may call the webhook (None when the list is empty); the
+        bot backend posts to /outgoing from its own addresses, with the secret header."""
         if not config.webhook_source_cidrs:
             return None
         anyone = [iam.AnyPrincipal()]
@@ -304,7 +329,7 @@ class IngestionStack(Stack):
                                     resources=["execute-api:/*"]),
                 iam.PolicyStatement(
                     effect=iam.Effect.DENY, actions=["execute-api:Invoke"], principals=anyone,
-                    resources=["execute-api:/*"],
+                    resources=["execute-api:/*/POST/webhook"],
                     conditions={"NotIpAddress": {"aws:SourceIp": list(config.webhook_source_cidrs)}},
                 ),
             ]

@@ -21,16 +21,17 @@ def api_gateway_event(
     headers: dict | None = None,
     request_time_ms: int | None = 1_704_067_200_000,
     base64_encoded: bool = False,
+    path: str = "/webhook",
 ) -> dict:
     """A REST API (payload format 1.0) Lambda proxy event, as API Gateway sends it."""
     if isinstance(body, bytes):
         body = base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8")
-    request_context = {"httpMethod": "POST", "resourcePath": "/webhook", "stage": "dev"}
+    request_context = {"httpMethod": "POST", "resourcePath": path, "stage": "dev"}
     if request_time_ms is not None:
         request_context["requestTimeEpoch"] = request_time_ms
     return {
-        "resource": "/webhook",
-        "path": "/webhook",
+        "resource": path,
+        "path": path,
         "httpMethod": "POST",
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},

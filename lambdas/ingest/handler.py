@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from telegram_ingest.allow_list import AllowList
-from telegram_ingest.app import handle_webhook
+from telegram_ingest.app import handle_outgoing, handle_webhook
 from telegram_ingest.relay import Relay
 from telegram_ingest.sdk import SDK_CONFIG, silence_sdk_debug_logs
 from telegram_ingest.secret import WebhookSecret, secrets_manager_fetch
@@ -42,6 +42,14 @@ relay = Relay.from_env(os.environ, secrets_manager_fetch)
 # POWERTOOLS_LOGGER_LOG_EVENT=true must not log it.
 @logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("resource") == "/outgoing":  # our bot's own messages, posted by its backend
+        return handle_outgoing(
+            APIGatewayProxyEvent(event),
+            settings=settings,
+            secret=secret,
+            put_object=put_object,
+            logger=logger,
+        )
     return handle_webhook(
         APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object,
         allow_list=allow_list, logger=logger, relay=relay,

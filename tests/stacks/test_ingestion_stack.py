@@ -79,6 +79,15 @@ def test_ingest_role_may_only_put_raw_objects_and_read_its_secret(pipeline, temp
     assert "ManagedPolicyArns" not in template.to_json()["Resources"][logical_id(role)]["Properties"]
 
 
+def methods_by_path(template: Template) -> dict[str, dict]:
+    """Each API method by its resource's path part."""
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    return {
+        resources[method["Properties"]["ResourceId"]["Ref"]]["Properties"]["PathPart"]: method
+        for method in template.find_resources("AWS::ApiGateway::Method").values()
+    }
+
+
 def test_post_webhook_is_a_lambda_proxy_integration(pipeline, template):
     template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": "webhook"})
     integration_uri = Capture()
@@ -91,7 +100,12 @@ def test_post_webhook_is_a_lambda_proxy_integration(pipeline, template):
         },
     )
     assert logical_id(pipeline.ingestion.ingest_function) in str(integration_uri.as_object())
-    assert len(template.find_resources("AWS::ApiGateway::Method")) == 1  # nothing but POST /webhook
+    # Nothing but POST /webhook (Telegram) and POST /outgoing (our bot's backend), both to the ingest Lambda.
+    methods = methods_by_path(template)
+    assert sorted(methods) == ["outgoing", "webhook"]
+    assert {m["Properties"]["HttpMethod"] for m in methods.values()} == {"POST"}
+    assert all(logical_id(pipeline.ingestion.ingest_function) in str(m["Properties"]["Integration"]["Uri"])
+               for m in methods.values())  # fmt: skip
 
 
 def test_only_telegram_source_ranges_may_invoke_the_api(template):
@@ -102,7 +116,8 @@ def test_only_telegram_source_ranges_may_invoke_the_api(template):
         {"AWS": "*"},
         "execute-api:Invoke",
     )
-    assert (deny["Effect"], deny["Resource"]) == ("Deny", "execute-api:/*")
+    # The webhook: Telegram's ranges only. /outgoing is called by the bot backend, from its own addresses.
+    assert (deny["Effect"], deny["Resource"]) == ("Deny", "execute-api:/*/POST/webhook")
     assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": ["149.154.160.0/20", "91.108.4.0/22"]}}
 
 
@@ -113,7 +128,9 @@ def test_source_range_policy_can_be_turned_off():
 
 
 def test_request_body_must_be_an_update_shaped_json_object(template):
-    (model,) = template.find_resources("AWS::ApiGateway::Model").values()
+    models = {m["Properties"]["Name"]: m for m in template.find_resources("AWS::ApiGateway::Model").values()}
+    assert models["SentMessages"]["Properties"]["Schema"]["type"] == ["object", "array"]
+    model = models["TelegramUpdate"]
     assert model["Properties"]["ContentType"] == "application/json"
     assert model["Properties"]["Schema"]["type"] == "object"
     assert model["Properties"]["Schema"]["required"] == ["update_id"]
@@ -128,16 +145,12 @@ def test_request_body_must_be_an_update_shaped_json_object(template):
 
 def test_every_content_type_is_validated(pipeline, template):
     """A model applies only to its Content-Type; without "$default", text/plain would skip validation."""
-    (method,) = template.find_resources("AWS::ApiGateway::Method").values()
-    model = {"Ref": logical_id_of_type(template, "AWS::ApiGateway::Model")}
-    assert method["Properties"]["RequestModels"] == {"application/json": model, "$default": model}
     (validator,) = template.find_resources("AWS::ApiGateway::RequestValidator")
-    assert method["Properties"]["RequestValidatorId"] == {"Ref": validator}
-
-
-def logical_id_of_type(template: Template, resource_type: str) -> str:
-    (logical,) = template.find_resources(resource_type)
-    return logical
+    for method in methods_by_path(template).values():
+        (model,) = set(map(str, method["Properties"]["RequestModels"].values()))
+        assert set(method["Properties"]["RequestModels"]) == {"application/json", "$default"}
+        assert "Model" in model
+        assert method["Properties"]["RequestValidatorId"] == {"Ref": validator}
 
 
 def test_ingest_answers_every_storage_failure_before_its_timeout(pipeline, template):

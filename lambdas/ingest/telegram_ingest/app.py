@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
+from telegram_ingest.outgoing import messages_of, outgoing_object
 from telegram_ingest.relay import Relay, RelayFailed
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import (
@@ -58,17 +59,9 @@ def request_body(event: APIGatewayProxyEvent) -> bytes:
     return body
 
 
-def handle_webhook(
-    event: APIGatewayProxyEvent,
-    *,
-    settings: Settings,
-    secret: WebhookSecret,
-    put_object: PutObject,
-    allow_list: AllowList,
-    logger: Logger,
-    relay: Relay | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> dict[str, Any]:
+def unauthorized(event: APIGatewayProxyEvent, secret: WebhookSecret, logger: Logger) -> dict[str, Any] | None:
+    """The answer to a request without the right secret header (401, or 503 when the secret cannot be
+    read), or None for an authorized one. Every route checks it first."""
     try:
         expected = secret.value()
     except SecretUnavailable as error:
@@ -80,8 +73,25 @@ def handle_webhook(
         logger.error("no webhook secret configured: refusing", extra={"outcome": "unauthorized"})
     token = event.headers.get(SECRET_HEADER)  # Powertools' headers are case-insensitive
     if not is_authorized(token, expected):
-        logger.warning("secret token missing or wrong", extra={"outcome": "unauthorized"})
+        logger.warning("secret token missing or wrong", extra={"outcome": "unauthorized", "path": event.path})
         return http_response(401, {"ok": False, "error": "unauthorized"})
+    return None
+
+
+def handle_webhook(
+    event: APIGatewayProxyEvent,
+    *,
+    settings: Settings,
+    secret: WebhookSecret,
+    put_object: PutObject,
+    allow_list: AllowList,
+    logger: Logger,
+    relay: Relay | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> dict[str, Any]:
+    refusal = unauthorized(event, secret, logger)
+    if refusal is not None:
+        return refusal
 
     try:
         body = request_body(event)
@@ -118,6 +128,42 @@ def handle_webhook(
     if relay is not None:
         return relay_to_backend(relay, body, fields, logger)
     return http_response(200, {"ok": True})
+
+
+def handle_outgoing(
+    event: APIGatewayProxyEvent,
+    *,
+    settings: Settings,
+    secret: WebhookSecret,
+    put_object: PutObject,
+    logger: Logger,
+) -> dict[str, Any]:
+    """POST /outgoing: our bot's sent messages, with the webhook's secret; stored, or a clear 4xx."""
+    refusal = unauthorized(event, secret, logger)
+    if refusal is not None:
+        return refusal
+    try:
+        objects = [
+            outgoing_object(message, settings.timezone) for message in messages_of(request_body(event))
+        ]
+    except Rejected as rejected:
+        details = {
+            "outcome": "rejected",
+            "route": "outgoing",
+            "status": rejected.status,
+            "error": rejected.error,
+        }
+        logger.warning("outgoing rejected", extra=details)
+        return http_response(rejected.status, {"ok": False, "error": rejected.error})
+    try:
+        for key, body in objects:
+            put_object(settings.raw_bucket, key, body)
+    except Exception as error:
+        details = {"outcome": "storage_error", "route": "outgoing", "error": type(error).__name__}
+        logger.exception("storage failed", extra=details)
+        return http_response(500, {"ok": False, "error": "storage unavailable"})
+    logger.info("outgoing stored", extra={"outcome": "stored", "route": "outgoing", "messages": len(objects)})
+    return http_response(200, {"ok": True, "stored": len(objects)})
 
 
 def relay_to_backend(relay: Relay, body: bytes, fields: dict[str, Any], logger: Logger) -> dict[str, Any]:

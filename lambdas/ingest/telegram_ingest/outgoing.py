@@ -1,0 +1,62 @@
+"""POST /outgoing: the messages our bot sent, posted by its backend (Telegram never sends a bot its own
+messages). Each becomes an Update-shaped raw object in the same layout as the webhook's, so the ETL and
+the conversation model read it like any message, with the role "our bot".
+
+Body: a Message (the `result` of sendMessage and friends), a list of them (sendMediaGroup), or the whole
+Bot API response ({"ok": true, "result": ...}). A repeated post, or the result of an edit, overwrites the
+same object: one row per message, with its latest text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram_ingest.webhook import Rejected, raw_key
+
+MAX_MESSAGES = 100  # sendMediaGroup sends at most 10; anything much larger is not a bot's result
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def messages_of(body: bytes) -> list[dict[str, Any]]:
+    """The Messages in a body, each checked, or Rejected(400) saying what is wrong."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Rejected(400, "body is not valid JSON") from None
+    if isinstance(payload, dict) and "ok" in payload and "message_id" not in payload:
+        if payload.get("ok") is not True:
+            raise Rejected(400, 'a Bot API response must have "ok": true and its result')
+        payload = payload.get("result")
+    messages = payload if isinstance(payload, list) else [payload]
+    if not messages or len(messages) > MAX_MESSAGES:
+        raise Rejected(400, f"expected 1 to {MAX_MESSAGES} messages")
+    for message in messages:
+        if not isinstance(message, dict):
+            raise Rejected(400, "a message must be a JSON object")
+        chat = message.get("chat")
+        if not _int(message.get("message_id")) or not isinstance(chat, dict) or not _int(chat.get("id")):
+            raise Rejected(400, "a message needs an integer message_id and chat.id")
+        if not _int(message.get("date")) or message["date"] <= 0:
+            raise Rejected(400, "a message needs its date (Unix seconds)")
+    return messages
+
+
+def outgoing_update_id(chat_id: int, message_id: int) -> int:
+    """A stable id below zero: never one of Telegram's update_ids (positive), the same for every post of
+    the same message (idempotent), distinct across messages (56-bit hash)."""
+    digest = hashlib.blake2b(f"{chat_id}:{message_id}".encode(), digest_size=7).digest()
+    return -(int.from_bytes(digest, "big") + 1)
+
+
+def outgoing_object(message: dict[str, Any], timezone: ZoneInfo) -> tuple[str, bytes]:
+    """(raw key, body) of one sent message: in the day it was sent, so a re-post never lands twice."""
+    update_id = outgoing_update_id(message["chat"]["id"], message["message_id"])
+    day: date = datetime.fromtimestamp(message["date"], tz=timezone).date()
+    return raw_key(update_id, day), json.dumps({"update_id": update_id, "message": message}).encode()
