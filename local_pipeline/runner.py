@@ -126,6 +126,13 @@ class LocalPipeline:
             proxy_event("POST", "/webhook", headers, body, request_time_ms=request_time_ms)
         )
 
+    def post_outgoing(self, body: bytes, *, request_time_ms: int) -> dict[str, Any]:
+        """POST /outgoing: a message our bot sent, as its backend posts it."""
+        headers = {"Content-Type": "application/json", SECRET_HEADER: self.webhook_secret}
+        return self.ingest.invoke(
+            proxy_event("POST", "/outgoing", headers, body, request_time_ms=request_time_ms)
+        )
+
     def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
         return self.etl.invoke(event)
 

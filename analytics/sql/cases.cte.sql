@@ -1,5 +1,7 @@
--- Support cases: one per request, with whether and when it was answered, its feedback, the asker's
--- reaction to an answer, whether it was asked again within 24 h, and its outcome.
+-- Support cases: one per request, with whether and when it was answered (first, by staff, by our bot),
+-- its feedback, the asker's reaction to an answer, whether it was asked again within 24 h, its outcome,
+-- and, for the bot, whether it contained the case (answered it, no staff needed, not unresolved) or
+-- escalated it (staff answered after the bot).
 SELECT
     c.*,
     CASE
@@ -8,12 +10,18 @@ SELECT
         WHEN c.reaction = 'unsatisfied' THEN 'unresolved'
         WHEN c.asked_again THEN 'unresolved'
         ELSE 'unknown'
-    END AS outcome
+    END AS outcome,
+    c.bot_answered_at IS NOT NULL AND c.staff_answered_at IS NULL
+        AND coalesce(c.feedback, CASE WHEN c.reaction = 'unsatisfied' THEN 'unresolved' END,
+                     CASE WHEN c.asked_again THEN 'unresolved' END, 'open') <> 'unresolved' AS contained_by_bot,
+    coalesce(c.bot_answered_at < c.staff_answered_at, false) AS escalated_to_staff
 FROM (
     SELECT
         r.*,
         a.answered_at,
         round(date_diff('second', r."date", a.answered_at) / 60.0, 1) AS first_response_minutes,
+        a.staff_answered_at,
+        a.bot_answered_at,
         f.verdict AS feedback,
         x.reaction,
         coalesce(
@@ -25,7 +33,16 @@ FROM (
             false
         ) AS asked_again
     FROM requests AS r
-    LEFT JOIN answers AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
+    LEFT JOIN (
+        SELECT
+            chat_id,
+            request_id,
+            min(answered_at) AS answered_at,
+            min(CASE WHEN answerer_role = 'staff' THEN answered_at END) AS staff_answered_at,
+            min(CASE WHEN answerer_role = 'our_bot' THEN answered_at END) AS bot_answered_at
+        FROM answers
+        GROUP BY 1, 2
+    ) AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
     LEFT JOIN (
         SELECT request_chat_id AS chat_id, request_id, max_by(verdict, last_click) AS verdict
         FROM ratings

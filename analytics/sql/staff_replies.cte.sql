@@ -1,5 +1,5 @@
--- Staff replies: each message by staff (or our bot) that replies to a customer's message, with that
--- message's author, time and, when it is a request, its topic.
+-- Staff replies: each message by staff (or our bot) that replies to a customer's message, with who
+-- answered, and that message's author, time and, when it is a request, its topic.
 SELECT
     asked.chat_id,
     asked.user_id,
@@ -7,6 +7,7 @@ SELECT
     asked."date" AS asked_at,
     other.message_id IS NOT NULL AS asked_is_request,
     other.topic AS asked_topic,
+    a.role AS answerer_role,
     a.message_id AS answer_id,
     a."date" AS answered_at
 FROM messages AS a
