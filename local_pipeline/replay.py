@@ -61,7 +61,7 @@ def parse_line(text: str) -> tuple[dict[str, Any], int]:
 
 def read_deliveries(path: Path, errors: list[str]) -> Iterator[Delivery]:
     """The valid lines of INPUT; each invalid one is reported in `errors` with its line number."""
-    with path.open(encoding="utf-8") as lines:
+    with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark is no error
         for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{heading}  [{name}]")
         print(table(answers[name]))
     if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(answers, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"\nJSON: {args.json_out.resolve()}")
     return 0
