@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
 from local_pipeline.generator import generate
-from local_pipeline.report import render
+from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
 from stacks.config import StageConfig
@@ -51,6 +51,8 @@ ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
     ("q3_questions_answered", "   ... requests answered by staff or the bot"),
     ("q3_asked_again_within_24h", "   ... cases asked again on the same topic within 24 h"),
     ("q3_case_outcomes", "   ... how cases end"),
+    ("q3_weekly_trends", "   ... per week"),
+    ("q3_topics", "   ... per topic"),
 ]
 
 
@@ -160,10 +162,11 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         print(table(answers[name]))
 
     report = workdir / "report.html"
-    subtitle = (f"{len(conversation.deliveries)} webhook deliveries, {first} to {last}, local time "
-                f"{pipeline.timezone}; generated locally by make demo (seed {args.seed})")  # fmt: skip
-    report.write_text(render(answers, title="Telegram support group: analytics", subtitle=subtitle,
-                             timezone=pipeline.timezone, staff_known=True), encoding="utf-8")  # fmt: skip
+    subtitle = translate(args.lang, "demo_subtitle", deliveries=len(conversation.deliveries), first=first,
+                         last=last, timezone=pipeline.timezone, seed=args.seed)  # fmt: skip
+    page = render(answers, subtitle=subtitle, timezone=pipeline.timezone,
+                  staff_known=bool(settings.staff_user_ids), lang=args.lang)  # fmt: skip
+    report.write_text(page, encoding="utf-8")
     return report.resolve()
 
 
@@ -180,6 +183,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--log-level", default="ERROR", type=str.upper,
         help=f"the Lambdas' log level: {', '.join(LOG_LEVELS)} (default ERROR)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the report's language: en or pt-BR (default en)"
+    )
     parser.add_argument(
         "--workdir", default=".local/demo", help="data, Parquet and report (default .local/demo)"
     )
