@@ -155,3 +155,12 @@ def test_the_page_is_one_offline_file():
     page = render(answers(), subtitle="s", timezone="UTC")
     assert not re.search(r'(src|href)="(?!data:)[^"#]', page)  # no external script, style, image or link
     assert "<link" not in page and "@import" not in page
+
+
+def test_the_demo_chooses_the_report_language():
+    from local_pipeline.demo import parse_args
+
+    assert parse_args([]).lang == "en"
+    assert parse_args(["--lang", "pt-BR"]).lang == "pt-BR"
+    with pytest.raises(SystemExit):
+        parse_args(["--lang", "fr"])
