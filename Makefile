@@ -10,22 +10,33 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup browser demo poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
+.PHONY: help setup demo-setup browser demo sql poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
 	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
 	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
+	@echo "make sql     an SQL shell (DuckDB) over the demo's Parquet: telegram_updates and the model's layers"
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 
 setup: $(VENV)/.installed node_modules/.installed
 
+# Everything: the CDK app, tests and tooling (make test, synth, deploy).
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@ $(VENV)/.demo-installed
+
+# Only what the local tools need (requirements-demo.txt): no CDK, no Node.js.
+demo-setup: $(VENV)/.demo-installed
+
+$(VENV)/.demo-installed: requirements-demo.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -39,15 +50,19 @@ browser:
 	  echo "installing Debian's chromium (apt-get; needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-demo: setup
+demo: demo-setup
 	$(BIN)/python -m local_pipeline.demo $(ARGS)
 
-# Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
-poll: setup
-	$(BIN)/python -m local_pipeline.poll poll
+# An interactive SQL shell over the demo's Parquet (or DIR=...): telegram_updates and the model's layers.
+sql: demo-setup
+	$(BIN)/python -m local_pipeline.sql $(if $(DIR),$(DIR)) $(ARGS)
 
-report: setup
-	$(BIN)/python -m local_pipeline.poll report
+# Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
+poll: demo-setup
+	$(BIN)/python -m local_pipeline.poll poll $(ARGS)
+
+report: demo-setup
+	$(BIN)/python -m local_pipeline.poll report $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

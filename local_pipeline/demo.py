@@ -116,6 +116,11 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             bot_username=conversation.bot_username,
             topic_rules=conversation.topic_rules,
         )
+        # Written down for `make sql`, whose views of the model need the same settings.
+        (workdir / "settings.json").write_text(json.dumps({
+            "timezone": settings.timezone, "staff_user_ids": list(settings.staff_user_ids),
+            "bot_username": settings.bot_username, "topic_rules": dict(settings.topic_rules),
+        }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
         pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()
