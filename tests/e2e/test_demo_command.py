@@ -63,6 +63,18 @@ def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
     assert processes_mentioning(str(workdir)) == []  # SeaweedFS was stopped
 
 
+def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
+    _, _, workdir = demo_run
+    assert (workdir / "settings.json").is_file()  # the topic rules and staff the views need
+    run = subprocess.run(
+        [sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram"), "-c",
+         "SELECT count(*) AS rule_topics FROM requests WHERE topic_source = 'rule';"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert int(run.stdout.splitlines()[-2]) > 0  # the demo's topic rules, not the default none
+
+
 def start_and_wait_for_the_replay(workdir: Path) -> tuple[subprocess.Popen, list[str], int]:
     process = demo(workdir, "--updates", "3000", start_new_session=True)
     lines = []
