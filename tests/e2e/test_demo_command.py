@@ -74,6 +74,14 @@ def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
     assert run.returncode == 0, run.stdout + run.stderr
     assert int(run.stdout.splitlines()[-2]) > 0  # the demo's topic rules, not the default none
 
+    readme = (ROOT / "README.md").read_text()
+    (follow_up,) = re.findall(r"### Your own questions in SQL.*?```sql\n(.*?)```", readme, re.DOTALL)
+    run = subprocess.run([sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram")],
+                         input=follow_up, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.match(r"topic +\| weekday \| cases \| median_minutes\n", run.stdout)
+    assert re.search(r"\n\(\d rows?\)\n$", run.stdout)  # the small test demo has only a few such groups
+
 
 def start_and_wait_for_the_replay(workdir: Path) -> tuple[subprocess.Popen, list[str], int]:
     process = demo(workdir, "--updates", "3000", start_new_session=True)
