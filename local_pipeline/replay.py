@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local_pipeline.demo import ANSWERS, table
+from local_pipeline.answers import ANSWERS, table
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
