@@ -363,7 +363,15 @@ def data_table(
     """The chart's numbers as a table (in a <details> unless open_) with its CSV download."""
     cells = shown if shown is not None else [[number(v, lang) for v in row] for row in rows]
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in cells)
+    labels = [escape(h) for h in headers]  # each cell's header too: a phone shows a row as a card
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td data-label="{label}">{escape(str(v))}</td>' for label, v in zip(labels, row, strict=True)
+        )
+        + "</tr>"
+        for row in cells
+    )
     link = (
         f'<a class="csv" download="{escape(name)}.csv" href="{csv_uri(headers, rows)}">'
         f"{escape(translate(lang, 'csv'))}</a>"
@@ -725,7 +733,12 @@ a.csv {{ font-size: 13px; color: {accent}; }}
   .stat b {{ font-size: 17px; }}
   svg.wide {{ display: none; }} svg.narrow {{ display: block; }}
   .bar-row {{ grid-template-columns: minmax(0, 1fr); gap: 0; }} .bar-label {{ text-align: left; }}
-  table {{ font-size: 12px; }} th, td {{ padding: 3px 4px; }}
+  .table thead {{ display: none; }}  /* each row a card: "header  value" lines */
+  .table table, .table tbody, .table tr {{ display: block; }}
+  .table tr {{ border-bottom: 1px solid #e4e7eb; padding: 4px 0; }}
+  .table td {{ display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 1px 2px; }}
+  .table td::before {{ content: attr(data-label); color: #616e7c; text-align: left; }}
+  .table td:first-child {{ font-weight: 600; }}
 }}
 </style></head>
 <body>
