@@ -25,7 +25,7 @@ def table(rows: list[dict[str, Any]], limit: int = 10) -> str:
     if not rows:
         return "  (no rows)"
     columns = list(rows[0])
-    cells = [[str(row[c]) for c in columns] for row in rows[:limit]]
+    cells = [["-" if row[c] is None else str(row[c]) for c in columns] for row in rows[:limit]]  # no "None"
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
