@@ -4,28 +4,42 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+AWS_VENV := .venv-aws
+AWS_BIN := $(AWS_VENV)/bin
 STAGE ?= dev
 # The CDK CLI must not try to reach its telemetry host (there may be no network), and Node 20's
 # end-of-life banner is noise.
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup browser demo poll report test lint synth deploy set-webhook webhook-info snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers test lint synth deploy set-webhook webhook-info snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
 	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
 	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
+	@echo "make sql     an SQL shell (DuckDB) over the demo's Parquet: telegram_updates and the model's layers"
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
+	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 
 setup: $(VENV)/.installed node_modules/.installed
 
+# Everything: the CDK app, tests and tooling (make test, synth, deploy).
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@ $(VENV)/.demo-installed
+
+# Only what the local tools need (requirements-demo.txt): no CDK, no Node.js.
+demo-setup: $(VENV)/.demo-installed
+
+$(VENV)/.demo-installed: requirements-demo.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -39,21 +53,44 @@ browser:
 	  echo "installing Debian's chromium (apt-get; needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-demo: setup
+demo: demo-setup
 	$(BIN)/python -m local_pipeline.demo $(ARGS)
 
-# Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
-poll: setup
-	$(BIN)/python -m local_pipeline.poll poll
+# An interactive SQL shell over the demo's Parquet (or DIR=...): telegram_updates and the model's layers.
+sql: demo-setup
+	$(BIN)/python -m local_pipeline.sql $(if $(DIR),$(DIR)) $(ARGS)
 
-report: setup
-	$(BIN)/python -m local_pipeline.poll report
+# Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
+poll: demo-setup
+	$(BIN)/python -m local_pipeline.poll poll $(ARGS)
+
+# Without STAGE on the command line: your bot's local data (make poll). With STAGE=dev|prod: Athena.
+ifeq ($(origin STAGE),command line)
+report: aws-setup
+	$(AWS_BIN)/python -m local_pipeline.athena report --stage $(STAGE) $(ARGS)
+else
+report: demo-setup
+	$(BIN)/python -m local_pipeline.poll report $(ARGS)
+endif
+
+# The named queries in the stage's Athena workgroup (AWS credentials; ARGS="--from 2025-03-01 --to ...").
+answers: aws-setup
+	$(AWS_BIN)/python -m local_pipeline.athena answers --stage $(STAGE) $(ARGS)
+
+# awswrangler needs pyarrow < 26 (the ETL pins 26): its own venv, from requirements-aws.txt.
+aws-setup: $(AWS_VENV)/.installed
+
+$(AWS_VENV)/.installed: requirements-aws.txt pyproject.toml
+	@test -x $(AWS_BIN)/python || $(PYTHON) -m venv $(AWS_VENV)
+	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-aws.txt
+	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint browser
+test: lint browser aws-setup
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory synth
 

@@ -28,9 +28,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from local_pipeline.answers import ANSWERS, table
 from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
 from local_pipeline.generator import generate
-from local_pipeline.report import render
+from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
 from telegram_etl.job import DayResult
@@ -39,31 +40,6 @@ from telegram_ingest.app import SECRET_HEADER
 ROOT = Path(__file__).resolve().parent.parent
 DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.json"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # what the Lambdas' logger accepts
-ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
-    ("q1_messages_by_hour", "1. At what hour do customers call? (customer messages, local time)"),
-    ("q1_volume_by_day", "   ... and per day"),
-    ("q2_top_topics", "2. Which problems are most frequent? (topics of requests)"),
-    ("q2_topic_coverage", "   ... how many requests the topic rules cover"),
-    ("q2_uncovered_keywords", "   ... keywords of the requests no rule covers (the next rule to add)"),
-    ("q2_top_commands", "   ... and which commands"),
-    ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons, owner's last click)"),
-    ("q3_questions_answered", "   ... requests answered by staff or the bot"),
-    ("q3_asked_again_within_24h", "   ... cases asked again on the same topic within 24 h"),
-    ("q3_case_outcomes", "   ... how cases end"),
-]
-
-
-def table(rows: list[dict[str, Any]], limit: int = 10) -> str:
-    if not rows:
-        return "  (no rows)"
-    columns = list(rows[0])
-    cells = [[str(row[c]) for c in columns] for row in rows[:limit]]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    if len(rows) > limit:
-        lines.append(f"  ... {len(rows) - limit} more")
-    return "\n".join(lines)
 
 
 def progress(label: str, done: int, total: int) -> None:
@@ -107,6 +83,11 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
         # The group's settings: its staff, our bot, and topic rules for all but a couple of its topics.
         settings = conversation.settings()
+        # Written down for `make sql`, whose views of the model need the same settings.
+        (workdir / "settings.json").write_text(json.dumps({
+            "timezone": settings.timezone, "staff_user_ids": list(settings.staff_user_ids),
+            "bot_username": settings.bot_username, "topic_rules": dict(settings.topic_rules),
+        }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
         pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()
@@ -153,10 +134,11 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         print(table(answers[name]))
 
     report = workdir / "report.html"
-    subtitle = (f"{len(conversation.deliveries)} webhook deliveries, {first} to {last}, local time "
-                f"{pipeline.timezone}; generated locally by make demo (seed {args.seed})")  # fmt: skip
-    report.write_text(render(answers, title="Telegram support group: analytics", subtitle=subtitle,
-                             timezone=pipeline.timezone, staff_known=True), encoding="utf-8")  # fmt: skip
+    subtitle = translate(args.lang, "demo_subtitle", deliveries=len(conversation.deliveries), first=first,
+                         last=last, timezone=pipeline.timezone, seed=args.seed)  # fmt: skip
+    page = render(answers, subtitle=subtitle, timezone=pipeline.timezone,
+                  staff_known=bool(settings.staff_user_ids), lang=args.lang)  # fmt: skip
+    report.write_text(page, encoding="utf-8")
     return report.resolve()
 
 
@@ -173,6 +155,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--log-level", default="ERROR", type=str.upper,
         help=f"the Lambdas' log level: {', '.join(LOG_LEVELS)} (default ERROR)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the report's language: en or pt-BR (default en)"
+    )
     parser.add_argument(
         "--workdir", default=".local/demo", help="data, Parquet and report (default .local/demo)"
     )

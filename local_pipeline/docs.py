@@ -1,7 +1,8 @@
-"""`make docs`: regenerates the README's generated blocks, so the README stays true.
+"""`make docs`: regenerates the documentation's generated parts, so that it stays true.
 
-- the processed schema, from lambdas/etl/telegram_etl/schema.py;
-- each named query's SQL and the answer it gives on the sample conversation (run for real).
+- docs/schema.md's schema block: the processed schema, from lambdas/etl/telegram_etl/schema.py;
+- the README's queries block: each named query and what it answers;
+- docs/queries.md: each named query's SQL and the answer it gives on the sample conversation (run for real).
 
 tests/test_readme.py fails when the README and these generators disagree.
 """
@@ -20,6 +21,7 @@ from telegram_etl.schema import COLUMNS, PARTITION_KEY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 QUERIES_DOC = README.parent / "docs" / "queries.md"
+SCHEMA_DOC = README.parent / "docs" / "schema.md"
 
 
 def schema_markdown() -> str:
@@ -87,12 +89,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as workdir, SeaweedS3(Path(workdir) / "s3") as server:
         answers = answer_sample_conversation(server.client_env(), Path(workdir) / "parquet")
-    text = README.read_text()
-    text = replace_block(text, "schema", schema_markdown())
-    text = replace_block(text, "queries", queries_table())
-    README.write_text(text)
+    SCHEMA_DOC.write_text(replace_block(SCHEMA_DOC.read_text(), "schema", schema_markdown()))
+    README.write_text(replace_block(README.read_text(), "queries", queries_table()))
     QUERIES_DOC.write_text(queries_markdown(answers))
-    print(f"updated {README} and {QUERIES_DOC}")
+    print(f"updated {README}, {SCHEMA_DOC} and {QUERIES_DOC}")
     return 0
 
 

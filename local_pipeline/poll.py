@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from botapi.client import BotApi, BotApiError, token_from_environment
-from local_pipeline.report import render
+from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
 from local_pipeline.settings import stage_config
@@ -105,7 +105,7 @@ def bot_pipeline(server: SeaweedS3) -> LocalPipeline:
     return pipeline
 
 
-def report(workdir: Path) -> Path:
+def report(workdir: Path, lang: str = "en") -> Path:
     """ETL of every day stored so far (each a full, idempotent rewrite), then the report."""
     with SeaweedS3(workdir / "seaweedfs") as server:
         pipeline = bot_pipeline(server)
@@ -116,7 +116,8 @@ def report(workdir: Path) -> Path:
         print(f"ETL of {days[0]} to {days[-1]}: {result['totals']}")
         answers = answer_all(pipeline, workdir / "parquet")
     path = workdir / "report.html"
-    path.write_text(render(answers, title="Telegram bot: analytics", subtitle=f"days {days[0]} to {days[-1]}",
+    subtitle = translate(lang, "bot_subtitle", first=days[0], last=days[-1], timezone=pipeline.timezone)
+    path.write_text(render(answers, title=translate(lang, "bot_title"), subtitle=subtitle, lang=lang,
                            timezone=pipeline.timezone, staff_known=bool(pipeline.settings.staff_user_ids)),
                     encoding="utf-8")  # fmt: skip
     return path.resolve()
@@ -127,10 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["poll", "report"])
     parser.add_argument("--workdir", default=str(WORKDIR))
     parser.add_argument("--long-poll-seconds", type=int, default=30)
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir)
     if args.action == "report":
-        print(f"Report: {report(workdir)}")
+        print(f"Report: {report(workdir, args.lang)}")
         return 0
 
     api = BotApi(token_from_environment())

@@ -1,6 +1,7 @@
 """Replay a file of Telegram updates through the local pipeline and print every answer.
 
     python -m local_pipeline.replay INPUT.jsonl [--settings FILE.json] [--json OUT.json] [--parquet-out DIR]
+                                                [--report OUT.html] [--lang en|pt-BR]
 
 Each line of INPUT is one webhook delivery: {"update": {...an Update...}, "received_ms": <epoch ms>}.
 The updates go through the real ingest Lambda handler into a real S3 server (SeaweedFS, started here on
@@ -26,7 +27,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local_pipeline.demo import ANSWERS, table
+from local_pipeline.answers import ANSWERS, table
+from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
 from stacks.config import ConfigError, StageConfig
@@ -160,6 +162,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("input", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>}')
     parser.add_argument("--settings", type=Path, help="stage settings (JSON object), over the defaults")
     parser.add_argument("--json", dest="json_out", type=Path, help="write every named query's rows here")
+    parser.add_argument("--report", type=Path, help="write the HTML report of the answers here")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
     parser.add_argument("--parquet-out", help="copy the processed table (hive layout) to this folder")
     parser.add_argument("--workdir", help="S3 data and Parquet (default: a temporary folder, removed)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
@@ -197,6 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, heading in ANSWERS:
         print(f"\n{heading}  [{name}]")
         print(table(answers[name]))
+    if args.report:
+        days = [row["day"] for row in answers["q1_volume_by_day"]] or ["-"]
+        subtitle = translate(args.lang, "replay_subtitle", input=Path(args.input).name, first=days[0],
+                             last=days[-1], timezone=settings.timezone)  # fmt: skip
+        page = render(answers, subtitle=subtitle, timezone=settings.timezone, lang=args.lang,
+                      staff_known=bool(settings.staff_user_ids))  # fmt: skip
+        args.report.write_text(page, encoding="utf-8")
+        print(f"\nReport: {args.report.resolve()}")
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(answers, ensure_ascii=False, indent=2), encoding="utf-8")

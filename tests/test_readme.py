@@ -1,10 +1,19 @@
 """The README's commands and generated blocks are true."""
 
+import re
 from pathlib import Path
 
 import pytest
 
-from local_pipeline.docs import QUERIES_DOC, README, block, queries_markdown, queries_table, schema_markdown
+from local_pipeline.docs import (
+    QUERIES_DOC,
+    README,
+    SCHEMA_DOC,
+    block,
+    queries_markdown,
+    queries_table,
+    schema_markdown,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,8 +24,36 @@ def test_readme_quick_start_is_the_two_commands():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_readme_schema_is_generated_from_the_schema_module():
-    assert block(README.read_text(), "schema") == schema_markdown(), "run `make docs`"
+def test_schema_page_is_generated_from_the_schema_module():
+    assert block(SCHEMA_DOC.read_text(), "schema") == schema_markdown(), "run `make docs`"
+
+
+def test_readme_is_for_analysts_first_and_short():
+    text = README.read_text()
+    assert len(text.splitlines()) <= 300
+    assert text.index("## Query it") < text.index("## Try it locally")  # querying comes before internals
+    for way in ("Athena console", "AWS CLI", "awswrangler", "BI tool", "make sql"):
+        assert way in text[: text.index("## Try it locally")], way
+
+
+def test_every_local_link_of_the_docs_exists():
+    for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\((?!https?:|#|mailto:)([^)#]+)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+def test_every_option_of_the_tools_is_documented():
+    """Each command-line option of the demo, make sql, replay, poll and the Athena answers is in the docs."""
+    from local_pipeline import athena, demo, poll, replay, sql
+
+    text = README.read_text()
+    for module in (demo, sql, replay, poll, athena):
+        source = Path(module.__file__).read_text()
+        for option in re.findall(r'add_argument\(\s*"(--[a-z-]+)"', source):
+            assert f"`{option}" in text or f"{option} " in text or f"{option}`" in text, (
+                module.__name__,
+                option,
+            )
 
 
 def test_readme_lists_every_named_query():

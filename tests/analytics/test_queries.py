@@ -136,6 +136,18 @@ def test_case_outcomes(answers):
     assert outcomes == {"resolved": 3, "unresolved": 2, "unknown": 3}
 
 
+def test_weekly_trends_per_monday_week_agree_with_the_totals(answers):
+    (week,) = answers["q3_weekly_trends"]  # Monday 10 and Tuesday 11 March: one week, from Monday
+    (total,) = answers["q3_questions_answered"]
+    assert week["week"] == date(2025, 3, 10)
+    assert (week["requests"], week["answered"], float(week["answered_pct"])) == (
+        total["questions"],
+        total["answered"],
+        float(total["answered_pct"]),
+    )
+    assert (week["rated"], float(week["resolution_rate_pct"])) == (4, 75.0)
+
+
 def test_staff_candidates_find_carla(answers):
     (carla, *others) = answers["setup_staff_candidates"]
     assert (carla["user_id"], carla["replies_to_others"], carla["people_answered"]) == (103, 5, 3)

@@ -63,10 +63,11 @@ def test_replay_command_contract(tmp_path):
     lines = source.read_text().splitlines()
     broken = tmp_path / "input.jsonl"
     broken.write_text("\n".join([lines[0], "{not json", '{"update": {"update_id": 1}}', *lines[1:]]) + "\n")
-    out, parquet = tmp_path / "answers.json", tmp_path / "table"
+    out, parquet, report = tmp_path / "answers.json", tmp_path / "table", tmp_path / "report.html"
     run = subprocess.run(
         [sys.executable, "-m", "local_pipeline.replay", str(broken), "--settings",
-         str(CONVERSATIONS / "feedback_prompts.settings.json"), "--json", str(out), "--parquet-out", str(parquet)],
+         str(CONVERSATIONS / "feedback_prompts.settings.json"), "--json", str(out), "--parquet-out", str(parquet),
+         "--report", str(report), "--lang", "pt-BR"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -81,6 +82,9 @@ def test_replay_command_contract(tmp_path):
     assert "q1_messages_by_hour" in run.stdout and "q3_asked_again_within_24h" in run.stdout
     assert sorted(p.name for p in parquet.iterdir())[0].startswith("context_date=")
     assert list(parquet.glob("context_date=*/*.parquet"))
+    assert f"Report: {report.resolve()}" in run.stdout
+    page = report.read_text()
+    assert '<html lang="pt-BR">' in page and "O bot resolve?" in page and "75 %" in page
 
 
 def test_settings_unknown_to_this_version_are_ignored_with_a_warning(tmp_path, capsys):

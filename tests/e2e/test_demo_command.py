@@ -63,6 +63,26 @@ def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
     assert processes_mentioning(str(workdir)) == []  # SeaweedFS was stopped
 
 
+def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
+    _, _, workdir = demo_run
+    assert (workdir / "settings.json").is_file()  # the topic rules and staff the views need
+    run = subprocess.run(
+        [sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram"), "-c",
+         "SELECT count(*) AS rule_topics FROM requests WHERE topic_source = 'rule';"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert int(run.stdout.splitlines()[-2]) > 0  # the demo's topic rules, not the default none
+
+    readme = (ROOT / "README.md").read_text()
+    (follow_up,) = re.findall(r"### Your own questions in SQL.*?```sql\n(.*?)```", readme, re.DOTALL)
+    run = subprocess.run([sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram")],
+                         input=follow_up, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.match(r"topic +\| weekday \| cases \| median_minutes\n", run.stdout)
+    assert re.search(r"\n\(\d rows?\)\n$", run.stdout)  # the small test demo has only a few such groups
+
+
 def start_and_wait_for_the_replay(workdir: Path) -> tuple[subprocess.Popen, list[str], int]:
     process = demo(workdir, "--updates", "3000", start_new_session=True)
     lines = []
@@ -147,28 +167,77 @@ def chromium() -> str:
     return found
 
 
+CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands", "top_keywords",
+          "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+
+
+def page_checks(dom: str) -> dict[str, str]:
+    """What the page's own script found: charts drawn, window width, elements wider than the window."""
+    (body,) = re.findall(r"<body[^>]*>", dom)
+    return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
 def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_path):
     _, _, workdir = demo_run
     url = (workdir / "report.html").resolve().as_uri()
     base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(
-        [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
-    (body,) = re.findall(r"<body[^>]*>", dom)
-    assert 'data-charts="8"' in body  # the page's own script counted eight drawn charts...
-    assert "data-errors" not in body  # ...and saw no script error
-    for chart in ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands",
-                  "top_keywords", "resolution", "outcomes"):  # fmt: skip
+        [*base, "--window-size=1280,2400", "--dump-dom", url], capture_output=True, text=True, timeout=120,
+        check=True,
+    ).stdout  # fmt: skip
+    checks = page_checks(dom)
+    assert checks["width"] == "1280"
+    assert checks["charts"] == str(len(CHARTS))  # the page's own script counted every chart drawn...
+    assert "errors" not in checks  # ...saw no script error...
+    assert checks["overflowing"] == "0", checks  # ...and nothing wider than the window or cut off
+    for chart in CHARTS:
         assert f'data-chart="{chart}"' in dom
-    assert dom.count("<rect") > 24 * 7  # the heatmap alone has a cell per weekday and hour
+    assert dom.count('class="cell"') > 10  # the heatmap writes its averages in its cells
 
-    screenshot = tmp_path / "report.png"
-    subprocess.run([*base, "--window-size=900,2400", f"--screenshot={screenshot}", url],
+    screenshot = tmp_path / "report-1280.png"
+    subprocess.run([*base, "--window-size=1280,2400", f"--screenshot={screenshot}", url],
                    capture_output=True, timeout=120, check=True)  # fmt: skip
-    data = screenshot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", data[16:24]) == (900, 2400)
-    assert len(data) > 50_000  # a blank page compresses to a few KB; charts and text do not
+    assert png_size(screenshot) == (1280, 2400)
+    assert screenshot.stat().st_size > 50_000  # a blank page compresses to a few KB; charts and text do not
+
+
+def test_report_is_readable_on_a_390_px_phone(demo_run, tmp_path):
+    """Headless Chromium lays a window out at least 500 px wide: the report goes in a 390 px frame, and the
+    page's own script (run inside it) reports what it measured there."""
+    _, _, workdir = demo_run
+    report = (workdir / "report.html").resolve()
+    frame = tmp_path / "phone.html"
+    frame.write_text(
+        f'<!doctype html><body style="margin:0"><iframe id="f" src="{report.as_uri()}" '
+        'style="width:390px;height:3000px;border:0"></iframe><script>'
+        'const f = document.getElementById("f"); f.addEventListener("load", () => {'
+        "  const d = f.contentDocument.body.dataset; for (const k in d) document.body.dataset[k] = d[k]; });"
+        "</script></body>"
+    )
+    base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+            "--allow-file-access-from-files"]  # fmt: skip
+    dom = subprocess.run(
+        [*base, "--window-size=390,3000", "--dump-dom", frame.as_uri()], capture_output=True, text=True,
+        timeout=120, check=True,
+    ).stdout  # fmt: skip
+    checks = page_checks(dom)
+    assert checks["width"] == "390", checks  # measured inside the phone-wide frame
+    assert checks["charts"] == str(len(CHARTS)), checks  # the phone drawings are shown instead
+    assert "errors" not in checks
+    assert checks["overflowing"] == "0", checks  # no card cut off, no sideways scrolling
+
+    screenshot = tmp_path / "report-390.png"
+    subprocess.run([*base, "--window-size=390,3000", f"--screenshot={screenshot}", frame.as_uri()],
+                   capture_output=True, timeout=120, check=True)  # fmt: skip
+    assert png_size(screenshot) == (390, 3000)
+    assert screenshot.stat().st_size > 50_000
+    shutil.copy(screenshot, workdir / "report-390.png")  # beside the report, to look at
 
 
 def test_a_demo_killed_outright_takes_its_s3_server_with_it(tmp_path):
@@ -180,3 +249,17 @@ def test_a_demo_killed_outright_takes_its_s3_server_with_it(tmp_path):
         time.sleep(0.2)
     assert processes_mentioning(str(tmp_path)) == []
     assert port_is_free(port)
+
+
+def test_the_page_check_sees_what_is_wider_than_the_window(demo_run, tmp_path):
+    """The overflow check can fail: the same report with one element too wide for the window."""
+    _, _, workdir = demo_run
+    page = (workdir / "report.html").read_text()
+    wide = tmp_path / "wide.html"
+    wide.write_text(
+        page.replace('<div class="stats">', '<div style="width:1600px">x</div><div class="stats">')
+    )
+    base = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*base, "--window-size=1280,1000", "--dump-dom", wide.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout  # fmt: skip
+    assert page_checks(dom)["overflowing"] != "0"

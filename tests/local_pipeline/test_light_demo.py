@@ -1,0 +1,69 @@
+"""`make demo` installs only what the local tools need: requirements-demo.txt (no CDK, no Node.js), and
+those tools never import the CDK, the test-only packages or the benchmark's pandas."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_FOR_THE_DEMO = ("aws_cdk", "constructs", "cdk_nag", "jsii", "pandas", "moto", "pytest", "hypothesis")
+
+
+def pins(path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            found |= pins(path.parent / line[3:].strip())
+        elif line:
+            name, version = re.split(r"==", line)
+            found[re.sub(r"\[.*\]", "", name).lower()] = version
+    return found
+
+
+def test_the_demo_requirements_are_a_subset_of_the_full_ones_with_the_same_pins():
+    demo, full = pins(ROOT / "requirements-demo.txt"), pins(ROOT / "requirements-dev.txt")
+    assert demo and all(full.get(name) == version for name, version in demo.items()), (demo, full)
+    assert not {"aws-cdk-lib", "constructs", "cdk-nag", "pandas", "moto", "pytest"} & set(demo)
+
+
+def test_make_demo_installs_only_the_demo_requirements_and_no_node():
+    """From nothing (-B: every target out of date, in a venv that does not exist)."""
+    plan = subprocess.run(
+        ["make", "-n", "-B", "demo", "sql", "report", "VENV=/nonexistent-venv"], cwd=ROOT,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "-r requirements-demo.txt" in plan
+    assert "requirements-dev.txt" not in plan
+    assert "npm" not in plan and "npx" not in plan and "cdk" not in plan
+
+
+def test_make_test_still_installs_everything():
+    plan = subprocess.run(
+        ["make", "-n", "-B", "setup", "VENV=/nonexistent-venv"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    assert "-r requirements-dev.txt" in plan and "npm ci" in plan
+
+
+def test_the_local_tools_and_the_lambda_code_load_without_the_cdk():
+    """Imported with those packages made unimportable, as in a venv from requirements-demo.txt."""
+    code = f"""
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {NOT_FOR_THE_DEMO!r}:
+            raise ImportError("not installed for the demo: " + name)
+sys.meta_path.insert(0, Block())
+import local_pipeline.demo, local_pipeline.sql, local_pipeline.replay, local_pipeline.poll, local_pipeline.report
+import telegram_ingest.app, telegram_etl.app, telegram_etl.job
+from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer
+for name in ("ingest", "etl"):
+    LambdaContainer(LAMBDAS_DIR / name / "handler.py", {{"RAW_BUCKET": "r", "PROCESSED_BUCKET": "p",
+        "WEBHOOK_SECRET": "s", "TIMEZONE": "UTC", "AWS_DEFAULT_REGION": "us-east-1"}})
+print(sorted(m for m in sys.modules if m.split(".")[0] in {NOT_FOR_THE_DEMO!r}))
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
