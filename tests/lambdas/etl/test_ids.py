@@ -69,3 +69,22 @@ def test_the_day_job_dedupes_across_merges_and_the_previous_day(monkeypatch):
     assert (result.read, result.written, result.duplicates, result.redelivered_from_previous_day) == (
         18, 12, 4, 2,
     )  # fmt: skip
+
+
+def test_the_cycle_collector_comes_back_as_it_was_even_on_failure():
+    import gc
+
+    from telegram_etl.job import without_cycle_collection
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), without_cycle_collection():
+        assert not gc.isenabled()
+        raise RuntimeError("a batch failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cycle_collection():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
