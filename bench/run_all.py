@@ -29,6 +29,7 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
         ("cdk synth", ["bench.synth", "2"]),
         ("ETL memory, 100k updates", ["bench.etl_day", "100000"]),
         ("ETL memory, 1M updates", ["bench.etl_day", "1000000"]),
+        ("seen update ids, 10M: compact vs set", ["bench.ids_memory", "10000000"]),
         ("named queries on 1M rows", ["bench.queries", "1000000"]),
     ]  # fmt: skip
     if full:

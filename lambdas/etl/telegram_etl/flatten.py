@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from telegram_etl.schema import COLUMN_NAMES
+
+try:  # ~3x faster than json; not in the Lambda's asset (a binary wheel), which keeps the stdlib parser
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
 from telegram_etl.text import intent, keywords, normalize
 
 Row = dict[str, Any]
@@ -68,6 +74,21 @@ def parse_update(body: bytes) -> dict[str, Any]:
     return update
 
 
+def parse_update_fast(body: bytes) -> tuple[dict[str, Any], bool]:
+    """(update, exact_numbers): parse_update() through orjson when it is installed. Whatever orjson
+    refuses (lone surrogates, a BOM, NaN, integers beyond 64 bits in an id...) goes through
+    parse_update(), so the outcome is always the standard library's; exact_numbers is False when
+    orjson parsed it (it reads integers beyond 64 bits as floats: see flatten_values)."""
+    if orjson is not None:
+        try:
+            update = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            update = None
+        if isinstance(update, dict) and _int(update.get("update_id")) is not None:
+            return update, False
+    return parse_update(body), True
+
+
 def update_kind(update: dict[str, Any]) -> str | None:
     return next((key for key in update if key != "update_id"), None)
 
@@ -116,12 +137,35 @@ def _text_features(row: Row) -> None:
     """What the text says (telegram_etl.text); a command is not a text to classify."""
     if row["text"] is None:
         return
-    row["normalized_text"] = normalize(row["text"])
+    row["normalized_text"], text_intent, row["keywords"], row["keyword_stems"] = text_features(row["text"])
     if row["command"] is None:
-        row["intent"] = intent(row["text"])
-    found = keywords(row["normalized_text"])
-    row["keywords"] = [word for _, word in found]
-    row["keyword_stems"] = [stem for stem, _ in found]
+        row["intent"] = text_intent
+
+
+# Support chats repeat themselves ("ok", "obrigado", the same question pasted again): the demo's days hold
+# ~5 texts per distinct text, and the features are most of the flattener's CPU. Texts longer than
+# _CACHED_TEXT_CHARS are rarely repeated and are computed every time, which bounds the cache's memory
+# (~16k entries of at most ~2 KiB of text and features each: ~40 MB at worst).
+_CACHED_TEXT_CHARS = 512
+_TEXT_CACHE_ENTRIES = 16_384
+TextFeatures = tuple[str | None, str | None, list[str], list[str]]
+
+
+def text_features(text: str) -> TextFeatures:
+    """(normalized_text, intent, keywords, keyword_stems) of a text, cached by text. The lists are shared
+    between rows of one text: read them, never change them."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return _text_features_of(text)
+    return _cached_text_features(text)
+
+
+def _text_features_of(text: str) -> TextFeatures:
+    normalized = normalize(text)
+    found = keywords(normalized)
+    return normalized, intent(text), [word for _, word in found], [stem for stem, _ in found]
+
+
+_cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
 
 
 def _callback_fields(row: Row, callback: dict[str, Any]) -> None:
@@ -240,3 +284,167 @@ def _timestamp(value: Any) -> datetime | None:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+# --- the columnar path --------------------------------------------------------------------------------
+# flatten() above is the specification; flatten_values() computes the same row as one tuple, with the
+# helpers inlined (a call costs more than most fields do). tests/lambdas/etl/test_columns.py holds the
+# two equal on every fixture, the demo's updates and random updates: change both together.
+
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+# The last second datetime can hold (9999-12-31T23:59:59Z): _timestamp() gives None beyond it.
+_MAX_SECONDS = 253_402_300_799
+_NAME_INDEX = {name: index for index, name in enumerate(COLUMN_NAMES)}
+# Columns kept as epoch milliseconds in the tuple (Arrow converts tz-aware datetimes ~20x slower).
+MS_COLUMNS = ("date", "edit_date", "ingested_at")
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_ONE_MS = timedelta(milliseconds=1)
+_SERVICE = SERVICE_CONTENT_TYPES
+_FORWARD = frozenset(FORWARD_KEYS)
+
+
+class LossyNumber(ValueError):
+    """A number that a fast JSON parser may have turned into a float (orjson: integers beyond 64 bits)
+    reached the output as text: the object must be parsed again with the standard library."""
+
+
+def epoch_ms(moment: datetime | None) -> int | None:
+    """What Arrow stores for a datetime in a timestamp("ms", tz="UTC") column: aware ones in UTC, naive
+    ones as UTC wall time, microseconds dropped."""
+    if moment is None:
+        return None
+    if moment.utcoffset() is None:
+        return (moment - _NAIVE_EPOCH) // _ONE_MS
+    return (moment - _UNIX_EPOCH) // _ONE_MS
+
+
+def flatten_values(
+    update: dict[str, Any], ingested_ms: int | None, *, exact_numbers: bool = True
+) -> tuple[Any, ...]:
+    """flatten(update, ingested_at) as a tuple in COLUMN_NAMES order, with the MS_COLUMNS as epoch
+    milliseconds (ingested_ms from epoch_ms). Computes everything before it returns, so an exception
+    leaves nothing half-written. exact_numbers=False: the update comes from a parser that may have
+    turned big integers into floats, and LossyNumber is raised where that could change the row."""
+    kind = None
+    for key in update:  # update_kind(), without a generator
+        if key != "update_id":
+            kind = key
+            break
+    payload = update.get(kind) if kind else None
+    if not isinstance(payload, dict):
+        payload = {}
+    update_id = update.get("update_id")
+    if type(update_id) is not int or not _I64_MIN <= update_id <= _I64_MAX:
+        update_id = None
+
+    message_id = chat_id = chat_type = chat_title = thread_id = None
+    user_id = user_is_bot = first_name = username = language = sender_chat_id = None
+    date_ms = edit_ms = text = content = command = target = reply_to_id = reply_to_user = None
+    is_forward = callback_data = media_group_id = is_topic = is_auto_forward = is_service = None
+    migrate_to = migrate_from = reactions = normalized = text_intent = words = stems = None
+
+    if kind in MESSAGE_KINDS:
+        holder, sender = payload, payload.get("from")
+    elif kind == "callback_query":
+        holder, sender = payload.get("message"), payload.get("from")
+        if not isinstance(holder, dict):
+            holder = {}
+    else:
+        holder, sender = payload, payload.get("from") or payload.get("user")
+
+    chat = holder.get("chat")
+    if isinstance(chat, dict):
+        chat_id = chat.get("id")
+        if type(chat_id) is not int or not _I64_MIN <= chat_id <= _I64_MAX:
+            chat_id = None
+        chat_type = chat.get("type")
+        if type(chat_type) is not str:
+            chat_type = None
+        chat_title = chat.get("title")
+        if type(chat_title) is not str:
+            chat_title = None
+    message_id = holder.get("message_id")
+    if type(message_id) is not int or not _I64_MIN <= message_id <= _I64_MAX:
+        message_id = None
+    thread_id = _int(holder.get("message_thread_id")) if "message_thread_id" in holder else None
+    if isinstance(sender, dict):
+        user_id = sender.get("id")
+        if type(user_id) is not int or not _I64_MIN <= user_id <= _I64_MAX:
+            user_id = None
+        user_is_bot = sender.get("is_bot")
+        if type(user_is_bot) is not bool:
+            user_is_bot = None
+        first_name = sender.get("first_name")
+        if type(first_name) is not str:
+            first_name = None
+        username = sender.get("username")
+        if type(username) is not str:
+            username = None
+        language = sender.get("language_code")
+        if type(language) is not str:
+            language = None
+    seconds = holder.get("date")
+    if type(seconds) is int and 0 < seconds <= _MAX_SECONDS:
+        date_ms = seconds * 1000
+
+    if kind in MESSAGE_KINDS or kind == "callback_query":
+        replied = holder.get("reply_to_message")
+        if isinstance(replied, dict):
+            reply_to_id = _int(replied.get("message_id"))
+            author = replied.get("from")
+            reply_to_user = _int(author.get("id")) if isinstance(author, dict) else None
+    if kind in MESSAGE_KINDS:
+        sender_chat = holder.get("sender_chat")
+        sender_chat_id = _int(sender_chat.get("id")) if isinstance(sender_chat, dict) else None
+        seconds = holder.get("edit_date")
+        if type(seconds) is int and 0 < seconds <= _MAX_SECONDS:
+            edit_ms = seconds * 1000
+        has_text = "text" in holder
+        text = holder.get("text") if has_text else None
+        if type(text) is not str:
+            text = _str(holder.get("caption"))
+        content = "text" if has_text else content_type(holder)
+        if text:
+            entities = holder.get("entities") if has_text else holder.get("caption_entities")
+            command, target = leading_command(text, entities)
+        is_forward = not _FORWARD.isdisjoint(holder)
+        media_group_id = holder.get("media_group_id")
+        if type(media_group_id) is not str:
+            media_group_id = None
+        is_topic = holder.get("is_topic_message") is True
+        is_auto_forward = holder.get("is_automatic_forward") is True
+        is_service = content in _SERVICE
+        if "migrate_to_chat_id" in holder or "migrate_from_chat_id" in holder:
+            migrate_to = _int(holder.get("migrate_to_chat_id"))
+            migrate_from = _int(holder.get("migrate_from_chat_id"))
+        if text is not None:
+            normalized, text_intent, words, stems = text_features(text)
+            if command is not None:
+                text_intent = None
+    elif kind == "callback_query":
+        is_topic = holder.get("is_topic_message") is True
+        callback_data = _str(payload.get("data"))
+    else:
+        actor = holder.get("actor_chat") or holder.get("voter_chat") or holder.get("sender_chat")
+        sender_chat_id = _int(actor.get("id")) if isinstance(actor, dict) else None
+        new_reaction = holder.get("new_reaction")
+        if isinstance(new_reaction, list):
+            convert = _reaction if exact_numbers else _checked_reaction
+            reactions = [r for r in map(convert, new_reaction) if r is not None]
+
+    return (
+        update_id, kind, message_id, chat_id, chat_type, chat_title, thread_id, user_id, user_is_bot,
+        first_name, username, language, sender_chat_id, date_ms, edit_ms, text, content, command,
+        reply_to_id, reply_to_user, is_forward, callback_data, ingested_ms, target, media_group_id,
+        is_topic, is_auto_forward, is_service, migrate_to, migrate_from, reactions, normalized,
+        text_intent, words, stems,
+    )  # fmt: skip
+
+
+def _checked_reaction(reaction: Any) -> str | None:
+    if isinstance(reaction, dict) and reaction.get("type") == "custom_emoji":
+        custom_id = reaction.get("custom_emoji_id")
+        if isinstance(custom_id, float):
+            raise LossyNumber("custom_emoji_id is a number")
+    return _reaction(reaction)

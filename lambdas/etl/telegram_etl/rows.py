@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 
-from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.flatten import MS_COLUMNS
+from telegram_etl.schema import ARROW_SCHEMA, COLUMN_NAMES
 
 Row = dict[str, Any]
 # JSON may spell half of a UTF-16 pair ("\ud83d") that Python keeps as a lone surrogate; UTF-8 (and so
 # Arrow) cannot encode it. U+FFFD is what a UTF-8 decoder shows for such a broken character.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -54,6 +57,34 @@ def to_table(rows: list[Row]) -> Conversion:
         kept.append(candidate)
     conversion.table = pa.Table.from_pylist(kept, schema=ARROW_SCHEMA)
     return conversion
+
+
+_MS_TYPE = pa.int64()
+
+
+def values_to_table(values: list[tuple[Any, ...]]) -> Conversion:
+    """Tuples of flatten_values() -> the same Conversion to_table() gives for the rows of flatten():
+    one Arrow array per column (no dict per row). If Arrow refuses a value, the rows are rebuilt and
+    to_table() finds the ones at fault, exactly as before."""
+    try:
+        columns = list(zip(*values, strict=True)) if values else [()] * len(COLUMN_NAMES)
+        arrays = [
+            pa.array(column, type=_MS_TYPE).cast(spec.type) if spec.name in MS_COLUMNS
+            else pa.array(column, type=spec.type)
+            for spec, column in zip(ARROW_SCHEMA, columns, strict=True)
+        ]  # fmt: skip
+        return Conversion(pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA))
+    except Exception:  # noqa: S110 - any refusal: the row path below finds the offending rows
+        pass
+    return to_table([_row(value) for value in values])
+
+
+def _row(value: tuple[Any, ...]) -> Row:
+    row = dict(zip(COLUMN_NAMES, value, strict=True))
+    for name in MS_COLUMNS:  # what flatten() holds there: datetimes
+        if row[name] is not None:
+            row[name] = _EPOCH + timedelta(milliseconds=row[name])
+    return row
 
 
 def scrub(row: Row) -> Row:

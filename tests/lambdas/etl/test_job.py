@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from telegram_etl.job import batches, part_key, process_day
-from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.schema import ARROW_SCHEMA, COLUMN_NAMES
 from telegram_etl.storage import StoredObject
 from tests.lambdas.etl.faults import FailingOnWrite, Injected
 
@@ -126,14 +126,14 @@ def test_json_nested_100000_deep_is_quarantined_and_the_rest_written():
 def test_a_flattener_failure_quarantines_that_object_only(monkeypatch):
     import telegram_etl.job as job
 
-    real = job.flatten
+    real = job.flatten_values
 
-    def flaky(update, ingested_at):
+    def flaky(update, ingested_ms, **options):
         if update["update_id"] == 4:
             raise KeyError("a flattener bug")
-        return real(update, ingested_at)
+        return real(update, ingested_ms, **options)
 
-    monkeypatch.setattr(job, "flatten", flaky)
+    monkeypatch.setattr(job, "flatten_values", flaky)
     storage = MemoryStorage()
     for update_id in range(8):
         put_raw(storage, update_id)
@@ -145,15 +145,16 @@ def test_a_flattener_failure_quarantines_that_object_only(monkeypatch):
 def test_a_row_arrow_refuses_quarantines_its_object_only_never_its_batch(monkeypatch):
     import telegram_etl.job as job
 
-    real = job.flatten
+    real = job.flatten_values
 
-    def mistyped(update, ingested_at):
-        row = real(update, ingested_at)
+    def mistyped(update, ingested_ms, **options):
+        values = real(update, ingested_ms, **options)
         if update["update_id"] in (2, 6):
-            row["chat_id"] = "not a number"  # what a flattener bug would hand Arrow
-        return row
+            chat_id = COLUMN_NAMES.index("chat_id")  # what a flattener bug would hand Arrow
+            values = (*values[:chat_id], "not a number", *values[chat_id + 1 :])
+        return values
 
-    monkeypatch.setattr(job, "flatten", mistyped)
+    monkeypatch.setattr(job, "flatten_values", mistyped)
     storage = MemoryStorage()
     for update_id in range(9):
         put_raw(storage, update_id)
