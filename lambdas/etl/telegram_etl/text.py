@@ -129,7 +129,8 @@ def intent(text: str | None) -> str | None:
     rest = _ACK_PHRASES.sub(" ", normalized).split()
     if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
         return ACKNOWLEDGEMENT
-    if any(mark in _without_links(text) for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
+    outside_links = _without_links(text)
+    if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
         return PROBLEM
