@@ -57,20 +57,10 @@ class IngestionStack(Stack):
             infrequent_access_after=Duration.days(ia_days) if ia_days else None,
         )  # fmt: skip
 
-        # Generated at deploy time: the value never appears in the template, the repo or a log.
-        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
-        self.webhook_secret = secretsmanager.Secret(
-            self,
+        self.webhook_secret = self._generated_secret(
             "WebhookSecret",
-            description=f"Telegram setWebhook secret_token ({config.stage})",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                exclude_punctuation=True, include_space=False, password_length=64
-            ),
-        )
-        acknowledge(
-            self.webhook_secret,
-            "AwsSolutions-SMG4",
-            "Rotating the token means calling Telegram's setWebhook with the new value; it is a "
+            f"Telegram setWebhook secret_token ({config.stage})",
+            rotation="Rotating the token means calling Telegram's setWebhook with the new value; it is a "
             "documented manual step (README, 'Rotate the webhook secret'), not a rotation Lambda.",
         )
 
@@ -177,22 +167,31 @@ class IngestionStack(Stack):
                      "in the raw bucket, not stored for analytics: allow the chat, or ignore it.",
                      self.alerts_topic)  # fmt: skip
 
-    def _relay_secret(self, config: StageConfig, environment: dict[str, str]) -> secretsmanager.Secret:
-        """Relay mode: the bot backend's own webhook secret, which the operator puts here (its value never
-        appears in the template); the backend checks it as it checked Telegram's."""
-        relay_secret = secretsmanager.Secret(
+    def _generated_secret(
+        self, construct_id: str, description: str, *, rotation: str
+    ) -> secretsmanager.Secret:
+        """A secret generated at deploy time: its value never appears in the template, the repo or a log.
+        64 of A-Z, a-z and 0-9: Telegram accepts 1-256 of A-Z, a-z, 0-9, _ and - in a secret_token.
+        `rotation` says why there is no rotation Lambda."""
+        secret = secretsmanager.Secret(
             self,
-            "RelaySecret",
-            description=f"secret_token the existing bot backend expects on its webhook ({config.stage})",
+            construct_id,
+            description=description,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 exclude_punctuation=True, include_space=False, password_length=64
             ),
         )
-        acknowledge(
-            relay_secret,
-            "AwsSolutions-SMG4",
-            "The backend's own webhook secret: it changes when the backend's owner changes it, then is "
-            "copied here (README, relay mode); there is nothing for a rotation Lambda to rotate.",
+        acknowledge(secret, "AwsSolutions-SMG4", rotation)
+        return secret
+
+    def _relay_secret(self, config: StageConfig, environment: dict[str, str]) -> secretsmanager.Secret:
+        """Relay mode: the bot backend's own webhook secret, which the operator puts here (its value never
+        appears in the template); the backend checks it as it checked Telegram's."""
+        relay_secret = self._generated_secret(
+            "RelaySecret",
+            f"secret_token the existing bot backend expects on its webhook ({config.stage})",
+            rotation="The backend's own webhook secret: it changes when the backend's owner changes it, then "
+            "is copied here (README, relay mode); there is nothing for a rotation Lambda to rotate.",
         )
         environment["RELAY_URL"] = str(config.relay_url)
         environment["RELAY_SECRET_ARN"] = relay_secret.secret_arn
