@@ -72,12 +72,18 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalApiGateway:
-    """`with LocalApiGateway(invoke) as api:` serves POST api.url + "/webhook" with the Lambda `invoke`."""
+    """`with LocalApiGateway(invoke) as api:` serves POST api.url + "/webhook" and "/outgoing" (the
+    deployed API's two routes) with the Lambda `invoke`."""
 
     def __init__(
-        self, invoke: Invoke, *, path: str = "/webhook", port: int = 0, host: str = "127.0.0.1"
+        self,
+        invoke: Invoke,
+        *,
+        paths: tuple[str, ...] = ("/webhook", "/outgoing"),
+        port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
-        self._invoke, self.path = invoke, path
+        self._invoke, self.paths = invoke, paths
         try:
             self._server = _Server((host, port), self._handler())
         except OSError as error:
@@ -118,14 +124,15 @@ class LocalApiGateway:
                     self._reply(413, b'{"message":"Request Too Long"}')
                     return
                 body = self.rfile.read(length)
-                if self.path.split("?", 1)[0] != gateway.path:
+                path = self.path.split("?", 1)[0]
+                if path not in gateway.paths:
                     # What API Gateway answers for a path or method it has no route for.
                     self._reply(403, b'{"message":"Missing Authentication Token"}')
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() != REPLAY_TIME_HEADER.lower()}
                 replay_time = self.headers.get(REPLAY_TIME_HEADER)
                 event = proxy_event(
-                    "POST", gateway.path, headers, body, source_ip=self.client_address[0],
+                    "POST", path, headers, body, source_ip=self.client_address[0],
                     request_time_ms=int(replay_time) if replay_time and replay_time.isdigit() else None,
                 )  # fmt: skip
                 try:

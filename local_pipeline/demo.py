@@ -3,7 +3,9 @@
 1. starts SeaweedFS (a real S3 server) on loopback, with the raw and processed buckets;
 2. starts a local API Gateway: real HTTP in, the REST proxy event to the ingest Lambda's handler;
 3. replays a seeded, several-day Portuguese support conversation as HTTP POSTs with the secret
-   header, plus a redelivery, a wrong secret and payloads that are not Updates;
+   header, plus a redelivery, a wrong secret and payloads that are not Updates; and, interleaved in time
+   as a bot backend would, our bot's own messages (its answers and feedback prompts: Telegram never
+   sends a bot its own messages) posted to POST /outgoing, some twice;
 4. runs the ETL Lambda's handler once per day as the daily schedule would (D-1), re-runs a day to
    show it changes nothing, then runs the Athena named queries in DuckDB over the Parquet;
 5. prints the three answers and writes an HTML report with charts (its path on a `Report:` line).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import heapq
 import json
 import os
 import shutil
@@ -23,6 +26,7 @@ import signal
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
@@ -30,7 +34,7 @@ from typing import IO, Any
 
 from local_pipeline.answers import ANSWERS, table
 from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
-from local_pipeline.generator import generate
+from local_pipeline.generator import GeneratedConversation, generate
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
@@ -65,6 +69,25 @@ def post(url: str, body: bytes, secret: str, arrived_ms: int | None = None) -> t
         return error.code, error.read().decode()
 
 
+def replay(
+    conversation: GeneratedConversation, api_url: str, secret: str, *, show_progress: bool = False
+) -> dict[str, Counter[int]]:
+    """Telegram's deliveries to /webhook and our bot's backend's posts to /outgoing, merged in the order
+    they reach API Gateway, each with the secret header; the HTTP statuses per route. A refusal raises."""
+    webhook = ((d.request_time_ms, "webhook", json.dumps(d.update).encode()) for d in conversation.deliveries)
+    outgoing = ((o.request_time_ms, "outgoing", json.dumps(o.body).encode()) for o in conversation.outgoing)
+    posts = list(heapq.merge(webhook, outgoing, key=lambda post: post[0]))
+    statuses: dict[str, Counter[int]] = {"webhook": Counter(), "outgoing": Counter()}
+    for n, (arrived_ms, route, body) in enumerate(posts, start=1):
+        status, answer = post(f"{api_url}/{route}", body, secret, arrived_ms)
+        statuses[route][status] += 1
+        if status != 200:
+            raise RuntimeError(f"POST /{route} refused: HTTP {status} {answer} for {body[:200]!r}")
+        if show_progress:
+            progress("posting", n, len(posts))
+    return statuses
+
+
 def scheduled_event(day: date) -> dict[str, Any]:
     """What EventBridge sends at 03:00 São Paulo (06:00 UTC) of the next day, which processes `day`."""
     at = datetime.combine(day + timedelta(days=1), time(6, 0), tzinfo=UTC)
@@ -95,21 +118,19 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
 
         with LocalApiGateway(pipeline.ingest.invoke, port=args.api_port) as api:
             webhook = f"{api.url}/webhook"
-            print(f"\n2. API Gateway (local): POST {webhook} -> ingest Lambda -> raw bucket")
+            print(f"\n2. API Gateway (local): POST {webhook} and {api.url}/outgoing -> ingest Lambda "
+                  "-> raw bucket")  # fmt: skip
             first, last = conversation.days[0], conversation.days[-1]
+            ledger, posts = conversation.ledger, conversation.outgoing
             print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
-                  f"{first} to {last}, {pipeline.timezone}")  # fmt: skip
-            statuses: dict[int, int] = {}
-            for n, delivery in enumerate(conversation.deliveries, start=1):
-                body = json.dumps(delivery.update).encode()
-                status, answer = post(webhook, body, pipeline.webhook_secret, delivery.request_time_ms)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status != 200:
-                    raise RuntimeError(
-                        f"update {delivery.update['update_id']} refused: HTTP {status} {answer}"
-                    )
-                progress("posting", n, len(conversation.deliveries))
-            print(f"   HTTP {statuses}; {conversation.ledger.redeliveries} of them redeliveries (same key)")
+                  f"{first} to {last}, {pipeline.timezone}; our bot's backend: {len(posts)} posts of the "
+                  "messages it sent to /outgoing")  # fmt: skip
+            statuses = replay(conversation, api.url, pipeline.webhook_secret, show_progress=True)
+            print(f"   /webhook HTTP {dict(statuses['webhook'])}; {ledger.redeliveries} of them redeliveries "
+                  "(same key)")  # fmt: skip
+            sent = sum(ledger.outgoing_by_day.values())
+            print(f"   /outgoing HTTP {dict(statuses['outgoing'])}: the bot's {sent} messages (answers, "
+                  f"hand-overs, prompts), {ledger.outgoing_reposts} posted twice (same key)")  # fmt: skip
             for what, body, secret in [
                 ("wrong secret token", b'{"update_id": 1}', "guess"),
                 ("a Telegram Desktop export", DESKTOP_EXPORT.read_bytes(), pipeline.webhook_secret),
@@ -134,8 +155,9 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         print(table(answers[name]))
 
     report = workdir / "report.html"
-    subtitle = translate(args.lang, "demo_subtitle", deliveries=len(conversation.deliveries), first=first,
-                         last=last, timezone=pipeline.timezone, seed=args.seed)  # fmt: skip
+    subtitle = translate(args.lang, "demo_subtitle", deliveries=len(conversation.deliveries),
+                         bot=sum(conversation.ledger.outgoing_by_day.values()), first=first, last=last,
+                         timezone=pipeline.timezone, seed=args.seed)  # fmt: skip
     page = render(answers, subtitle=subtitle, timezone=pipeline.timezone,
                   staff_known=bool(settings.staff_user_ids), lang=args.lang)  # fmt: skip
     report.write_text(page, encoding="utf-8")

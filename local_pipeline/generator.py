@@ -5,12 +5,18 @@ The group looks like a real one under the conversation model (docs/conversation-
 a few staff members and now and then an anonymous admin; requests by topic, written in several ways
 (with and without "?", colloquial, problem statements, order numbers, a leading greeting); greetings,
 acknowledgements and "também quero saber" that are not requests; staff replies to a request or to the
-asker's follow-up; our bot's "Isso resolveu sua dúvida?" buttons, mostly as a message of their own (seen
-only inside callback_query.message: Telegram never sends a bot its own messages), and their clicks by
+asker's follow-up; our bot's answers (FAQ answers by topic, mostly replies, some not; a hand-over to staff
+when it has no answer; in the forum topic, without pressing reply), after which staff step in now and
+then; its "Isso resolveu sua dúvida?" buttons, mostly as a message of their own, and their clicks by
 the asker (who changes their mind now and then), by staff or by another member; albums, edits, members
 joining, the channel's automatic forwards (user 777000), reactions, commands (ours, another bot's, one in
 the middle of a question), a forum topic where staff write without pressing reply, and a small group
 upgraded to a supergroup part-way. About 2 % of the updates are delivered twice, as Telegram retries.
+
+Telegram never sends a bot its own messages: our bot's messages are not among the deliveries (a prompt is
+seen there only inside callback_query.message). They are the bot backend's posts to POST /outgoing, as Bot
+API Message objects (the `result` of sendMessage): mostly one bare Message, some the whole response
+({"ok": true, "result": ...}), a few two messages in a list, and a few posted twice (a retry).
 
 The same seed gives the same updates, byte for byte. Next to them the generator keeps a ledger of the
 answers the model must give, computed from what the generator intended (each request's topic label,
@@ -170,6 +176,24 @@ FORUM_TOPIC = "Entregas de fim de ano"
 FORUM_REQUESTS = [("Vocês entregam no dia 24?", "prazo de entrega"),
                   ("Qual o prazo de entrega pra {city} em dezembro?", "prazo de entrega"),
                   ("Meu pedido {n} ainda não chegou", "rastreio")]  # fmt: skip
+# Our bot's FAQ answers, for the topics it knows (those of the demo's topic rules).
+BOT_ANSWERS: dict[str, list[str]] = {
+    "rastreio": [
+        "Você acompanha seu pedido em lojaexemplo.com.br/rastreio com o número do pedido e o CPF.",
+        "O código de rastreio chega por e-mail quando o pedido sai do centro de distribuição.",
+    ],
+    "prazo de entrega": [
+        "O prazo aparece no carrinho ao informar o CEP: de 2 a 9 dias úteis, conforme a região.",
+        "Entregamos de segunda a sábado; o prazo conta em dias úteis após a aprovação.",
+    ],
+    "troca e devolução": [
+        "Você tem 30 dias para trocar: abra Meus pedidos > Trocar produto e agende a coleta grátis.",
+    ],
+    "pagamento": ["Aceitamos Pix, boleto e cartão em até 6x sem juros. O boleto compensa em 2 dias úteis."],
+    "estorno": ["O estorno no cartão aparece em até duas faturas; no Pix, em até 5 dias úteis."],
+    "cancelamento": ["Pedidos ainda não enviados podem ser cancelados em Meus pedidos > Cancelar."],
+}
+BOT_HANDOFF = "Não encontrei uma resposta para isso. Já chamei a equipe, um atendente vai te responder aqui."
 FEEDBACK_TEXT = "Isso resolveu sua dúvida?"
 RESOLVED, UNRESOLVED = "feedback:resolved", "feedback:unresolved"
 FEEDBACK_MARKUP = {"inline_keyboard": [[{"text": "Sim 👍", "callback_data": RESOLVED},
@@ -180,6 +204,8 @@ COMMANDS = [("/start", "/start"), ("/status {n}", "/status"), (f"/ajuda@{BOT_USE
             ("/ajuda", "/ajuda"), ("/rastreio {n}", "/rastreio"), ("/start@OutroBot", None)]  # fmt: skip
 # Local hours people write at: business hours, a lunch dip, evenings, a quiet night.
 HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 5, 9, 12, 11, 8, 5, 6, 9, 10, 8, 6, 5, 5, 4, 3, 2, 1]
+ANSWERERS = ("staff", "our_bot")  # the roles whose replies answer a request
+BOT_SHARE = ("cases", "bot_answered", "contained", "escalated")  # the Ledger's figures of the bot, per topic
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
 
@@ -204,9 +230,16 @@ class Ledger:
     asked_again: int = 0
     users_who_asked_again: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    # Q3, our bot's share, per topic label (None: no topic): cases, bot_answered, contained, escalated; and
+    # the minutes from each request to the bot's first answer (in time order of the requests).
+    bot: dict[str | None, dict[str, int]] = field(default_factory=dict)
+    minutes_to_bot_answer: dict[str | None, list[float]] = field(default_factory=dict)
     # Delivery
     updates_by_arrival_day: Counter[date] = field(default_factory=Counter)  # distinct updates
     redeliveries: int = 0
+    # POST /outgoing: our bot's distinct messages by local day of sending, and the posts made twice.
+    outgoing_by_day: Counter[date] = field(default_factory=Counter)
+    outgoing_reposts: int = 0
 
 
 @dataclass(eq=False)
@@ -403,15 +436,25 @@ class _Conversation:
         if rng.random() < 0.15:  # the asker adds a detail, not a request
             follow_up = self.say(self.later(request.at, 30, 300), user, self.fill(rng.choice(FOLLOW_UPS)))
         outcome = rng.random()
-        if outcome < 0.35:  # our bot answers by itself (its answer never reaches us), then asks
-            self.prompt(
-                request, self.later(max(request.at, follow_up.at if follow_up else request.at), 5, 40)
-            )
-        elif outcome < 0.82:
-            target = follow_up if follow_up is not None and rng.random() < 0.6 else request
-            answer = self.staff_reply(target)
-            if answer is not None and rng.random() < 0.3:
-                self.prompt(request, self.later(answer.at, 5, 60))
+        target = follow_up if follow_up is not None and rng.random() < 0.6 else request
+        if request.topic in BOT_ANSWERS and outcome < 0.65:  # our bot knows the topic: it answers at once
+            text = rng.choice(BOT_ANSWERS[request.topic])
+            # Mostly a reply; some bots just post the answer (not a reply: not an answer under the model).
+            answer = self.bot_message(self.later(request.at, 2, 25), text, reply_to=request, reply=0.8)
+            if rng.random() < 0.2:  # not enough: staff step in (the bot escalated)
+                staff = self.staff_reply(target)
+                if staff is not None and rng.random() < 0.3:
+                    self.prompt(request, self.later(staff.at, 5, 60))
+            elif rng.random() < 0.8:  # the bot asks whether that solved it
+                self.prompt(request, self.later(answer.at, 3, 40))
+        elif outcome < 0.72:  # the bot has no answer: it hands over to staff, who mostly come
+            self.bot_message(self.later(request.at, 2, 25), BOT_HANDOFF, reply_to=request)
+            if rng.random() < 0.9:
+                self.staff_reply(target)
+        elif outcome < 0.85:  # staff answer and the bot stays out of it
+            staff = self.staff_reply(target)
+            if staff is not None and rng.random() < 0.3:
+                self.prompt(request, self.later(staff.at, 5, 60))
         if rng.random() < 0.12:  # not solved: asks again a few hours later, in other words
             again = self.later(request.at, 3600, 20 * 3600)
             if self.within_span(again):
@@ -530,6 +573,19 @@ class _Conversation:
             thanked = self.later(at, 30, 900)
             self.say(thanked, asker, self.rng.choice(ACKNOWLEDGEMENTS), chat=self.where(chat, thanked))
         return answer
+
+    def bot_message(
+        self,
+        at: datetime,
+        text: str,
+        *,
+        reply_to: _Message,
+        reply: float = 1.0,
+        thread: _Message | None = None,
+    ) -> _Message:
+        """Our bot's answer: a reply to `reply_to` with probability `reply`, else a message of its own."""
+        replied = reply_to if reply >= 1 or self.rng.random() < reply else None
+        return self.say(at, BOT, text, role="our_bot", reply_to=replied, thread=thread)
 
     def prompt(self, request: _Message, at: datetime) -> None:
         """Our bot's feedback buttons: mostly a message of its own, sometimes a reply to the request."""
@@ -674,6 +730,9 @@ class _Conversation:
             at = self.local(day, 10 + 2 * n, self.rng.randrange(60), self.rng.randrange(60))
             user = self.rng.choice(self.customers)
             self.say(at, user, self.fill(text), thread=topic, reply_to=topic, request=True, topic=label)
+            if self.rng.random() < 0.5:  # the bot answers in the topic: like everyone there, without a reply
+                answer = self.rng.choice(BOT_ANSWERS[label])
+                self.bot_message(self.later(at, 2, 25), answer, reply_to=topic, thread=topic)
             if n != 1:  # the second is answered by the staff message after the third (or never)
                 staff = self.rng.choice(self.staff)
                 self.say(
@@ -719,6 +778,8 @@ class GeneratedConversation:
     bot_username: str = BOT_USERNAME
     # Rules for the demo's settings: every topic label but the uncovered ones.
     topic_rules: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TOPIC_RULES))
+    # Our bot's backend's posts to POST /outgoing, in time order, reposts included.
+    outgoing: list[Outgoing] = field(default_factory=list)
 
     def settings(self, stage: str = "demo") -> StageConfig:
         """The group's stage settings: its staff, our bot, its time zone and topic rules."""
@@ -767,9 +828,11 @@ def generate(
     _unambiguous_prompts(items)
     ledger = Ledger()
     deliveries = _deliver(items, rng, zone, ledger)
+    outgoing = _outgoing(items, rng, zone, ledger)
     _count(items, ledger, zone)
     # Replies late on the last evening may arrive after midnight: that day is processed too.
-    return GeneratedConversation(deliveries, ledger, sorted(ledger.updates_by_arrival_day), timezone)
+    days = sorted(set(ledger.updates_by_arrival_day) | set(ledger.outgoing_by_day))
+    return GeneratedConversation(deliveries, ledger, days, timezone, outgoing=outgoing)
 
 
 def _delivered(item: _Item) -> bool:
@@ -783,7 +846,7 @@ def _deliver(items: list[_Item], rng: random.Random, zone: ZoneInfo, ledger: Led
         if isinstance(item, _Message):
             item.payload = _payload(item)
             if not item.delivered:
-                continue
+                continue  # our bot's: its backend posts them to /outgoing (_outgoing)
             kind, body = "message", item.payload
         elif isinstance(item, _Edit):
             assert item.message.payload is not None
@@ -825,6 +888,44 @@ def _deliver(items: list[_Item], rng: random.Random, zone: ZoneInfo, ledger: Led
             deliveries.append(Delivery(delivery.update, arrival_ms + 5000))
             ledger.redeliveries += 1
     return deliveries
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One POST /outgoing by our bot's backend: its body (JSON) and when it reached API Gateway (ms)."""
+
+    body: Any  # a Message, a list of Messages, or the Bot API response {"ok": true, "result": ...}
+    request_time_ms: int
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        result = self.body.get("result", self.body) if isinstance(self.body, dict) else self.body
+        return result if isinstance(result, list) else [result]
+
+
+def _outgoing(items: list[_Item], rng: random.Random, zone: ZoneInfo, ledger: Ledger) -> list[Outgoing]:
+    """What our bot's backend posts after each sendMessage: the Message, in the shapes it may take."""
+    sent = [m for m in items if isinstance(m, _Message) and m.role == "our_bot"]
+    posts, n = [], 0
+    while n < len(sent):
+        message, shape = sent[n], rng.random()
+        following = sent[n + 1] if n + 1 < len(sent) else None
+        if shape < 0.08 and following is not None and following.at - message.at <= timedelta(seconds=60):
+            # A backend that posts what it sent together (like sendMediaGroup's result): a list.
+            body: Any = [message.payload, following.payload]
+            message, n = following, n + 2
+        elif shape < 0.3:
+            body, n = {"ok": True, "result": message.payload}, n + 1  # the whole Bot API response
+        else:
+            body, n = message.payload, n + 1  # the `result` alone
+        at_ms = int(message.at.timestamp() * 1000) + rng.randrange(150, 900)
+        posts.append(Outgoing(body, at_ms))
+        if rng.random() < 0.03:  # the backend retries a post whose answer it did not get: same body
+            posts.append(Outgoing(body, at_ms + rng.randrange(2000, 6000)))
+            ledger.outgoing_reposts += 1
+    for message in sent:
+        ledger.outgoing_by_day[message.at.astimezone(zone).date()] += 1
+    return sorted(posts, key=lambda post: post.request_time_ms)
 
 
 # -- the model's definitions, over what the generator intended ------------------------------------
@@ -897,7 +998,7 @@ def _unambiguous_prompts(items: list[_Item]) -> None:
     customer = _customer_messages(items)
     askers, asked = _askers(customer), _requests_by_asker(customer)
     for prompt in items:
-        if not isinstance(prompt, _Message) or prompt.role != "our_bot" or prompt.reply_to is not None:
+        if not isinstance(prompt, _Message) or prompt.follows is None or prompt.reply_to is not None:
             continue
         request, at = prompt.follows, _seconds(prompt.at)
         assert request is not None
@@ -980,25 +1081,27 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
         "unresolved": verdicts[UNRESOLVED],
     }
 
-    # Answers: a staff message within 7 days that replies to the request or to a later message of its
-    # asker (a follow-up: not a request on another topic); in a forum topic, also the first staff
-    # message in the topic after the request.
+    # Answers: a staff (or our bot's) message within 7 days that replies to the request or to a later
+    # message of its asker (a follow-up: not a request on another topic); in a forum topic, also the
+    # first message of each of those roles in the topic after the request.
     in_chat = _requests_by_asker(customer, place=_chat)
     answers: dict[int, list[_Message]] = defaultdict(list)
     in_topics = _Timeline(
-        [m for m in messages if m.role == "staff" and m.thread is not None],
-        lambda m: (m.chat["id"], _thread(m)),
+        [m for m in messages if m.role in ANSWERERS and m.thread is not None],
+        lambda m: (m.chat["id"], _thread(m), m.role),
     )
     for a in messages:
-        if a.role == "staff" and a.reply_to is not None:
+        if a.role in ANSWERERS and a.reply_to is not None:
             target = a.reply_to
             where = (a.chat["id"], target.sender["id"])
             for r in in_chat.between(where, _seconds(a.at) - week, _seconds(target.at)):
                 if not (target.request and None not in (target.topic, r.topic) and target.topic != r.topic):
                     answers[id(r)].append(a)
     for r in requests:
-        if r.thread is not None:
-            later = in_topics.between((r.chat["id"], _thread(r)), _seconds(r.at) + 1, _seconds(r.at) + week)
+        for role in ANSWERERS if r.thread is not None else ():
+            later = in_topics.between(
+                (r.chat["id"], _thread(r), role), _seconds(r.at) + 1, _seconds(r.at) + week
+            )
             if later:
                 answers[id(r)].append(later[0])
     minutes = [
@@ -1028,6 +1131,7 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
     for item in items:
         if isinstance(item, _Reaction):
             current[(id(item.message), item.user["id"])] = item
+    minutes_to_bot: dict[str | None, list[float]] = defaultdict(list)
     for r in requests:
         reactions = [current[k] for a in answers[id(r)] if (k := (id(a), r.sender["id"])) in current]
         reaction = max(reactions, key=lambda x: x.update_id).new if reactions else []
@@ -1040,3 +1144,21 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
         else:
             outcome = "unresolved" if id(r) in again else "unknown"
         ledger.outcomes[outcome] += 1
+
+        # Our bot's share: its first answer and staff's kept apart. Contained: the bot answered, no staff
+        # did, and nothing says unresolved (the feedback, else an unsatisfied reaction, else asking
+        # again). Escalated: staff answered after the bot.
+        bot_at = min((a.at for a in answers[id(r)] if a.role == "our_bot"), default=None)
+        staff_at = min((a.at for a in answers[id(r)] if a.role == "staff"), default=None)
+        if id(r) in feedback:
+            unresolved = feedback[id(r)][1] == UNRESOLVED
+        else:
+            unresolved = UNSATISFIED in reaction or id(r) in again
+        share = ledger.bot.setdefault(r.topic, dict.fromkeys(BOT_SHARE, 0))
+        share["cases"] += 1
+        if bot_at is not None:
+            share["bot_answered"] += 1
+            share["contained"] += staff_at is None and not unresolved
+            share["escalated"] += staff_at is not None and bot_at < staff_at
+            minutes_to_bot[r.topic].append((bot_at - r.at).total_seconds() / 60)
+    ledger.minutes_to_bot_answer = dict(minutes_to_bot)

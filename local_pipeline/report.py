@@ -21,6 +21,7 @@ Rows = list[dict[str, Any]]
 LANGUAGES = ("en", "pt-BR")
 DASH = "\u2013"  # an en dash: no value
 ACCENT, MUTED, GOOD, BAD, UNKNOWN = "#2f6fdb", "#9aa5b1", "#2e9e5b", "#d64545", "#9aa5b1"
+BOT_TOPICS_SHOWN = 50  # q3_bot_containment's LIMIT: its rows are the largest topics
 WIDE, NARROW = 760, 360  # SVG widths in CSS pixels at their natural size (desktop column, phone)
 
 TEXT: dict[str, dict[str, str]] = {
@@ -55,6 +56,20 @@ TEXT: dict[str, dict[str, str]] = {
         "response {median} min); {again} were asked again on the same topic within 24 h.",
         "staff_unknown": "Staff is unknown (no staff_user_ids): only anonymous admins and the bot count as "
         "answers. See the named query setup_staff_candidates for who answers others most.",
+        "bot_share": "The bot's share: cases it answered, contained and escalated",
+        "bot_note": "{answered} of {cases} cases were answered by the bot (its own messages, posted to POST "
+        "/outgoing): {contained} contained (no staff needed and nothing says unresolved: {containment} of "
+        "those it answered) and {escalated} escalated (staff answered after it: {escalation}).",
+        "bot_top": "Totals over the {topics} largest topics.",
+        "bot_unknown": "The bot answered no case here: either it does not answer, or its own messages are "
+        "not known (Telegram never sends a bot its own messages: its backend posts them to POST /outgoing).",
+        "contained": "contained",
+        "escalated": "escalated to staff",
+        "bot_other": "answered by the bot, not contained",
+        "bot_answered": "answered by the bot",
+        "containment_pct": "containment %",
+        "escalation_pct": "escalation %",
+        "median_bot_minutes": "median to the bot's answer (min)",
         "outcomes": "How cases end",
         "resolved": "resolved",
         "unresolved": "not resolved",
@@ -84,7 +99,8 @@ TEXT: dict[str, dict[str, str]] = {
         "cases": "cases",
         "share": "share %",
         "no_topic": "(no topic)",
-        "demo_subtitle": "{deliveries} webhook deliveries, {first} to {last}, local time {timezone}; "
+        "demo_subtitle": "{deliveries} webhook deliveries and {bot} messages of the bot (POST /outgoing), "
+        "{first} to {last}, local time {timezone}; "
         "generated locally by make demo (seed {seed})",
         "bot_subtitle": "Days {first} to {last}, local time {timezone}",
         "bot_title": "Telegram bot: analytics",
@@ -123,6 +139,22 @@ TEXT: dict[str, dict[str, str]] = {
         "assunto em 24 h.",
         "staff_unknown": "Equipe desconhecida (sem staff_user_ids): só administradores anônimos e o bot "
         "contam como respostas. Veja a consulta setup_staff_candidates para saber quem mais responde.",
+        "bot_share": "A parte do bot: casos que ele respondeu, conteve e escalou",
+        "bot_note": "{answered} de {cases} casos foram respondidos pelo bot (as mensagens dele, enviadas "
+        "para POST /outgoing): {contained} contidos (sem a equipe, e nada indica não resolvido: "
+        "{containment} dos que ele respondeu) e {escalated} escalados (a equipe respondeu depois dele: "
+        "{escalation}).",
+        "bot_top": "Totais dos {topics} assuntos maiores.",
+        "bot_unknown": "O bot não respondeu nenhum caso aqui: ou ele não responde, ou as mensagens dele não "
+        "são conhecidas (o Telegram nunca envia a um bot as próprias mensagens: o backend dele as envia "
+        "para POST /outgoing).",
+        "contained": "contidos (sem a equipe)",
+        "escalated": "escalados para a equipe",
+        "bot_other": "respondidos pelo bot, não contidos",
+        "bot_answered": "respondidos pelo bot",
+        "containment_pct": "% contenção",
+        "escalation_pct": "% escalados",
+        "median_bot_minutes": "mediana até a resposta do bot (min)",
         "outcomes": "Como os casos terminam",
         "resolved": "resolvido",
         "unresolved": "não resolvido",
@@ -152,7 +184,8 @@ TEXT: dict[str, dict[str, str]] = {
         "cases": "casos",
         "share": "% do total",
         "no_topic": "(sem assunto)",
-        "demo_subtitle": "{deliveries} entregas do webhook, de {first} a {last}, hora local {timezone}; "
+        "demo_subtitle": "{deliveries} entregas do webhook e {bot} mensagens do bot (POST /outgoing), "
+        "de {first} a {last}, hora local {timezone}; "
         "gerado localmente por make demo (semente {seed})",
         "bot_subtitle": "Dias {first} a {last}, hora local {timezone}",
         "bot_title": "Bot do Telegram: análise",
@@ -429,6 +462,8 @@ def render(
     heat = {(int(r["weekday"]), int(r["hour_of_day"])): float(r["messages_per_day"]) for r in heat_rows}
     rated = feedback.get("rated") or 0
     days = t("weekdays").split()
+    bot_rows = answers.get("q3_bot_containment", [])
+    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in ("cases", "bot_answered", "contained", "escalated")}
 
     stats = "".join(
         [
@@ -474,6 +509,32 @@ def render(
         median=n(answered.get("median_minutes_to_reply")),
         again=n(again.get("followed_by_another_question", 0)),
     )
+    bot_answered = bot["bot_answered"]
+    bot_chart = (
+        split_bar(
+            [
+                (t("contained"), bot["contained"], GOOD),
+                (t("escalated"), bot["escalated"], ACCENT),
+                (t("bot_other"), bot_answered - bot["contained"] - bot["escalated"], MUTED),
+            ],
+            lang,
+        )
+        if bot_answered
+        else f'<p class="empty">{escape(t("bot_unknown"))}</p>'
+    )
+    bot_note = ""
+    if bot_answered:
+        bot_note = t(
+            "bot_note",
+            answered=n(bot_answered),
+            cases=n(bot["cases"]),
+            contained=n(bot["contained"]),
+            containment=percent(100 * bot["contained"] / bot_answered, lang, DASH),
+            escalated=n(bot["escalated"]),
+            escalation=percent(100 * bot["escalated"] / bot_answered, lang, DASH),
+        )
+        if len(bot_rows) >= BOT_TOPICS_SHOWN:  # the query keeps the largest topics only
+            bot_note += " " + t("bot_top", topics=n(len(bot_rows)))
     outcome_names = {"resolved": t("resolved"), "unresolved": t("unresolved"), "unknown": t("unknown")}
     outcome_count = {r["outcome"]: r["cases"] for r in outcomes}
     figures = [
@@ -569,6 +630,48 @@ def render(
             ),
         ),
         f"<h2>{escape(t('q3'))}</h2>",
+        _figure(
+            "bot_share",
+            t("bot_share"),
+            bot_chart,
+            data_table(
+                "bot_containment",
+                [
+                    t("topic"),
+                    t("cases"),
+                    t("bot_answered"),
+                    t("containment_pct"),
+                    t("escalation_pct"),
+                    t("median_bot_minutes"),
+                ],
+                [
+                    (
+                        r["topic"],
+                        r["cases"],
+                        r["bot_answered"],
+                        r["containment_pct"],
+                        r["escalation_pct"],
+                        r["median_minutes_to_bot_answer"],
+                    )
+                    for r in bot_rows
+                ],
+                lang,
+                shown=[
+                    (
+                        t("no_topic") if r["topic"] == "(no topic)" else str(r["topic"]),
+                        n(r["cases"]),
+                        n(r["bot_answered"]),
+                        percent(r["containment_pct"], lang, DASH),
+                        percent(r["escalation_pct"], lang, DASH),
+                        n(r["median_minutes_to_bot_answer"]),
+                    )
+                    for r in bot_rows
+                ],
+            )
+            if bot_answered
+            else "",
+            note=bot_note,
+        ),
         _figure(
             "resolution",
             t("resolution"),
