@@ -1,65 +1,76 @@
 """The demo's path end to end: generated conversation -> real HTTP -> local API Gateway -> ingest Lambda
 -> SeaweedFS -> ETL per day -> Parquet -> named queries in DuckDB, checked against the generator's
 own ledger (what it intended: each request's topic label, who replied to what and when, who clicked
-what), not against the SQL. The settings are the group's: its staff, our bot and the demo's topic rules."""
+what), not against the SQL, on several seeds. The settings are the group's: its staff, our bot and the
+demo's topic rules. Our bot's own messages reach the pipeline as its backend posts them to /outgoing,
+through the demo's own replay (replay()): without them, the bot's share and the answers do not match."""
 
 import io
-import json
-from collections import Counter
 from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
 
 from local_pipeline.api_gateway import LocalApiGateway
-from local_pipeline.demo import post, scheduled_event
-from local_pipeline.generator import REQUESTS, generate
+from local_pipeline.demo import replay as post_all
+from local_pipeline.demo import scheduled_event
+from local_pipeline.generator import BOT_SHARE, BOT_USERNAME, REQUESTS, generate
 from local_pipeline.runner import LocalPipeline, answer_all
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def replay(s3_server, tmp_path_factory):
-    conversation = generate(seed=11, updates=250, days=5)
+@pytest.fixture(scope="module", params=[(11, 250, 5), (23, 200, 3)], ids=["seed11", "seed23"])
+def replay(request, s3_server, tmp_path_factory):
+    seed, updates, days = request.param
+    conversation = generate(seed=seed, updates=updates, days=days)
     settings = conversation.settings("replay")
-    pipeline = LocalPipeline(
-        s3_server.client_env(), raw_bucket="replay-raw", processed_bucket="replay-out", settings=settings
-    )
+    buckets = {"raw_bucket": f"replay-{seed}-raw", "processed_bucket": f"replay-{seed}-out"}
+    pipeline = LocalPipeline(s3_server.client_env(), settings=settings, **buckets)
     pipeline.create_buckets()
     with LocalApiGateway(pipeline.ingest.invoke) as api:
-        statuses = Counter(
-            post(
-                f"{api.url}/webhook",
-                json.dumps(d.update).encode(),
-                pipeline.webhook_secret,
-                d.request_time_ms,
-            )[0]
-            for d in conversation.deliveries
-        )
-    assert statuses == {200: len(conversation.deliveries)}
+        statuses = post_all(conversation, api.url, pipeline.webhook_secret)
+    assert statuses == {
+        "webhook": {200: len(conversation.deliveries)},
+        "outgoing": {200: len(conversation.outgoing)},
+    }
     results = [pipeline.run_etl(scheduled_event(day))["days"][0] for day in conversation.days]
     answers = answer_all(pipeline, tmp_path_factory.mktemp("replay-parquet"))
     return conversation, pipeline, results, answers
 
 
-def test_each_day_holds_exactly_the_updates_that_arrived_that_day(replay):
+def test_each_day_holds_exactly_the_updates_that_arrived_that_day_and_the_bots_messages(replay):
     conversation, pipeline, results, _ = replay
     ledger = conversation.ledger
+    raw_bucket, processed_bucket = pipeline.raw_bucket, pipeline.processed_bucket
+    # A day holds the updates that arrived that day and the bot's messages sent that day.
     assert {date.fromisoformat(r["date"]): r["written"] for r in results} == dict(
-        ledger.updates_by_arrival_day
+        ledger.updates_by_arrival_day + ledger.outgoing_by_day
     )
-    # A redelivery lands on its update's key again: one raw object per distinct update.
-    assert ledger.redeliveries > 0
-    raw = pipeline.s3.get_paginator("list_objects_v2").paginate(Bucket="replay-raw")
-    assert sum(len(page.get("Contents", [])) for page in raw) == sum(ledger.updates_by_arrival_day.values())
+    # A redelivery (or a post made twice) lands on its key again: one raw object per distinct update or
+    # message of the bot.
+    assert ledger.redeliveries > 0 and ledger.outgoing_reposts > 0
+    raw = pipeline.s3.get_paginator("list_objects_v2").paginate(Bucket=raw_bucket)
+    assert sum(len(page.get("Contents", [])) for page in raw) == sum(
+        (ledger.updates_by_arrival_day + ledger.outgoing_by_day).values()
+    )
     rows = []
     for page in pipeline.s3.get_paginator("list_objects_v2").paginate(
-        Bucket="replay-out", Prefix="telegram/"
+        Bucket=processed_bucket, Prefix="telegram/"
     ):
         for item in page.get("Contents", []):
-            body = pipeline.s3.get_object(Bucket="replay-out", Key=item["Key"])["Body"].read()
+            body = pipeline.s3.get_object(Bucket=processed_bucket, Key=item["Key"])["Body"].read()
             rows += pq.read_table(io.BytesIO(body)).to_pylist()
+    # The bot's messages: one row each (a list, a whole Bot API response, a repost: the same), with ids
+    # below zero that are never Telegram's, and the bot as the sender.
+    posted = {(m["chat"]["id"], m["message_id"]): m for post in conversation.outgoing for m in post.messages}
+    bot_rows = [r for r in rows if r["update_id"] < 0]
+    assert len(posted) == sum(ledger.outgoing_by_day.values()) == len(bot_rows)
+    assert {(r["chat_id"], r["message_id"]): r["text"] for r in bot_rows} == {
+        key: m["text"] for key, m in posted.items()
+    }
+    assert all(r["user_username"] == BOT_USERNAME and r["user_is_bot"] for r in bot_rows)
+    rows = [r for r in rows if r["update_id"] >= 0]
     sent = {d.update["update_id"]: d.update for d in conversation.deliveries}
     assert sorted(r["update_id"] for r in rows) == sorted(sent)
     by_id = {r["update_id"]: r for r in rows}
@@ -130,3 +141,47 @@ def test_q3_feedback_answers_asked_again_and_outcomes_equal_the_ledger(replay):
     )
     assert ledger.asked_again > 0
     assert {r["outcome"]: r["cases"] for r in answers["q3_case_outcomes"]} == dict(ledger.outcomes)
+
+
+def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
+    """Cases answered by the bot, contained and escalated per topic, and the median minutes to its first
+    answer, from the generator's intent. Without the posts to /outgoing the bot answers nothing."""
+    conversation, _, _, answers = replay
+    ledger, rules = conversation.ledger, conversation.topic_rules
+    totals = {key: sum(share[key] for share in ledger.bot.values()) for key in BOT_SHARE}
+    assert totals["cases"] == ledger.questions
+    assert (
+        0 < totals["contained"] < totals["bot_answered"] and 0 < totals["escalated"] < totals["bot_answered"]
+    )
+    rows = answers["q3_bot_containment"]
+    found = {r["topic"]: {key: r[key] for key in BOT_SHARE} for r in rows}
+    # Topics the rules cover by name, "(no topic)" for requests without one; the others by their counts.
+    expected = {
+        ("(no topic)" if t is None else t): share
+        for t, share in ledger.bot.items()
+        if t is None or t in rules
+    }
+    assert {t: v for t, v in found.items() if t in expected} == expected
+    assert sorted(tuple(v.values()) for t, v in found.items() if t not in expected) == sorted(
+        tuple(share.values()) for t, share in ledger.bot.items() if t is not None and t not in rules
+    )
+    for r in rows:
+        assert r["containment_pct"] == (
+            round(100 * r["contained"] / r["bot_answered"], 1) if r["bot_answered"] else None
+        )
+        assert r["escalation_pct"] == (
+            round(100 * r["escalated"] / r["bot_answered"], 1) if r["bot_answered"] else None
+        )
+    # The median minutes to the bot's first answer: an approximate percentile (as Athena's), so one of the
+    # middle values, rounded to 0.1 min.
+    for t, minutes in ledger.minutes_to_bot_answer.items():
+        if t is None or t in rules:
+            ordered = sorted(minutes)
+            low, high = ordered[(len(ordered) - 1) // 2], ordered[len(ordered) // 2]
+            median = float(found_row(rows, "(no topic)" if t is None else t)["median_minutes_to_bot_answer"])
+            assert round(low, 1) - 0.05 <= median <= round(high, 1) + 0.05, (t, ordered, median)
+
+
+def found_row(rows, topic):
+    (row,) = [r for r in rows if r["topic"] == topic]
+    return row
