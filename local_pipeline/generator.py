@@ -730,7 +730,7 @@ class _Conversation:
             at = self.local(day, 10 + 2 * n, self.rng.randrange(60), self.rng.randrange(60))
             user = self.rng.choice(self.customers)
             self.say(at, user, self.fill(text), thread=topic, reply_to=topic, request=True, topic=label)
-            if self.rng.random() < 0.5:  # the bot answers in the topic: like everyone there, without a reply
+            if n != 1:  # the bot answers in the topic, like everyone there without a reply; staff follow
                 answer = self.rng.choice(BOT_ANSWERS[label])
                 self.bot_message(self.later(at, 2, 25), answer, reply_to=topic, thread=topic)
             if n != 1:  # the second is answered by the staff message after the third (or never)

@@ -172,12 +172,12 @@ def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
         assert r["escalation_pct"] == (
             round(100 * r["escalated"] / r["bot_answered"], 1) if r["bot_answered"] else None
         )
-    # The median minutes to the bot's first answer: an approximate percentile (as Athena's), so one of the
-    # middle values, rounded to 0.1 min.
+    # The median minutes to the bot's first answer is an approximate percentile (Athena's approx_percentile,
+    # DuckDB's t-digest): within the middle half of the ledger's values, rounded to 0.1 min.
     for t, minutes in ledger.minutes_to_bot_answer.items():
         if t is None or t in rules:
             ordered = sorted(minutes)
-            low, high = ordered[(len(ordered) - 1) // 2], ordered[len(ordered) // 2]
+            low, high = ordered[(len(ordered) - 1) // 4], ordered[(3 * len(ordered)) // 4]
             median = float(found_row(rows, "(no topic)" if t is None else t)["median_minutes_to_bot_answer"])
             assert round(low, 1) - 0.05 <= median <= round(high, 1) + 0.05, (t, ordered, median)
 

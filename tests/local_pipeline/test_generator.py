@@ -1,6 +1,7 @@
 """The demo's conversation generator: seeded, sized as asked, realistic shapes, every phenomenon of a
 real support group under the conversation model, and a ledger that adds up."""
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -9,8 +10,14 @@ import pytest
 
 from local_pipeline.generator import (
     ANONYMOUS_ADMIN,
+    BOT,
+    BOT_ANSWERS,
+    BOT_HANDOFF,
+    BOT_SHARE,
     BOT_USERNAME,
     CHAT,
+    FEEDBACK_MARKUP,
+    FEEDBACK_TEXT,
     FOLLOW_UPS,
     ME_TOO,
     REQUESTS,
@@ -46,6 +53,7 @@ def test_same_seed_same_bytes_other_seed_other_updates():
         ]
 
     assert as_bytes(generate(seed=3, updates=120)) == as_bytes(generate(seed=3, updates=120))
+    assert generate(seed=3, updates=120).outgoing == generate(seed=3, updates=120).outgoing
     assert generate(seed=3, updates=120).ledger == generate(seed=3, updates=120).ledger
     assert as_bytes(generate(seed=3, updates=120)) != as_bytes(generate(seed=4, updates=120))
 
@@ -260,3 +268,65 @@ def test_the_ledger_adds_up(conversation):
         "unresolved",
         "unknown",
     }
+
+
+def test_the_bots_messages_are_bot_api_results_posted_to_outgoing(conversation, updates):
+    """What the bot sent, as sendMessage returns it: from the bot, in the group's numbering, replies or
+    not, prompts with their buttons, in the forum topic with its thread; the same as the callbacks show."""
+    posts = conversation.outgoing
+    sent = {}
+    for post in posts:
+        for m in post.messages:
+            sent.setdefault((m["chat"]["id"], m["message_id"]), m)
+            assert sent[(m["chat"]["id"], m["message_id"])] == m  # a repost is the same message
+            assert post.request_time_ms >= m["date"] * 1000  # posted after it was sent
+    bot = list(sent.values())
+    assert len(bot) == sum(conversation.ledger.outgoing_by_day.values()) > 20
+    assert all(m["from"] == BOT and m["from"]["is_bot"] and m["chat"] == CHAT for m in bot)
+    assert all(isinstance(m["date"], int) and m["text"] for m in bot)
+    # The bot's messages take their ids in the group's sequence: never one of the delivered messages'.
+    delivered = {(m["chat"]["id"], m["message_id"]) for m in _messages(updates)}
+    assert not delivered & set(sent)
+    assert [p.request_time_ms for p in posts] == sorted(p.request_time_ms for p in posts)
+
+    answers = {text for texts in BOT_ANSWERS.values() for text in texts}
+    faq = [m for m in bot if m["text"] in answers]
+    replies = [m for m in faq if "reply_to_message" in m and "message_thread_id" not in m]
+    assert replies and all(m["reply_to_message"]["from"]["is_bot"] is False for m in replies)
+    assert all("reply_to_message" not in m["reply_to_message"] for m in replies)  # one level only
+    assert any("reply_to_message" not in m for m in faq)  # answers that are not replies
+    in_topic = [m for m in faq if "message_thread_id" in m]
+    assert in_topic and all(
+        m["is_topic_message"] and m["reply_to_message"]["message_id"] == m["message_thread_id"]
+        for m in in_topic
+    )
+    assert any(m["text"] == BOT_HANDOFF and "reply_to_message" in m for m in bot)
+    prompts = [m for m in bot if m["text"] == FEEDBACK_TEXT]
+    assert prompts and all(m["reply_markup"] == FEEDBACK_MARKUP for m in prompts)
+    assert not any("reply_markup" in m for m in bot if m["text"] != FEEDBACK_TEXT)
+    # Every prompt clicked is the very message the bot posted.
+    for click in (u["callback_query"] for u in updates if "callback_query" in u):
+        assert sent[(click["message"]["chat"]["id"], click["message"]["message_id"])] == click["message"]
+
+    # The shapes a backend posts: the result alone, the whole response, a list; some posted twice.
+    bodies = [p.body for p in posts]
+    assert any(isinstance(b, dict) and "message_id" in b for b in bodies)
+    assert any(isinstance(b, dict) and b.get("ok") is True and "message_id" in b["result"] for b in bodies)
+    assert any(isinstance(b, list) and len(b) == 2 for b in bodies)
+    reposted = sum(1 for a, b in itertools.pairwise(sorted(json.dumps(b) for b in bodies)) if a == b)
+    assert reposted == conversation.ledger.outgoing_reposts > 0
+
+
+def test_the_bots_share_adds_up(conversation):
+    ledger = conversation.ledger
+    totals = {key: sum(share[key] for share in ledger.bot.values()) for key in BOT_SHARE}
+    assert totals["cases"] == ledger.questions and set(ledger.bot) - {None} == set(ledger.topics)
+    assert 0 < totals["bot_answered"] <= ledger.answered
+    assert 0 < totals["contained"] and 0 < totals["escalated"]
+    for topic, share in ledger.bot.items():
+        assert share["contained"] + share["escalated"] <= share["bot_answered"] <= share["cases"]
+        assert len(ledger.minutes_to_bot_answer.get(topic, [])) == share["bot_answered"]
+    minutes = [m for ms in ledger.minutes_to_bot_answer.values() for m in ms]
+    assert (
+        all(m > 0 for m in minutes) and sorted(minutes)[len(minutes) // 2] < 1
+    )  # the bot answers in seconds
