@@ -14,6 +14,10 @@ ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
     ("q2_top_commands", "   ... and which commands"),
     ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons, owner's last click)"),
     ("q3_questions_answered", "   ... requests answered by staff or the bot"),
+    (
+        "q3_bot_containment",
+        "   ... answered by our bot (its messages, posted to /outgoing), contained, escalated",
+    ),
     ("q3_asked_again_within_24h", "   ... cases asked again on the same topic within 24 h"),
     ("q3_case_outcomes", "   ... how cases end"),
     ("q3_weekly_trends", "   ... per week"),

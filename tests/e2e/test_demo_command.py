@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from local_pipeline.generator import BOT_SHARE, generate
 from local_pipeline.s3_server import SeaweedS3
 
 pytestmark = pytest.mark.e2e
@@ -57,10 +58,29 @@ def test_demo_succeeds_prints_the_answers_and_the_report_path(demo_run):
         assert heading in output
     assert "wrong secret token: HTTP 401" in output
     assert "a Telegram Desktop export: HTTP 400" in output
+    # Our bot's messages, posted to /outgoing as its backend would, and its share in the answers.
+    generated = generate(seed=7, updates=120, days=3)  # the demo's default seed, the sizes given
+    sent = sum(generated.ledger.outgoing_by_day.values())
+    assert f"/outgoing HTTP {{200: {len(generated.outgoing)}}}: the bot's {sent} messages" in output
+    assert f"{generated.ledger.outgoing_reposts} posted twice" in output and "[q3_bot_containment]" in output
     (report_line,) = [line for line in output.splitlines() if line.startswith("Report: ")]
     report = Path(report_line.removeprefix("Report: "))
     assert report == (workdir / "report.html").resolve() and report.stat().st_size > 10_000
     assert processes_mentioning(str(workdir)) == []  # SeaweedFS was stopped
+
+
+def test_the_report_shows_the_bots_answers_posted_to_outgoing(demo_run):
+    """The demo's report states the bot's share, with the figures the generator intended."""
+    _, _, workdir = demo_run
+    page = re.sub(r"<[^>]+>", " ", (workdir / "report.html").read_text())
+    bot = generate(seed=7, updates=120, days=3).ledger.bot
+    totals = {key: sum(share[key] for share in bot.values()) for key in BOT_SHARE}
+    assert totals["bot_answered"] > 0 and "messages of the bot (POST /outgoing)" in page
+    assert (
+        f"{totals['bot_answered']} of {totals['cases']} cases were answered by the bot (its own messages, posted "
+        f"to POST /outgoing): {totals['contained']} contained" in page
+    )
+    assert f"and {totals['escalated']} escalated (staff answered after it" in page
 
 
 def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
@@ -168,7 +188,7 @@ def chromium() -> str:
 
 
 CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands", "top_keywords",
-          "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+          "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
 
 
 def page_checks(dom: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ through the demo's own replay (replay()): without them, the bot's share and the 
 
 import io
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pyarrow.parquet as pq
 import pytest
@@ -20,7 +21,7 @@ from local_pipeline.runner import LocalPipeline, answer_all
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module", params=[(11, 250, 5), (23, 200, 3)], ids=["seed11", "seed23"])
+@pytest.fixture(scope="module", params=[(2, 250, 5), (23, 200, 3)], ids=["seed2", "seed23"])
 def replay(request, s3_server, tmp_path_factory):
     seed, updates, days = request.param
     conversation = generate(seed=seed, updates=updates, days=days)
@@ -166,12 +167,8 @@ def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
         tuple(share.values()) for t, share in ledger.bot.items() if t is not None and t not in rules
     )
     for r in rows:
-        assert r["containment_pct"] == (
-            round(100 * r["contained"] / r["bot_answered"], 1) if r["bot_answered"] else None
-        )
-        assert r["escalation_pct"] == (
-            round(100 * r["escalated"] / r["bot_answered"], 1) if r["bot_answered"] else None
-        )
+        assert r["containment_pct"] == percent(r["contained"], r["bot_answered"])
+        assert r["escalation_pct"] == percent(r["escalated"], r["bot_answered"])
     # The median minutes to the bot's first answer is an approximate percentile (Athena's approx_percentile,
     # DuckDB's t-digest): within the middle half of the ledger's values, rounded to 0.1 min.
     for t, minutes in ledger.minutes_to_bot_answer.items():
@@ -180,6 +177,13 @@ def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
             low, high = ordered[(len(ordered) - 1) // 4], ordered[(3 * len(ordered)) // 4]
             median = float(found_row(rows, "(no topic)" if t is None else t)["median_minutes_to_bot_answer"])
             assert round(low, 1) - 0.05 <= median <= round(high, 1) + 0.05, (t, ordered, median)
+
+
+def percent(part, whole):
+    """SQL's round(100.0 * part / whole, 1): halves away from zero; no rate without a denominator."""
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def found_row(rows, topic):

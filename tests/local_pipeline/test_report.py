@@ -11,7 +11,7 @@ import pytest
 from local_pipeline.report import column_chart, csv_uri, number, render
 
 
-def answers(*, rated: int = 3, days: int = 7) -> dict[str, list[dict]]:
+def answers(*, rated: int = 3, days: int = 7, bot: bool = True) -> dict[str, list[dict]]:
     first = date(2025, 3, 3)
     return {
         "q1_messages_by_hour": [{"hour_of_day": 9, "messages": 1234}, {"hour_of_day": 14, "messages": 5}],
@@ -44,6 +44,14 @@ def answers(*, rated: int = 3, days: int = 7) -> dict[str, list[dict]]:
              "resolution_rate_pct": None, "asked_again_pct": 0.0},
             {"topic": "(no topic)", "requests": 2, "answered_pct": 50.0, "median_minutes_to_reply": 30.5, "rated": 2,
              "resolution_rate_pct": 50.0, "asked_again_pct": 0.0},
+        ],
+        # Without the bot's own messages (nothing posted to /outgoing) the query still has its rows, with zeros.
+        "q3_bot_containment": [
+            {"topic": "rastreio", "cases": 5, "bot_answered": 4 if bot else 0, "contained": 2 if bot else 0,
+             "containment_pct": 50.0 if bot else None, "escalated": 1 if bot else 0,
+             "escalation_pct": 25.0 if bot else None, "median_minutes_to_bot_answer": 0.3333 if bot else None},
+            {"topic": "(no topic)", "cases": 2, "bot_answered": 0, "contained": 0, "containment_pct": None,
+             "escalated": 0, "escalation_pct": None, "median_minutes_to_bot_answer": None},
         ],
     }  # fmt: skip
 
@@ -87,9 +95,16 @@ def test_one_language_per_page():
         "Does the bot resolve",
         "Download CSV",
         "Table",
+        "answered by the bot",
     ):
         assert phrase in english and phrase not in visible_text(portuguese)
-    for phrase in ("Quando os clientes chamam?", "Baixar CSV", "seg", "(sem assunto)"):
+    for phrase in (
+        "Quando os clientes chamam?",
+        "Baixar CSV",
+        "seg",
+        "(sem assunto)",
+        "respondidos pelo bot",
+    ):
         assert phrase in portuguese and phrase not in visible_text(english)
     with pytest.raises(ValueError, match="unknown language"):
         render(answers(), subtitle="s", timezone="UTC", lang="fr")
@@ -119,7 +134,7 @@ def test_every_chart_has_a_table_with_its_csv():
     page = render(answers(), subtitle="s", timezone="UTC")
     tables = re.findall(r'data-table="([a-z_]+)"', page)
     assert tables == ["messages_by_hour", "heatmap_weekday_hour", "volume_by_day", "top_topics", "top_commands",
-                      "uncovered_keywords", "case_outcomes", "weekly_trends", "topics"]  # fmt: skip
+                      "uncovered_keywords", "bot_containment", "case_outcomes", "weekly_trends", "topics"]  # fmt: skip
     links = re.findall(r'download="([a-z_]+)\.csv" href="data:text/csv;charset=utf-8,([^"]+)"', page)
     assert [name for name, _ in links] == tables
     topics_csv = unquote(dict(links)["topics"]).lstrip("\ufeff").splitlines()
@@ -128,6 +143,50 @@ def test_every_chart_has_a_table_with_its_csv():
         == "topic,requests,answered %,median first response (min),rated,resolution % (rated),asked again %"
     )
     assert topics_csv[1] == "rastreio,5,80,10,0,,0"  # no rate is an empty cell, not 0
+    bot_csv = unquote(dict(links)["bot_containment"]).lstrip("\ufeff").splitlines()
+    assert bot_csv == [
+        "topic,cases,answered by the bot,containment %,escalation %,median to the bot's answer (min)",
+        "rastreio,5,4,50,25,0.33",
+        "(no topic),2,0,,,",
+    ]
+
+
+def bot_share(page: str) -> str:
+    return page[page.index('data-chart="bot_share"') : page.index('data-chart="resolution"')]
+
+
+def test_the_bots_share_answered_contained_and_escalated_in_either_language():
+    english = bot_share(cells(render(answers(), subtitle="s", timezone="UTC")))
+    assert (
+        "4 of 7 cases were answered by the bot (its own messages, posted to POST /outgoing): 2 contained (no "
+        "staff needed and nothing says unresolved: 50 % of those it answered) and 1 escalated (staff answered "
+        "after it: 25 %)." in english
+    )
+    for part in (
+        "contained: 2 (50 %)",
+        "escalated to staff: 1 (25 %)",
+        "answered by the bot, not contained: 1 (25 %)",
+    ):
+        assert part in english
+    assert "<td>rastreio</td><td>5</td><td>4</td><td>50 %</td><td>25 %</td><td>0.3</td>" in english
+    # A topic the bot answered nothing of has no rates (a dash), never 0 %.
+    assert "<td>(no topic)</td><td>2</td><td>0</td><td>\u2013</td><td>\u2013</td><td>\u2013</td>" in english
+    portuguese = bot_share(cells(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR")))
+    assert (
+        "4 de 7 casos foram respondidos pelo bot" in portuguese
+        and "escalados para a equipe: 1 (25 %)" in portuguese
+    )
+    assert "<td>(sem assunto)</td><td>2</td><td>0</td>" in portuguese and "<td>0,3</td>" in portuguese
+
+
+def test_without_the_bots_messages_the_page_says_why_never_zero_percent():
+    for lang, phrase in (
+        ("en", "its backend posts them to POST /outgoing"),
+        ("pt-BR", "o backend dele as envia"),
+    ):
+        share = bot_share(render(answers(bot=False), subtitle="s", timezone="UTC", lang=lang))
+        assert phrase in share and 'class="split"' not in share and "0 %" not in share
+        assert 'data-table="bot_containment"' not in share
 
 
 def test_csv_quotes_commas_and_rounds_floats():
