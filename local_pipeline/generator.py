@@ -318,11 +318,14 @@ class _Conversation:
         self.end = datetime.combine(start + timedelta(days=days), time(0), tzinfo=timezone)
         self.items: list[_Item] = []
         self.staff = [_person(*person) for person in STAFF]
-        names = CUSTOMER_NAMES + [f"{name} {n}" for n in range(2, 2 + size // 400) for name in CUSTOMER_NAMES]
+        # A bigger group has more customers: about one per 3 updates while small (few customers would ask
+        # several times a week, and the model would pair their cases), about one per 13 when large.
+        rounds = min(size // 100, size // 400 + 30)
+        names = CUSTOMER_NAMES + [f"{name} {n}" for n in range(2, 2 + rounds) for name in CUSTOMER_NAMES]
         self.customers = [
             _person(1000 + i, name.split()[0], f"{_ascii(name).lower().replace(' ', '_')}_{1000 + i}")
             for i, name in enumerate(names)
-        ]  # a bigger group has more customers
+        ]
         self.resellers = [
             _person(900_000 + i, name, f"{_ascii(name).lower()}_revenda")
             for i, name in enumerate(RESELLER_NAMES)
@@ -437,17 +440,17 @@ class _Conversation:
             follow_up = self.say(self.later(request.at, 30, 300), user, self.fill(rng.choice(FOLLOW_UPS)))
         outcome = rng.random()
         target = follow_up if follow_up is not None and rng.random() < 0.6 else request
-        if request.topic in BOT_ANSWERS and outcome < 0.65:  # our bot knows the topic: it answers at once
+        if request.topic in BOT_ANSWERS and outcome < 0.75:  # our bot knows the topic: it answers at once
             text = rng.choice(BOT_ANSWERS[request.topic])
             # Mostly a reply; some bots just post the answer (not a reply: not an answer under the model).
             answer = self.bot_message(self.later(request.at, 2, 25), text, reply_to=request, reply=0.8)
-            if rng.random() < 0.2:  # not enough: staff step in (the bot escalated)
+            if rng.random() < 0.15:  # not enough: staff step in (the bot escalated)
                 staff = self.staff_reply(target)
                 if staff is not None and rng.random() < 0.3:
                     self.prompt(request, self.later(staff.at, 5, 60))
             elif rng.random() < 0.8:  # the bot asks whether that solved it
                 self.prompt(request, self.later(answer.at, 3, 40))
-        elif outcome < 0.72:  # the bot has no answer: it hands over to staff, who mostly come
+        elif outcome < 0.8:  # the bot has no answer: it hands over to staff, who mostly come
             self.bot_message(self.later(request.at, 2, 25), BOT_HANDOFF, reply_to=request)
             if rng.random() < 0.9:
                 self.staff_reply(target)
@@ -920,7 +923,7 @@ def _outgoing(items: list[_Item], rng: random.Random, zone: ZoneInfo, ledger: Le
             body, n = message.payload, n + 1  # the `result` alone
         at_ms = int(message.at.timestamp() * 1000) + rng.randrange(150, 900)
         posts.append(Outgoing(body, at_ms))
-        if rng.random() < 0.03:  # the backend retries a post whose answer it did not get: same body
+        if rng.random() < 0.05:  # the backend retries a post whose answer it did not get: same body
             posts.append(Outgoing(body, at_ms + rng.randrange(2000, 6000)))
             ledger.outgoing_reposts += 1
     for message in sent:

@@ -21,7 +21,7 @@ from local_pipeline.runner import LocalPipeline, answer_all
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module", params=[(2, 250, 5), (23, 200, 3)], ids=["seed2", "seed23"])
+@pytest.fixture(scope="module", params=[(2, 250, 5), (4, 200, 3)], ids=["seed2", "seed4"])
 def replay(request, s3_server, tmp_path_factory):
     seed, updates, days = request.param
     conversation = generate(seed=seed, updates=updates, days=days)
@@ -170,13 +170,13 @@ def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
         assert r["containment_pct"] == percent(r["contained"], r["bot_answered"])
         assert r["escalation_pct"] == percent(r["escalated"], r["bot_answered"])
     # The median minutes to the bot's first answer is an approximate percentile (Athena's approx_percentile,
-    # DuckDB's t-digest): within the middle half of the ledger's values, rounded to 0.1 min.
+    # DuckDB's t-digest): within the middle half of the ledger's values, once rounded to 0.1 min.
     for t, minutes in ledger.minutes_to_bot_answer.items():
         if t is None or t in rules:
             ordered = sorted(minutes)
             low, high = ordered[(len(ordered) - 1) // 4], ordered[(3 * len(ordered)) // 4]
             median = float(found_row(rows, "(no topic)" if t is None else t)["median_minutes_to_bot_answer"])
-            assert round(low, 1) - 0.05 <= median <= round(high, 1) + 0.05, (t, ordered, median)
+            assert low - 0.05 - 1e-9 <= median <= high + 0.05 + 1e-9, (t, ordered, median)  # rounded to 0.1
 
 
 def percent(part, whole):
