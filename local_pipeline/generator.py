@@ -450,6 +450,9 @@ class _Conversation:
                     self.prompt(request, self.later(staff.at, 5, 60))
             elif rng.random() < 0.8:  # the bot asks whether that solved it
                 self.prompt(request, self.later(answer.at, 3, 40))
+            elif answer.reply_to is not None and rng.random() < 0.5:  # or the asker reacts to its answer
+                emoji = SATISFIED if rng.random() < 0.75 else UNSATISFIED
+                self.add(_Reaction(self.later(answer.at, 10, 600), answer, user, [], [emoji]))
         elif outcome < 0.8:  # the bot has no answer: it hands over to staff, who mostly come
             self.bot_message(self.later(request.at, 2, 25), BOT_HANDOFF, reply_to=request)
             if rng.random() < 0.9:

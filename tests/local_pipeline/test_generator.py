@@ -203,11 +203,15 @@ def test_albums_edits_joins_forwards_and_reactions(conversation, updates):
         for m in messages
         if m["from"]["id"] in conversation.staff_user_ids or m.get("sender_chat") == m["chat"]
     }
-    assert all((r["chat"]["id"], r["message_id"]) in staff_messages for r in reactions)
-    # The reaction is the asker's: the author of what the staff message answered.
+    bot_messages = {(m["chat"]["id"], m["message_id"]): m for p in conversation.outgoing for m in p.messages}
+    answers = staff_messages | bot_messages
+    assert all((r["chat"]["id"], r["message_id"]) in answers for r in reactions)
+    assert any(
+        (r["chat"]["id"], r["message_id"]) in bot_messages for r in reactions
+    )  # on the bot's answers too
+    # The reaction is the asker's: the author of what the staff (or bot) message answered.
     assert all(
-        staff_messages[(r["chat"]["id"], r["message_id"])]["reply_to_message"]["from"]["id"]
-        == r["user"]["id"]
+        answers[(r["chat"]["id"], r["message_id"])]["reply_to_message"]["from"]["id"] == r["user"]["id"]
         for r in reactions
     )
 
