@@ -72,6 +72,19 @@ def test_unknown_routes_get_api_gateways_403(recorded):
     assert events == []
 
 
+def test_the_outgoing_route_like_the_deployed_api(recorded):
+    """POST /outgoing, where a bot backend posts the messages it sent, is its own resource."""
+    api, events = recorded
+    assert request(f"{api.url}/outgoing?x=1", b'{"message_id": 1}')[0] == 202
+    (event,) = events
+    assert (event["path"], event["resource"], event["body"]) == (
+        "/outgoing",
+        "/outgoing",
+        '{"message_id": 1}',
+    )
+    assert request(f"{api.url}/outgoing", method="GET")[0] == 403
+
+
 def test_a_lambda_that_raises_is_a_502():
     def broken(event):
         raise ValueError("boom")
