@@ -667,6 +667,7 @@ def render(
                     )
                     for r in bot_rows
                 ],
+                open_=True,
             )
             if bot_answered
             else "",

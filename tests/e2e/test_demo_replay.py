@@ -26,7 +26,8 @@ def replay(request, s3_server, tmp_path_factory):
     seed, updates, days = request.param
     conversation = generate(seed=seed, updates=updates, days=days)
     settings = conversation.settings("replay")
-    buckets = {"raw_bucket": f"replay-{seed}-raw", "processed_bucket": f"replay-{seed}-out"}
+    name = f"replay-{seed}-{updates}-{days}"  # a bucket pair of its own per parameter set
+    buckets = {"raw_bucket": f"{name}-raw", "processed_bucket": f"{name}-out"}
     pipeline = LocalPipeline(s3_server.client_env(), settings=settings, **buckets)
     pipeline.create_buckets()
     with LocalApiGateway(pipeline.ingest.invoke) as api:
