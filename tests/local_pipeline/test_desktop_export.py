@@ -83,7 +83,7 @@ def test_new_format_reply_names_the_author_of_the_replied_message():
     rows = rows_of(load_export(NEW))
     # 10832 replies to 10829, which Albilaga (user219201706) sent; its text is one italic part plus "".
     assert (rows[10832]["reply_to_message_id"], rows[10832]["reply_to_user_id"]) == (10829, 219201706)
-    assert rows[10832]["text"].startswith("Thank you for your input. I’ll keep")
+    assert rows[10832]["text"].startswith("Thank you for your input. I\u2019ll keep")
     # 10827 replies to 10819, which is not in the export: the reply, without its author.
     assert (rows[10827]["reply_to_message_id"], rows[10827]["reply_to_user_id"]) == (10819, None)
 
