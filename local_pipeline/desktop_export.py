@@ -40,6 +40,7 @@ GROUP_ANONYMOUS_BOT = {
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 DELETED_ACCOUNT = "Deleted Account"  # the name Telegram shows for an account that no longer exists
 SUPERGROUP_OFFSET = 10**12  # a supergroup's or channel's Bot API id is -(10^12 + its export id)
+MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z: a later "date" is no date (and no day to file it in)
 
 # Export chat type -> Bot API chat type; the other types (personal_chat, bot_chat, saved_messages,
 # channels, ...) are not a bot's support group and are skipped.
@@ -419,7 +420,7 @@ def _unix(item: dict[str, Any], name: str, export_timezone: ZoneInfo) -> int | N
     """Unix seconds of `name`: `<name>_unixtime` (current format), else the naive local `<name>` of the
     exporting machine (older format) read in export_timezone."""
     raw = item.get(f"{name}_unixtime")
-    if isinstance(raw, str) and raw.isdecimal() and int(raw) > 0:
+    if isinstance(raw, str) and raw.isdecimal() and 0 < int(raw) <= MAX_SECONDS:
         return int(raw)
     local = item.get(name)
     if not isinstance(local, str):
@@ -429,9 +430,10 @@ def _unix(item: dict[str, Any], name: str, export_timezone: ZoneInfo) -> int | N
     except ValueError:
         return None
     if moment.tzinfo is None:
+        # A local time that happened twice (a DST fall-back hour) is read as its first occurrence.
         moment = moment.replace(tzinfo=export_timezone)
     seconds = int(moment.timestamp())
-    return seconds if seconds > 0 else None
+    return seconds if 0 < seconds <= MAX_SECONDS else None
 
 
 def _is_int(value: Any) -> bool:

@@ -318,3 +318,14 @@ def test_a_real_update_is_no_export():
 def test_day_of_every_object_is_its_key_partition():
     conversion = convert(load_export(OLD), timezone=ZoneInfo("UTC"), export_timezone=SAO_PAULO)
     assert {obj.day for obj in conversion.objects} == {date(2022, 9, 17)}
+
+
+def test_messages_without_a_usable_date_are_skipped():
+    base = {"type": "message", "from_id": "user7", "text": "oi"}
+    conversion = convert(chat_export(
+        {**base, "id": 1, "date_unixtime": "99999999999999"},  # beyond year 9999, and no "date" to fall back on
+        {**base, "id": 2, "date": "not a date"},
+        {**base, "id": 3, "date": "2024-03-10T09:30:00"},
+    ), timezone=SAO_PAULO, export_timezone=SAO_PAULO)  # fmt: skip
+    assert conversion.skipped == {"no readable date": 2}
+    assert [obj.day for obj in conversion.objects] == [date(2024, 3, 10)]
