@@ -22,6 +22,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,12 +32,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_pipeline.desktop_export import Conversion, NotAnExport, convert, load_export
+from local_pipeline.desktop_export import Conversion, NotAnExport, RawObject, convert, load_export
 from local_pipeline.settings import stage_config
 from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
 from telegram_etl.days import MAX_BACKFILL_DAYS
 from telegram_ingest.webhook import RAW_PREFIX
+
+WRITERS = 8
 
 
 @dataclass
@@ -87,20 +90,26 @@ def convert_file(
 def write_objects(s3: Any, bucket: str, conversion: Conversion) -> ImportReport:
     """Store the conversion's objects in `bucket`, leaving alone any already stored with the same bytes."""
     report = ImportReport(read=conversion.read, skipped=Counter(conversion.skipped))
-    by_day: dict[date, list[Any]] = {}
-    for obj in conversion.objects:
-        by_day.setdefault(obj.day, []).append(obj)
-    touched = set()
-    for day, objects in sorted(by_day.items()):
-        stored = _keys(s3, bucket, f"{RAW_PREFIX}/context_date={day.isoformat()}/")
-        for obj in objects:
-            if obj.key in stored and s3.get_object(Bucket=bucket, Key=obj.key)["Body"].read() == obj.body:
-                report.already_present += 1
-                continue
-            s3.put_object(Bucket=bucket, Key=obj.key, Body=obj.body, ContentType="application/json")
-            report.imported += 1
-            touched.add(day.isoformat())
-    report.days_touched = sorted(touched)
+    days = sorted({obj.day for obj in conversion.objects})
+    stored = set().union(
+        *(_keys(s3, bucket, f"{RAW_PREFIX}/context_date={day.isoformat()}/") for day in days)
+    )
+
+    def store(obj: RawObject) -> bool:
+        if obj.key in stored and s3.get_object(Bucket=bucket, Key=obj.key)["Body"].read() == obj.body:
+            return False
+        s3.put_object(Bucket=bucket, Key=obj.key, Body=obj.body, ContentType="application/json")
+        return True
+
+    # A few requests in flight (boto3's clients are thread-safe, with 10 pooled connections): a large
+    # export is thousands of small objects, each a round trip.
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        written = list(pool.map(store, conversion.objects))
+    report.imported = sum(written)
+    report.already_present = len(written) - report.imported
+    report.days_touched = sorted(
+        {obj.day.isoformat() for obj, w in zip(conversion.objects, written, strict=True) if w}
+    )
     return report
 
 
