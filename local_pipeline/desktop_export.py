@@ -80,6 +80,9 @@ class Conversion:
     objects: list[RawObject] = field(default_factory=list)
     read: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    # Messages of the older format, whose naive local times were read in export_timezone.
+    local_times: int = 0
+    export_timezone: str = ""
 
     @property
     def days(self) -> list[str]:
@@ -141,7 +144,7 @@ def convert(
 ) -> Conversion:
     """Every message of the export as a raw object (key in the day of its local date in `timezone`),
     with the counts of what was read and skipped. Pure: nothing is written."""
-    result = Conversion()
+    result = Conversion(export_timezone=str(export_timezone))
     owners: dict[int, tuple[int, int]] = {}  # update_id -> (chat, message): a hash collision is an error
     for chat in chats_of(export):
         messages = chat.get("messages") if isinstance(chat.get("messages"), list) else []
@@ -171,6 +174,8 @@ def convert(
             if previous is not None:  # two messages, one 61-bit hash: refuse rather than lose one
                 raise NotAnExport(f"messages {previous} and {owner} would share update_id {update_id}")
             owners[update_id] = owner
+            if _unixtime(item, "date") is None:
+                result.local_times += 1
             day = datetime.fromtimestamp(message["date"], tz=timezone).date()
             body = json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False).encode()
             result.objects.append(RawObject(raw_key(update_id, day), body, day))
@@ -419,9 +424,9 @@ def _service(item: dict[str, Any], chat: dict[str, Any], people: _Senders) -> di
 def _unix(item: dict[str, Any], name: str, export_timezone: ZoneInfo) -> int | None:
     """Unix seconds of `name`: `<name>_unixtime` (current format), else the naive local `<name>` of the
     exporting machine (older format) read in export_timezone."""
-    raw = item.get(f"{name}_unixtime")
-    if isinstance(raw, str) and raw.isdecimal() and 0 < int(raw) <= MAX_SECONDS:
-        return int(raw)
+    seconds = _unixtime(item, name)
+    if seconds is not None:
+        return seconds
     local = item.get(name)
     if not isinstance(local, str):
         return None
@@ -434,6 +439,13 @@ def _unix(item: dict[str, Any], name: str, export_timezone: ZoneInfo) -> int | N
         moment = moment.replace(tzinfo=export_timezone)
     seconds = int(moment.timestamp())
     return seconds if 0 < seconds <= MAX_SECONDS else None
+
+
+def _unixtime(item: dict[str, Any], name: str) -> int | None:
+    raw = item.get(f"{name}_unixtime")
+    if isinstance(raw, str) and raw.isdecimal() and 0 < int(raw) <= MAX_SECONDS:
+        return int(raw)
+    return None
 
 
 def _is_int(value: Any) -> bool:

@@ -52,19 +52,26 @@ class ImportReport:
     already_present: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     days_touched: list[str] = field(default_factory=list)
+    local_times: int = 0  # older-format messages, whose dates were read in export_timezone
+    export_timezone: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "read": self.read, "imported": self.imported, "already_present": self.already_present,
             "skipped": sum(self.skipped.values()), "skipped_by_reason": dict(sorted(self.skipped.items())),
-            "days_touched": self.days_touched,
+            "days_touched": self.days_touched, "local_times": self.local_times,
+            "export_timezone": self.export_timezone,
         }  # fmt: skip
 
     def lines(self) -> list[str]:
         skipped, days = sum(self.skipped.values()), len(self.days_touched)
         counts = (f"export: {self.read} messages read, {self.imported} imported, {self.already_present} "
                   f"already present, {skipped} skipped; {days} days touched")  # fmt: skip
-        return [counts, *(f"  skipped {count}: {reason}" for reason, count in sorted(self.skipped.items()))]
+        lines = [counts, *(f"  skipped {count}: {reason}" for reason, count in sorted(self.skipped.items()))]
+        if self.local_times:
+            lines.append(f"  older export format: {self.local_times} dates without offset, read as local "
+                         f"time in {self.export_timezone} (--export-timezone to change it)")  # fmt: skip
+        return lines
 
 
 def convert_file(
@@ -89,7 +96,10 @@ def convert_file(
 
 def write_objects(s3: Any, bucket: str, conversion: Conversion) -> ImportReport:
     """Store the conversion's objects in `bucket`, leaving alone any already stored with the same bytes."""
-    report = ImportReport(read=conversion.read, skipped=Counter(conversion.skipped))
+    report = ImportReport(
+        read=conversion.read, skipped=Counter(conversion.skipped), local_times=conversion.local_times,
+        export_timezone=conversion.export_timezone,
+    )  # fmt: skip
     days = sorted({obj.day for obj in conversion.objects})
     stored = set().union(
         *(_keys(s3, bucket, f"{RAW_PREFIX}/context_date={day.isoformat()}/") for day in days)

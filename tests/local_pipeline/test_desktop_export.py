@@ -131,6 +131,9 @@ def test_old_format_days_follow_the_stage_time_zone():
     # 21:03 to 21:15 in São Paulo are 00:03 to 00:15 UTC the next day.
     assert in_utc.days == ["2022-09-17"]
     assert convert(old, timezone=SAO_PAULO, export_timezone=SAO_PAULO).days == ["2022-09-16"]
+    # Said in the report: every one of the 46 dates was a local time, read in the given zone.
+    assert (in_utc.local_times, in_utc.export_timezone) == (46, "America/Sao_Paulo")
+    assert convert(load_export(NEW), timezone=SAO_PAULO, export_timezone=JAKARTA).local_times == 0
 
 
 def test_old_format_messages_forwards_code_and_edits():

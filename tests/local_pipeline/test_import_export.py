@@ -87,6 +87,7 @@ def test_import_writes_the_raw_objects_and_invokes_the_etl_once_per_day_run(aws_
     stubber.assert_no_pending_responses()
     out = capsys.readouterr().out
     assert "46 messages read, 46 imported, 0 already present, 0 skipped; 1 days touched" in out
+    assert "older export format: 46 dates without offset, read as local time in Asia/Jakarta" in out
     assert "ETL invoked for 2022-09-16 to 2022-09-16" in out
 
 
