@@ -12,7 +12,7 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers test lint synth deploy set-webhook webhook-info snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -22,6 +22,7 @@ help:
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
+	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -107,6 +108,11 @@ set-webhook: setup
 
 webhook-info: setup
 	$(BIN)/python -m botapi.webhook info --stage $(STAGE)
+
+# A Telegram Desktop export's history into the stage's raw bucket, then the ETL for the days it changed.
+import-export: setup
+	@test -n "$(FILE)" || { echo "usage: make import-export FILE=result.json STAGE=dev|prod [ARGS=...]"; exit 2; }
+	$(BIN)/python -m local_pipeline.import_export "$(FILE)" --stage $(STAGE) $(ARGS)
 
 docs: setup
 	$(BIN)/python -m local_pipeline.docs

@@ -1,7 +1,8 @@
 """Replay a file of Telegram updates through the local pipeline and print every answer.
 
-    python -m local_pipeline.replay INPUT.jsonl [--settings FILE.json] [--json OUT.json] [--parquet-out DIR]
-                                                [--report OUT.html] [--lang en|pt-BR]
+    python -m local_pipeline.replay [INPUT.jsonl] [--telegram-export result.json [--export-timezone ZONE]
+                                    [--bot-user-id ID]] [--settings FILE.json] [--json OUT.json]
+                                    [--parquet-out DIR] [--report OUT.html] [--lang en|pt-BR]
 
 Each line of INPUT is one webhook delivery: {"update": {...an Update...}, "received_ms": <epoch ms>}.
 The updates go through the real ingest Lambda handler into a real S3 server (SeaweedFS, started here on
@@ -9,6 +10,10 @@ loopback), the ETL Lambda handler processes every day they arrived on, and every
 DuckDB over the Parquet it wrote. --settings holds stage settings, the keys of a stage in cdk.json
 (timezone, staff_user_ids, bot_username, topic_rules, feedback values, allowed_chat_ids, ...), over the
 defaults. This is also how to try settings on exported updates before deploying them.
+
+--telegram-export adds a Telegram Desktop chat export's history (local_pipeline.desktop_export), alone
+or with INPUT: its messages are stored in the raw bucket as `make import-export` stores them in AWS, in
+the days of their local dates, before the ETL runs; a message also delivered live counts once.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from types import FrameType
 from typing import Any
 
 from local_pipeline.answers import ANSWERS, table
+from local_pipeline.desktop_export import Conversion, NotAnExport
+from local_pipeline.import_export import add_export_options, convert_file, write_objects
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
@@ -116,9 +123,14 @@ def plain(value: Any) -> Any:
 
 
 def replay_into(
-    pipeline: LocalPipeline, deliveries: Iterable[Delivery], errors: list[str], workdir: Path
+    pipeline: LocalPipeline,
+    deliveries: Iterable[Delivery],
+    errors: list[str],
+    workdir: Path,
+    export: Conversion | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Deliver every update to the webhook, run the ETL over every day that got one, answer every query."""
+    """Deliver every update to the webhook, store the export's messages, run the ETL over every day that
+    got one, answer every query."""
     statuses: dict[int, int] = {}
     for delivery in deliveries:
         body = json.dumps(delivery.update).encode()
@@ -127,7 +139,11 @@ def replay_into(
         statuses[status] = statuses.get(status, 0) + 1
         if status != 200:
             errors.append(f"line {delivery.line}: the webhook answered HTTP {status} {response['body']}")
-    print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
+    if statuses:
+        print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
+    if export is not None:
+        report = write_objects(pipeline.s3, pipeline.raw_bucket, export)
+        print("\n".join(report.lines()), file=sys.stderr)
     for payload in day_ranges(raw_days(pipeline)):
         for result in pipeline.run_etl(payload)["days"]:
             if result["read"]:
@@ -139,13 +155,15 @@ def replay_into(
             for name, rows in answers.items()}  # fmt: skip
 
 
-def replay(args: argparse.Namespace, settings: StageConfig, workdir: Path) -> dict[str, list[dict[str, Any]]]:
+def replay(
+    args: argparse.Namespace, settings: StageConfig, workdir: Path, export: Conversion | None = None
+) -> dict[str, list[dict[str, Any]]]:
     errors: list[str] = []
     with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
         pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
         pipeline.create_buckets()
-        deliveries = read_deliveries(Path(args.input), errors)
-        answers = replay_into(pipeline, deliveries, errors, workdir / "parquet")
+        deliveries = read_deliveries(Path(args.input), errors) if args.input else iter(())
+        answers = replay_into(pipeline, deliveries, errors, workdir / "parquet", export)
     for error in errors:
         print(error, file=sys.stderr)
     if args.parquet_out:
@@ -159,7 +177,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m local_pipeline.replay", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("input", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>}')
+    parser.add_argument(
+        "input", nargs="?", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>} (optional with '
+        "--telegram-export)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--telegram-export", type=Path, metavar="RESULT.JSON",
+        help="a Telegram Desktop chat export (JSON) whose history is imported too",
+    )  # fmt: skip
+    add_export_options(parser)
     parser.add_argument("--settings", type=Path, help="stage settings (JSON object), over the defaults")
     parser.add_argument("--json", dest="json_out", type=Path, help="write every named query's rows here")
     parser.add_argument("--report", type=Path, help="write the HTML report of the answers here")
@@ -178,20 +204,32 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    if not Path(args.input).is_file():
-        print(f"replay: {args.input}: no such file", file=sys.stderr)
+    if args.input is None and args.telegram_export is None:
+        print("replay: give INPUT.jsonl, --telegram-export result.json, or both", file=sys.stderr)
         return 2
+    for path in (args.input, args.telegram_export):
+        if path is not None and not Path(path).is_file():
+            print(f"replay: {path}: no such file", file=sys.stderr)
+            return 2
     try:
         settings = load_settings(args.settings)
     except ConfigError as error:
         print(f"replay: invalid settings: {error}", file=sys.stderr)
         return 2
+    export = None
+    if args.telegram_export is not None:
+        try:  # converted whole before the pipeline starts: a bad export stores nothing
+            export = convert_file(args.telegram_export, settings, export_timezone=args.export_timezone,
+                                  bot_user_id=args.bot_user_id)  # fmt: skip
+        except NotAnExport as error:
+            print(f"replay: {error}", file=sys.stderr)
+            return 2
     try:
         if args.workdir:
-            answers = replay(args, settings, Path(args.workdir))
+            answers = replay(args, settings, Path(args.workdir), export)
         else:
             with tempfile.TemporaryDirectory(prefix="replay-") as workdir:
-                answers = replay(args, settings, Path(workdir))
+                answers = replay(args, settings, Path(workdir), export)
     except KeyboardInterrupt:
         print("\nInterrupted: the S3 server was stopped.", file=sys.stderr)
         return 130
@@ -203,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table(answers[name]))
     if args.report:
         days = [row["day"] for row in answers["q1_volume_by_day"]] or ["-"]
-        subtitle = translate(args.lang, "replay_subtitle", input=Path(args.input).name, first=days[0],
+        source = Path(args.input or args.telegram_export).name
+        subtitle = translate(args.lang, "replay_subtitle", input=source, first=days[0],
                              last=days[-1], timezone=settings.timezone)  # fmt: skip
         page = render(answers, subtitle=subtitle, timezone=settings.timezone, lang=args.lang,
                       staff_known=bool(settings.staff_user_ids))  # fmt: skip

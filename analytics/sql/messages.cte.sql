@@ -35,6 +35,8 @@ SELECT
 FROM (
     -- Versions of a message (the message, then its edits) arrive in update_id order: the latest one
     -- holds its text. A message's sender, chat, date (of sending) and reply are the same in each.
+    -- Copies from elsewhere rank below live ones (ids: webhook >= 0 > /outgoing > export, see the
+    -- `source` column): a message both delivered and imported from an export counts once.
     SELECT u.*, coalesce(u.is_topic_message, false) AS in_topic
     FROM telegram_updates AS u
     JOIN (

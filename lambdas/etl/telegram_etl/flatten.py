@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from telegram_etl.schema import COLUMN_NAMES
+from telegram_etl.sources import source_of
 
 try:  # ~3x faster than json; not in the Lambda's asset (a binary wheel), which keeps the stdlib parser
     import orjson
@@ -101,6 +102,7 @@ def flatten(update: dict[str, Any], ingested_at: datetime | None) -> Row:
     row["update_id"] = _int(update.get("update_id"))
     row["update_type"] = kind
     row["ingested_at"] = ingested_at
+    row["source"] = source_of(row["update_id"])
 
     if kind in MESSAGE_KINDS:
         _message_fields(row, payload)
@@ -438,7 +440,7 @@ def flatten_values(
         first_name, username, language, sender_chat_id, date_ms, edit_ms, text, content, command,
         reply_to_id, reply_to_user, is_forward, callback_data, ingested_ms, target, media_group_id,
         is_topic, is_auto_forward, is_service, migrate_to, migrate_from, reactions, normalized,
-        text_intent, words, stems,
+        text_intent, words, stems, source_of(update_id),
     )  # fmt: skip
 
 

@@ -74,6 +74,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("intent", STRING, "What the text does: question, problem, greeting, acknowledgement (or null)"),
     Column("keywords", STRINGS, "Significant words of the normalized text, in order (no stop words)"),
     Column("keyword_stems", STRINGS, "The stem of each keyword, same order: paraphrases share them"),
+    Column("source", STRING, "Where the update came from: webhook, outgoing (POST /outgoing) or export (a "
+           "Telegram Desktop export), by its update_id's range"),
 )  # fmt: skip
 
 PARTITION_KEY = Column(

@@ -273,6 +273,7 @@ def expected_row(name: str) -> dict:
     for column, value in {**EXPECTED[name], **MODEL.get(name, {})}.items():
         row[column] = datetime.fromtimestamp(value, tz=UTC) if column in ("date", "edit_date") else value
     row["ingested_at"] = INGESTED
+    row["source"] = "webhook"  # every fixture is a real Update, with Telegram's (positive) update_id
     return row
 
 
@@ -371,6 +372,7 @@ def test_unknown_kinds_and_odd_types_never_break_a_row():
     assert {k: v for k, v in row.items() if v is not None} == {
         "update_id": 9,
         "update_type": "business_poll_vote",
+        "source": "webhook",
     }
 
 
@@ -407,8 +409,8 @@ def test_inaccessible_callback_message_has_no_date():
 
 def test_update_with_only_an_id_is_a_row_of_nulls():
     row = flatten(json.loads('{"update_id": 77}'), None)
-    assert row["update_id"] == 77
-    assert all(value is None for key, value in row.items() if key != "update_id")
+    assert (row["update_id"], row["source"]) == (77, "webhook")
+    assert all(value is None for key, value in row.items() if key not in ("update_id", "source"))
 
 
 def test_every_real_fixture_kind_is_a_known_update_kind():
