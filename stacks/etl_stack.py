@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import CfnOutput, Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -70,6 +70,9 @@ class EtlStack(Stack):
             self, "ProcessedBucket", config, access_logs=access_logs, log_prefix="processed/",
             expire_prefixes=expire,
         )  # fmt: skip
+
+        # Read by `make forget` / `make subject-export STAGE=...` (local_pipeline.rights).
+        CfnOutput(self, "ProcessedBucketName", value=self.processed_bucket.bucket_name)
 
         self.etl_function = python_function(
             self,
