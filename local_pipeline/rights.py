@@ -34,6 +34,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from botocore.exceptions import ClientError
 
 from local_pipeline.subject import (
     BadUserId,
@@ -346,7 +347,7 @@ def export_counts(export: dict[str, Any]) -> dict[str, int]:
 def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
     try:
         (stack,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
-    except cloudformation.exceptions.ClientError as error:
+    except ClientError as error:
         raise RightsError(
             f"stack {name} not found ({error.response['Error']['Code']}): is STAGE right, deployed in "
             "this account and region (AWS_PROFILE, AWS_REGION)?"
