@@ -50,6 +50,7 @@ from local_pipeline.subject import (
     scrub,
     usernames_of,
 )
+from stacks.config import ConfigError
 from stacks.names import stack_name
 from telegram_etl.job import (
     PART_BYTES,
@@ -450,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.stage:
             return run(args.action, [aws_target(args.stage)], user_id, args.out)
         return _run_local(args.action, Path(args.workdir), user_id, args.out)
-    except (BadUserId, RightsError) as error:
+    except (BadUserId, RightsError, ConfigError) as error:
         print(f"{args.action}: {error}", file=sys.stderr)
         return 2
 
