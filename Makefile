@@ -82,7 +82,8 @@ answers: aws-setup
 # STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).
 forget subject-export: demo-setup
 	@test -n "$(USER_ID)" || { echo "make $@: USER_ID=<the person's Telegram user id> is required" >&2; exit 2; }
-	$(BIN)/python -m local_pipeline.rights $(if $(filter forget,$@),forget,export) --user-id "$(USER_ID)" \
+	@# Not echoed: the command line names the person.
+	@$(BIN)/python -m local_pipeline.rights $(if $(filter forget,$@),forget,export) --user-id "$(USER_ID)" \
 	  $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--workdir $(or $(DIR),.local/demo)) $(ARGS)
 
 # awswrangler needs pyarrow < 26 (the ETL pins 26): its own venv, from requirements-aws.txt.
