@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import shutil
 import sys
@@ -67,6 +68,7 @@ from telegram_etl.storage import S3Storage
 LOCAL_WORKDIR = Path(".local/demo")
 KEY_FILE = "pseudonym-key"  # the local pipeline's key, in its data folder (the key is its UTF-8 text)
 READ_WORKERS = 32
+LIST_BATCH = 1_000  # keys read concurrently at a time
 DAY_PREFIX = f"{PROCESSED_PREFIX}/context_date="
 
 
@@ -179,13 +181,15 @@ class _Buckets:
     def matching(
         self, pool: ThreadPoolExecutor, wanted: Callable[[bytes], bool], skip: set[tuple[str, str]]
     ) -> dict[tuple[str, str, str], bytes]:
-        """The bodies for which wanted(body): every object is read, only those are kept."""
-        candidates = [obj for obj in self.objects() if (obj[1], obj[2]) not in skip]
+        """The bodies for which wanted(body): every object is read (concurrently, a batch of keys at a
+        time, so that a stage's millions of keys are never listed into memory), only those are kept."""
+        objects = (obj for obj in self.objects() if (obj[1], obj[2]) not in skip)
         found = {}
-        bodies = pool.map(lambda obj: _get(self.target.s3, obj[1], obj[2]), candidates)
-        for obj, body in zip(candidates, bodies, strict=True):
-            if wanted(body):
-                found[obj] = body
+        while batch := list(itertools.islice(objects, LIST_BATCH)):
+            bodies = pool.map(lambda obj: _get(self.target.s3, obj[1], obj[2]), batch)
+            for obj, body in zip(batch, bodies, strict=True):
+                if wanted(body):
+                    found[obj] = body
         return found
 
 
