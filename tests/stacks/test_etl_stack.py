@@ -219,3 +219,9 @@ def test_quarantine_expires_with_raw_and_processed_days_are_kept_by_default(pipe
 def test_processed_days_expire_when_processed_retention_days_is_set():
     rules = _processed_rules(StageConfig(stage="x", raw_retention_days=45, processed_retention_days=400))
     assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 45, "telegram/": 400}
+
+
+def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
+    # local_pipeline.rights finds a stage's processed bucket by this output name.
+    outputs = Template.from_stack(pipeline.etl).to_json()["Outputs"]
+    assert outputs["ProcessedBucketName"] == {"Value": {"Ref": logical_id(pipeline.etl.processed_bucket)}}
