@@ -10,6 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from local_pipeline.generator import generate
+from local_pipeline.rights import local_key
+from telegram_etl.privacy import pseudonym
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,23 +42,33 @@ def demo(tmp_path_factory) -> Path:
     return workdir
 
 
+def customer(seed: int = 7, updates: int = 150, days: int = 3) -> int:
+    """The demo's customer who wrote most and was replied to, from the conversation the demo replayed."""
+    conversation = generate(seed=seed, updates=updates, days=days)
+    staff = set(conversation.settings().staff_user_ids)
+    messages = [d.update["message"] for d in conversation.deliveries if "message" in d.update]
+    authors = Counter(m["from"]["id"] for m in messages if "from" in m and not m["from"].get("is_bot"))
+    replied = {
+        m["reply_to_message"]["from"]["id"] for m in messages if "from" in m.get("reply_to_message", {})
+    }
+    return next(user for user, _ in authors.most_common() if user not in staff and user in replied)
+
+
 def test_forget_one_customer_then_their_export_is_empty_and_the_others_are_untouched(demo):
-    settings = json.loads((demo / "settings.json").read_text())
+    person = customer()
+    # With pseudonyms on, the table names them by their pseudonym under the local key.
+    key = local_key(demo)
+    names = {person} | ({pseudonym(person, key)} if key else set())
     before = rows(demo)
-    authors = Counter(user for _, user, _, _ in before if user is not None)
-    # The customer with the most rows who is also replied to: not staff, not a bot.
-    staff = set(settings["staff_user_ids"])
-    replied = {reply for _, _, reply, _ in before if reply is not None}
-    person = next(
-        u for u, _ in authors.most_common() if u not in staff and u in replied and u < 5_000_000_000
-    )
+    theirs = [row for row in before if row[1] in names]
+    assert theirs and any(reply in names for _, _, reply, _ in before)
 
     exported = demo / "before.json"
     result = rights("export", "--user-id", str(person), "--workdir", str(demo), "--out", str(exported))
     assert result.returncode == 0, result.stderr
     export = json.loads(exported.read_text())
-    assert len(export["processed_rows"]) == authors[person]
-    assert len(export["raw_updates_authored"]) >= authors[person]
+    assert len(export["processed_rows"]) == len(theirs)
+    assert len(export["raw_updates_authored"]) >= len(theirs)
     assert export["processed_replies_to_you"]
 
     forgot = rights("forget", "--user-id", str(person), "--workdir", str(demo))

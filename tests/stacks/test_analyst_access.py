@@ -94,3 +94,19 @@ def test_nothing_names_the_raw_bucket_or_the_pseudonym_key(pipeline, analytics, 
 def test_its_arn_is_an_output(pipeline, analytics):
     output = analytics["Outputs"]["AnalystPolicyArn"]
     assert output["Value"] == {"Ref": logical_id(pipeline.analytics.analyst_policy)}
+
+
+def test_athena_results_expire_after_athena_results_retention_days():
+    from aws_cdk import App
+    from aws_cdk import aws_s3 as s3
+
+    from stacks.analytics_stack import AnalyticsStack
+    from stacks.config import StageConfig
+
+    app = App()
+    processed = s3.Bucket(Stack(app, "Etl"), "Processed")
+    stack = AnalyticsStack(app, "Analytics", config=StageConfig(stage="x", athena_results_retention_days=3),
+                           processed_bucket=processed)  # fmt: skip
+    bucket = Template.from_stack(stack).to_json()["Resources"][logical_id(stack.results_bucket)]
+    (rule,) = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 3
