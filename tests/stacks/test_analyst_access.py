@@ -3,10 +3,12 @@
 import json
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from stacks.analytics_stack import ANALYST_ATHENA_ACTIONS, ANALYST_GLUE_ACTIONS
+from stacks.analytics_stack import ANALYST_ATHENA_ACTIONS, ANALYST_GLUE_ACTIONS, AnalyticsStack
+from stacks.config import StageConfig
 from tests.stacks.support import logical_id
 
 
@@ -97,12 +99,6 @@ def test_its_arn_is_an_output(pipeline, analytics):
 
 
 def test_athena_results_expire_after_athena_results_retention_days():
-    from aws_cdk import App
-    from aws_cdk import aws_s3 as s3
-
-    from stacks.analytics_stack import AnalyticsStack
-    from stacks.config import StageConfig
-
     app = App()
     processed = s3.Bucket(Stack(app, "Etl"), "Processed")
     stack = AnalyticsStack(app, "Analytics", config=StageConfig(stage="x", athena_results_retention_days=3),
