@@ -128,6 +128,12 @@ class Report:
         ]
 
 
+def to_json(value: Any, **options: Any) -> bytes:
+    """UTF-8 JSON; a lone surrogate (Telegram sends them: "\\ud83d") stays the JSON escape it was, not an
+    encoding error (backslashreplace writes exactly that escape)."""
+    return json.dumps(value, ensure_ascii=False, **options).encode("utf-8", "backslashreplace")
+
+
 def _prefix_of(key: str) -> str:
     return key.rsplit("/", 1)[0] + "/" if "/" in key else ""
 
@@ -244,13 +250,19 @@ def _find(target: Target, person: Person, pool: ThreadPoolExecutor) -> _Found:
     return _Found(raw, usernames, days)
 
 
+def _find_with(target: Target, person: Person, pool: ThreadPoolExecutor | None) -> _Found:
+    if pool is not None:
+        return _find(target, person, pool)
+    with ThreadPoolExecutor(READ_WORKERS) as own:
+        return _find(target, person, own)
+
+
 def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = None) -> Report:
     """Erase the person: raw objects first (deleted or rewritten), then the processed days. Safe to
     re-run, and re-run after a failure: what is already done is found no more."""
     person = Person(user_id, target.key)
     report = Report()
-    with pool or ThreadPoolExecutor(READ_WORKERS) as executor:
-        found = _find(target, person, executor)
+    found = _find_with(target, person, pool)
     mentions = mention_pattern(found.usernames)
     versioned = {b: _versioned(target.s3, b) for b in (target.raw_bucket, target.processed_bucket)}
     for (role, bucket, key), body in sorted(found.raw.items()):
@@ -266,7 +278,7 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
         cleaned, removed = scrub(update, user_id, mentions)
         if not removed.changed:
             continue  # the number or name was something else (a price, another word)
-        body = json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")).encode()
+        body = to_json(cleaned, separators=(",", ":"))
         target.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
         report.count(where, "rewritten")
         if versioned[bucket]:
@@ -308,8 +320,7 @@ def subject_export(target: Target, user_id: int, *, pool: ThreadPoolExecutor | N
     """Everything held about the person: the raw Updates they authored (whole), what other Updates hold
     of them (their parts only), their processed rows, and the rows that reply to them."""
     person = Person(user_id, target.key)
-    with pool or ThreadPoolExecutor(READ_WORKERS) as executor:
-        found = _find(target, person, executor)
+    found = _find_with(target, person, pool)
     authored, mentioned, unreadable = [], [], []
     for (role, _bucket, key), body in sorted(found.raw.items()):
         update = parse_json(body)
@@ -431,7 +442,7 @@ def run(action: str, targets: list[Target], user_id: int, out: Path | None) -> i
     export = exports[0] if len(exports) == 1 else {"subject": person.label, "sources": exports}
     path = out or Path(".local") / f"subject-export-{person.label}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(export, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    path.write_bytes(to_json(export, indent=2, default=str))
     for one in exports:
         counts = ", ".join(f"{name} {n}" for name, n in export_counts(one).items())
         print(f"subject-export {person.label} from {one['source']}: {counts}")

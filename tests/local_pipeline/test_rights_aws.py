@@ -48,6 +48,7 @@ def updates() -> dict[str, dict]:
         },
     }
     reply = load_fixture("03_supergroup_reply_bot_command.json")  # someone replies to the person
+    reply["message"]["text"] = "/report \ud83d"  # a lone surrogate, as Telegram sends some
     other = load_fixture("01_group_text.json")  # someone else, about something else
     private = load_fixture("20_private_text_link_preview.json")  # the person's private chat with the bot
     private["update_id"] = 700002
@@ -282,6 +283,18 @@ def test_with_pseudonyms_the_rows_are_found_by_the_persons_pseudonym(s3):
         + after["chat_id"].to_pylist()
     )
     assert len(after) == 3  # the other people's rows
+
+
+def test_the_export_file_is_one_json_with_what_they_authored(s3, tmp_path, capsys, monkeypatch):
+    import local_pipeline.rights as rights
+
+    monkeypatch.setattr(rights, "aws_target", lambda stage: target(s3))
+    out = tmp_path / "export.json"
+    assert main(["export", "--user-id", str(WERT), "--stage", "dev", "--out", str(out)]) == 0
+    export = json.loads(out.read_bytes())
+    assert len(export["raw_updates_authored"]) == 5 and len(export["processed_rows"]) == 4
+    printed = capsys.readouterr().out
+    assert "raw_updates_authored 5" in printed and str(WERT) not in printed
 
 
 def test_the_output_names_the_person_only_by_pseudonym_or_hash(s3, capsys, monkeypatch):
