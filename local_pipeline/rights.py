@@ -35,7 +35,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from local_pipeline.subject import (
     BadUserId,
@@ -469,6 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     except (BadUserId, RightsError, ConfigError) as error:
         print(f"{args.action}: {error}", file=sys.stderr)
         return 2
+    except (BotoCoreError, ClientError) as error:  # no credentials, access denied, ...
+        print(f"{args.action}: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return 1
 
 
 def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> int:

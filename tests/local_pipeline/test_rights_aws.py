@@ -369,3 +369,14 @@ def test_a_stage_without_stacks_or_outputs_is_a_clear_error(aws_credentials):
         aws_target("dev", session)
     with pytest.raises(Exception, match="unknown stage"):
         aws_target("nope")
+
+
+def test_no_aws_credentials_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["export", "--user-id", str(WERT), "--stage", "dev"]) == 1
+    assert "AWS refused or could not be reached: Unable to locate credentials" in capsys.readouterr().err
