@@ -12,7 +12,7 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -23,6 +23,7 @@ help:
 	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
+	@echo "make forget | subject-export USER_ID=<id> [STAGE=dev|prod]   a person's rights (docs/privacy.md)"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -77,6 +78,14 @@ endif
 # The named queries in the stage's Athena workgroup (AWS credentials; ARGS="--from 2025-03-01 --to ...").
 answers: aws-setup
 	$(AWS_BIN)/python -m local_pipeline.athena answers --stage $(STAGE) $(ARGS)
+
+# A person's rights (docs/privacy.md): erase them, or write what is held about them to one file. With
+# STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).
+forget subject-export: demo-setup
+	@test -n "$(USER_ID)" || { echo "make $@: USER_ID=<the person's Telegram user id> is required" >&2; exit 2; }
+	@# Not echoed: the command line names the person.
+	@$(BIN)/python -m local_pipeline.rights $(if $(filter forget,$@),forget,export) --user-id "$(USER_ID)" \
+	  $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--workdir $(or $(DIR),.local/demo)) $(ARGS)
 
 # awswrangler needs pyarrow < 26 (the ETL pins 26): its own venv, from requirements-aws.txt.
 aws-setup: $(AWS_VENV)/.installed

@@ -3,15 +3,16 @@ and one named query per answer, its SQL read from analytics/sql/."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from analytics.queries import TABLE_NAME, named_queries
 from stacks.config import StageConfig
-from stacks.defaults import access_logs_bucket, data_bucket
+from stacks.defaults import access_logs_bucket, acknowledge_wildcard_on, data_bucket
 from telegram_etl.job import PROCESSED_PREFIX
 from telegram_etl.schema import COLUMNS, PARTITION_KEY, Column
 
@@ -33,6 +34,17 @@ def table_parameters(bucket_name: str, config: StageConfig) -> dict[str, str]:
     }
 
 
+RESULTS_PREFIX = "results/"
+# What an analyst does in the workgroup: run and stop queries, read their results, use the named queries.
+ANALYST_ATHENA_ACTIONS = (
+    "athena:BatchGetNamedQuery", "athena:BatchGetQueryExecution", "athena:GetNamedQuery",
+    "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetQueryResultsStream",
+    "athena:GetWorkGroup", "athena:ListNamedQueries", "athena:ListQueryExecutions",
+    "athena:StartQueryExecution", "athena:StopQueryExecution",
+)  # fmt: skip
+ANALYST_GLUE_ACTIONS = ("glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable")
+
+
 def glue_column(column: Column) -> glue.CfnTable.ColumnProperty:
     return glue.CfnTable.ColumnProperty(name=column.name, type=column.type.glue, comment=column.description)
 
@@ -43,6 +55,7 @@ class AnalyticsStack(Stack):
     workgroup: athena.CfnWorkGroup
     results_bucket: s3.Bucket
     queries: dict[str, athena.CfnNamedQuery]
+    analyst_policy: iam.ManagedPolicy
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: StageConfig, processed_bucket: s3.IBucket,
@@ -86,7 +99,7 @@ class AnalyticsStack(Stack):
         access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
         self.results_bucket = data_bucket(
             self, "AthenaResultsBucket", config, access_logs=access_logs, log_prefix="athena-results/",
-            expiration=Duration.days(30),
+            expiration=Duration.days(config.athena_results_retention_days),
         )  # fmt: skip
         self.workgroup = athena.CfnWorkGroup(
             self,
@@ -102,7 +115,7 @@ class AnalyticsStack(Stack):
                 engine_version=athena.CfnWorkGroup.EngineVersionProperty(
                     selected_engine_version="Athena engine version 3"),
                 result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
-                    output_location=f"s3://{self.results_bucket.bucket_name}/results/",
+                    output_location=f"s3://{self.results_bucket.bucket_name}/{RESULTS_PREFIX}",
                     encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
                         encryption_option="SSE_S3"),
                 ),
@@ -117,3 +130,52 @@ class AnalyticsStack(Stack):
                 work_group=self.workgroup.ref, query_string=query.sql,
             )  # fmt: skip
             self.queries[query.name] = named
+
+        self.analyst_policy = self._analyst_policy(config, database_name, processed_bucket)
+        CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn,
+                  description="For an analyst's role or group: processed table and Athena only")  # fmt: skip
+
+    def _analyst_policy(
+        self, config: StageConfig, database_name: str, processed_bucket: s3.IBucket
+    ) -> iam.ManagedPolicy:
+        """An analyst reads the processed table through this workgroup and keeps its results: nothing of
+        the raw bucket, the ETL's quarantine or the pseudonym key (docs/privacy.md, "Access"). Both
+        buckets are SSE-S3 (S3-managed keys): there is no KMS key to grant."""
+
+        def arn(service: str, resource: str, name: str | None) -> str:
+            form = ArnFormat.SLASH_RESOURCE_NAME if name else ArnFormat.NO_RESOURCE_NAME
+            return self.format_arn(service=service, resource=resource, resource_name=name, arn_format=form)
+
+        processed_prefix = f"{PROCESSED_PREFIX}/"
+        results = self.results_bucket
+        policy = iam.ManagedPolicy(
+            self, "AnalystPolicy", managed_policy_name=f"telegram-analytics-{config.stage}-analyst",
+            description=f"Analyst of {config.stage}: Athena workgroup, Glue table, processed table, results",
+            statements=[
+                iam.PolicyStatement(sid="Workgroup", actions=list(ANALYST_ATHENA_ACTIONS),
+                                    resources=[arn("athena", "workgroup", self.workgroup.ref)]),
+                iam.PolicyStatement(sid="Catalog", actions=list(ANALYST_GLUE_ACTIONS), resources=[
+                    arn("glue", "catalog", None), arn("glue", "database", database_name),
+                    arn("glue", "table", f"{database_name}/{TABLE_NAME}")]),
+                iam.PolicyStatement(sid="ProcessedTableList", actions=["s3:ListBucket"],
+                                    resources=[processed_bucket.bucket_arn],
+                                    conditions={"StringLike": {"s3:prefix": [f"{processed_prefix}*"]}}),
+                iam.PolicyStatement(sid="ProcessedTableRead", actions=["s3:GetObject"],
+                                    resources=[processed_bucket.arn_for_objects(f"{processed_prefix}*")]),
+                iam.PolicyStatement(sid="Buckets", actions=["s3:GetBucketLocation"],
+                                    resources=[processed_bucket.bucket_arn, results.bucket_arn]),
+                iam.PolicyStatement(sid="ResultsList",
+                                    actions=["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                                    resources=[results.bucket_arn],
+                                    conditions={"StringLike": {"s3:prefix": [f"{RESULTS_PREFIX}*"]}}),
+                iam.PolicyStatement(sid="ResultsReadWrite", actions=[
+                    "s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+                    resources=[results.arn_for_objects(f"{RESULTS_PREFIX}*")]),
+            ],
+        )  # fmt: skip
+        reason = (
+            "Objects are one per day (processed) or per query (results): access is scoped to a key prefix."
+        )
+        acknowledge_wildcard_on(policy, processed_bucket.bucket_arn, processed_prefix, reason)
+        acknowledge_wildcard_on(policy, results.bucket_arn, RESULTS_PREFIX, reason)
+        return policy

@@ -26,6 +26,8 @@ LOG_RETENTION_NAMES = (
     "INFINITE",
 )  # fmt: skip
 TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
+# Raw days must outlive the dead-letter queue's 14 days, in which a failed ETL run is re-run.
+RAW_RETENTION_MIN_DAYS = 14
 
 
 class ConfigError(ValueError):
@@ -117,8 +119,8 @@ class StageConfig:
     # (webhook_max_connections), so that Telegram never opens more connections than may run at once.
     ingest_reserved_concurrency: int = 20
     # Raw objects move to S3 Standard-IA after this many days (S3's minimum is 30); null keeps them
-    # in Standard.
-    raw_infrequent_access_after_days: int | None = 90
+    # in Standard. Must come before raw_retention_days, else objects expire first.
+    raw_infrequent_access_after_days: int | None = None
     # Local wall-clock time of the daily ETL run (processes D-1).
     etl_local_time: str = "03:00"
     etl_memory_mb: int = 1024
@@ -142,6 +144,12 @@ class StageConfig:
     # Relay mode: the existing bot backend's HTTPS webhook; every update is stored, then forwarded there
     # with the backend's secret (the stack's RelaySecret), and the backend's answer goes to Telegram.
     relay_url: str | None = None
+    # Retention (issue 14, docs/privacy.md): raw updates hold everything unredacted and are needed
+    # only to (re)process a day, so they expire; the ETL's quarantine and refused updates (raw copies)
+    # too. Processed days may be kept (null) or expire; Athena results hold query answers.
+    raw_retention_days: int = 30
+    processed_retention_days: int | None = None
+    athena_results_retention_days: int = 7
 
     def __post_init__(self) -> None:
         # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
@@ -187,10 +195,30 @@ class StageConfig:
                   for topic, patterns in self.topic_rules.items() for pattern in patterns),
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
+                *self._retention_checks(),
             ]
         )  # fmt: skip
         if problems:
             raise ConfigError.listing(self.stage, problems)
+
+    def _retention_checks(self) -> list[tuple[Callable[[], bool], str]]:
+        def days(value: object) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+        return [
+            # The ETL reads day D and lists D-1 (redeliveries after midnight): a day must outlive its run.
+            (lambda: days(self.raw_retention_days) and self.raw_retention_days >= RAW_RETENTION_MIN_DAYS,
+             f"raw_retention_days must be an integer of at least {RAW_RETENTION_MIN_DAYS} (the ETL reads "
+             "D-1 and lists D-2; failed runs are retried from the dead-letter queue for 14 days)"),
+            (lambda: self.processed_retention_days is None or days(self.processed_retention_days),
+             "processed_retention_days must be a positive integer or null (keep)"),
+            (lambda: days(self.athena_results_retention_days),
+             "athena_results_retention_days must be a positive integer"),
+            (lambda: self.raw_infrequent_access_after_days is None
+             or self.raw_infrequent_access_after_days < self.raw_retention_days,
+             "raw_infrequent_access_after_days must be below raw_retention_days (objects would expire "
+             "first), or null"),
+        ]  # fmt: skip
 
     @classmethod
     def from_context(cls, stage: str, values: dict[str, Any]) -> StageConfig:

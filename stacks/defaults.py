@@ -43,8 +43,11 @@ class _AcknowledgeAtSynth:
         return []
 
 
-def acknowledge_wildcard_on(role: iam.IRole, bucket_arn: str, prefix: str, reason: str) -> None:
-    """Acknowledge IAM5 for `<bucket>/<prefix>*` on a role, for a bucket of this stack or another.
+def acknowledge_wildcard_on(
+    role: iam.IRole | iam.ManagedPolicy, bucket_arn: str, prefix: str, reason: str
+) -> None:
+    """Acknowledge IAM5 for `<bucket>/<prefix>*` on a role (or managed policy), for a bucket of this stack
+    or another.
 
     cdk-nag names a finding by the resolved resource, and a cross-stack bucket's resolved ARN is an
     import whose export name only exists once CDK resolves references at synth: so the finding is
@@ -160,9 +163,13 @@ def data_bucket(
     log_prefix: str,
     expiration: Duration | None = None,
     infrequent_access_after: Duration | None = None,
+    expire_prefixes: dict[str, Duration] | None = None,
+    noncurrent_days: int = 30,
 ) -> s3.Bucket:
-    """Encrypted, SSL-only, private, versioned; old versions of overwritten objects expire, and so do
-    current objects when `expiration` is given; `infrequent_access_after` moves them to Standard-IA."""
+    """Encrypted, SSL-only, private, versioned; old versions of overwritten or deleted objects expire
+    after `noncurrent_days`, and so do current objects when `expiration` is given (the whole bucket) or
+    under each prefix of `expire_prefixes` (retention); `infrequent_access_after` moves them to
+    Standard-IA."""
     transitions = (
         [
             s3.Transition(
@@ -186,9 +193,13 @@ def data_bucket(
             s3.LifecycleRule(
                 expiration=expiration,
                 transitions=transitions,
-                noncurrent_version_expiration=Duration.days(30),
+                noncurrent_version_expiration=Duration.days(noncurrent_days),
                 abort_incomplete_multipart_upload_after=Duration.days(7),
-            )
+            ),
+            *(
+                s3.LifecycleRule(id=f"expire-{prefix.strip('/')}", prefix=prefix, expiration=after)
+                for prefix, after in (expire_prefixes or {}).items()
+            ),
         ],
         removal_policy=removal_policy(config),
         auto_delete_objects=not config.retain_data,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import CfnOutput, Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -61,9 +61,18 @@ class EtlStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
 
         access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
+        # Retention: quarantined objects are raw copies (raw_retention_days); processed days expire only
+        # when processed_retention_days is set, counted from the day's last write (a re-run restarts it).
+        expire = {f"{QUARANTINE_PREFIX}/": Duration.days(config.raw_retention_days)}
+        if config.processed_retention_days is not None:
+            expire[f"{PROCESSED_PREFIX}/"] = Duration.days(config.processed_retention_days)
         self.processed_bucket = data_bucket(
-            self, "ProcessedBucket", config, access_logs=access_logs, log_prefix="processed/"
-        )
+            self, "ProcessedBucket", config, access_logs=access_logs, log_prefix="processed/",
+            expire_prefixes=expire,
+        )  # fmt: skip
+
+        # Read by `make forget` / `make subject-export STAGE=...` (local_pipeline.rights).
+        CfnOutput(self, "ProcessedBucketName", value=self.processed_bucket.bucket_name)
 
         self.etl_function = python_function(
             self,

@@ -33,6 +33,8 @@ RAW_PREFIX = f"{RAW_KEY_PREFIX}/"  # the webhook writes nothing else without an 
 # With an allow-list: refused updates, and the markers of chats it follows after a migration.
 ALLOW_LIST_PREFIXES = (f"{REFUSED_PREFIX}/", f"{ALLOWED_CHATS_PREFIX}/")
 INGEST_TIMEOUT_S = 25
+# A raw object overwritten or deleted (retention, `make forget`) stays recoverable this long, no longer.
+RAW_NONCURRENT_DAYS = 7
 # 4xx answers in 5 minutes that page someone.
 CLIENT_ERRORS_ALARM_THRESHOLD = 5
 
@@ -52,9 +54,14 @@ class IngestionStack(Stack):
 
         access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
         ia_days = config.raw_infrequent_access_after_days
+        # Retention: updates (stored and refused) expire; allow-list markers are state and stay.
+        # Raw holds everything unredacted, so old versions go after RAW_NONCURRENT_DAYS, not 30.
+        raw_expiry = Duration.days(config.raw_retention_days)
         self.raw_bucket = data_bucket(
             self, "RawBucket", config, access_logs=access_logs, log_prefix="raw/",
             infrequent_access_after=Duration.days(ia_days) if ia_days else None,
+            expire_prefixes={RAW_PREFIX: raw_expiry, f"{REFUSED_PREFIX}/": raw_expiry},
+            noncurrent_days=RAW_NONCURRENT_DAYS,
         )  # fmt: skip
 
         self.webhook_secret = self._generated_secret(

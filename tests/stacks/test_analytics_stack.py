@@ -111,7 +111,7 @@ def test_workgroup_engine_v3_enforced_encrypted_and_limited(pipeline, template):
         "AWS::S3::Bucket",
         {
             "LifecycleConfiguration": {
-                "Rules": Match.array_with([Match.object_like({"ExpirationInDays": 30})])
+                "Rules": Match.array_with([Match.object_like({"ExpirationInDays": 7})])
             },
             "BucketEncryption": Match.any_value(),
         },

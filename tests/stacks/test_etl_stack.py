@@ -5,9 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from stacks.config import ConfigError, StageConfig
+from stacks.etl_stack import EtlStack
 from telegram_etl.days import days_to_process
 from tests.stacks.conftest import ROOT
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
@@ -190,3 +194,34 @@ def test_the_scheduled_input_makes_the_etl_process_every_day_once_across_dst(tim
 def test_a_local_time_skipped_or_repeated_by_a_clock_change_is_refused(timezone, local_time):
     with pytest.raises(ConfigError, match="clock change"):
         StageConfig(stage="x", timezone=timezone, etl_local_time=local_time)
+
+
+def _processed_rules(config):
+    app = App()
+    support = Stack(app, "Support")
+    stack = EtlStack(
+        app, "Etl", config=config, raw_bucket=s3.Bucket(support, "Raw"), alerts_topic=sns.Topic(support, "T")
+    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    return resources[logical_id(stack.processed_bucket)]["Properties"]["LifecycleConfiguration"]["Rules"]
+
+
+def test_quarantine_expires_with_raw_and_processed_days_are_kept_by_default(pipeline):
+    rules = Template.from_stack(pipeline.etl).to_json()["Resources"][
+        logical_id(pipeline.etl.processed_bucket)
+    ]
+    rules = rules["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert "ExpirationInDays" not in rules[0]
+    assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 30}
+
+
+def test_processed_days_expire_when_processed_retention_days_is_set():
+    rules = _processed_rules(StageConfig(stage="x", raw_retention_days=45, processed_retention_days=400))
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 45, "telegram/": 400}
+
+
+def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
+    # local_pipeline.rights finds a stage's processed bucket by this output name.
+    outputs = Template.from_stack(pipeline.etl).to_json()["Outputs"]
+    assert outputs["ProcessedBucketName"] == {"Value": {"Ref": logical_id(pipeline.etl.processed_bucket)}}

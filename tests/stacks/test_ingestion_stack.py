@@ -174,12 +174,21 @@ def test_ingest_is_traced_and_its_concurrency_bounded(pipeline, template):
     template.has_resource_properties("AWS::ApiGateway::Stage", {"TracingEnabled": True})
 
 
-def test_raw_objects_move_to_infrequent_access_and_old_versions_expire(pipeline, template):
+def test_raw_objects_old_versions_expire_within_a_week(pipeline, template):
     raw = template.to_json()["Resources"][logical_id(pipeline.ingestion.raw_bucket)]["Properties"]
-    (rule,) = raw["LifecycleConfiguration"]["Rules"]
-    assert rule["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 90}]
-    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    rule = raw["LifecycleConfiguration"]["Rules"][0]
+    assert "Transitions" not in rule  # dev keeps raw 30 days: Standard-IA's 30-day minimum would not pay
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
     assert rule["Status"] == "Enabled"
+
+
+def test_raw_objects_move_to_infrequent_access_before_they_expire():
+    config = StageConfig(stage="x", raw_retention_days=120, raw_infrequent_access_after_days=30)
+    stack = IngestionStack(App(), "Stage", config=config)
+    bucket = Template.from_stack(stack).to_json()["Resources"][logical_id(stack.raw_bucket)]
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules[0]["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
+    assert {r.get("Prefix"): r["ExpirationInDays"] for r in rules[1:]} == {"telegram/": 120, "refused/": 120}
 
 
 @pytest.mark.parametrize(
@@ -405,6 +414,11 @@ def test_cdk_nag_is_not_a_no_op():
         {"webhook_source_cidrs": ["149.154.160.0/33"]},
         {"ingest_reserved_concurrency": 0},
         {"raw_infrequent_access_after_days": 7},
+        {"raw_infrequent_access_after_days": 30},  # not before raw_retention_days (30)
+        {"raw_retention_days": 13},
+        {"raw_retention_days": "30"},
+        {"processed_retention_days": 0},
+        {"athena_results_retention_days": None},
     ],
 )
 def test_invalid_stage_settings_are_rejected(settings):
@@ -446,3 +460,15 @@ def test_relay_mode_forwards_to_the_backend_with_its_own_secret(relay_stack, pip
 def test_relay_url_must_be_https():
     with pytest.raises(ConfigError, match="relay_url"):
         StageConfig(stage="x", relay_url="http://bot.example.com/hook")
+
+
+def test_raw_updates_expire_after_raw_retention_days_and_allow_list_markers_stay(pipeline, template):
+    raw = template.to_json()["Resources"][logical_id(pipeline.ingestion.raw_bucket)]["Properties"]
+    rules = raw["LifecycleConfiguration"]["Rules"]
+    # The bucket-wide rule expires no current object: allowed-chats/ markers are state, not data.
+    assert "ExpirationInDays" not in rules[0]
+    assert rules[0]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert {r["Prefix"]: (r["ExpirationInDays"], r["Status"]) for r in rules[1:]} == {
+        "telegram/": (30, "Enabled"),
+        "refused/": (30, "Enabled"),
+    }

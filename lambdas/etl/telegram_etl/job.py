@@ -32,6 +32,7 @@ moments later: once per such day, only when it is rewritten.
 from __future__ import annotations
 
 import gc
+import itertools
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -348,8 +349,15 @@ def process_day(
         part_bytes=part_bytes,
     )  # fmt: skip
     rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result)
+    listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
+    first = next(listing, None)
+    if first is None and part_key(day) in previous:
+        # No raw left for a processed day: expired by retention (or all forgotten, docs/privacy.md). A
+        # re-run must not replace the day with nothing: the partition is kept as it is.
+        result.files = [part_key(day)]
+        return result
+    listing = itertools.chain([first] if first else [], listing)
     try:
-        listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
         for batch in batches(listing, batch_size, batch_bytes):
             # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
             # the same on every run.

@@ -173,10 +173,19 @@ def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
     assert keys(s3, PROCESSED) == []
 
 
-def test_a_day_whose_raw_data_vanished_loses_its_stale_partition(s3, run):
+def test_a_day_whose_raw_data_expired_keeps_its_partition_on_a_re_run(s3, run):
+    # Retention expires raw days that stay processed: a backfill over them must not empty them.
     put_raw(s3, "2024-05-06", "1.json", json.dumps({"update_id": 1}).encode())
     run({"date": "2024-05-06"})
+    part = "telegram/context_date=2024-05-06/part-00000.parquet"
+    before = s3.get_object(Bucket=PROCESSED, Key=part)["Body"].read()
     s3.delete_object(Bucket=RAW, Key="telegram/context_date=2024-05-06/1.json")
+    result = run({"date": "2024-05-06"})
+    assert (result["days"][0]["read"], result["days"][0]["files"]) == (0, [part])
+    assert s3.get_object(Bucket=PROCESSED, Key=part)["Body"].read() == before
+
+
+def test_a_day_without_raw_data_loses_the_stale_files_of_an_older_layout(s3, run):
     s3.put_object(Bucket=PROCESSED, Key="telegram/context_date=2024-05-06/part-00007.parquet", Body=b"old")
     run({"date": "2024-05-06"})
     assert keys(s3, PROCESSED) == []
