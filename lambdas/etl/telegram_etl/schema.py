@@ -41,7 +41,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("chat_type", STRING, "private, group, supergroup or channel"),
     Column("chat_title", STRING, "Title of a group, supergroup or channel"),
     Column("message_thread_id", BIGINT, "Forum topic or reply thread of the message"),
-    Column("user_id", BIGINT, "User who acted: sender, clicker, reactor, voter, member changer"),
+    Column("user_id", BIGINT, "User who acted: sender, clicker, reactor, voter, member changer (a person's "
+           "pseudonym when pseudonymize_users is on: docs/privacy.md)"),
     Column("user_is_bot", BOOLEAN, "Whether that user is a bot"),
     Column("user_first_name", STRING, "That user's first name"),
     Column("user_username", STRING, "That user's @username, without the @"),
@@ -74,6 +75,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("intent", STRING, "What the text does: question, problem, greeting, acknowledgement (or null)"),
     Column("keywords", STRINGS, "Significant words of the normalized text, in order (no stop words)"),
     Column("keyword_stems", STRINGS, "The stem of each keyword, same order: paraphrases share them"),
+    Column("user_is_staff", BOOLEAN, "Whether that user is in the stage's staff_user_ids when the ETL ran "
+           "(the model's staff role; re-run the days after changing staff)"),
 )  # fmt: skip
 
 PARTITION_KEY = Column(
