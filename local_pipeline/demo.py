@@ -89,8 +89,9 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             "bot_username": settings.bot_username, "topic_rules": dict(settings.topic_rules),
         }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
-        pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level,
-                                 data_dir=workdir)  # its pseudonym key: workdir/pseudonym-key
+        pipeline = LocalPipeline(
+            server.client_env(), settings=settings, log_level=args.log_level, data_dir=workdir
+        )  # its pseudonym key: workdir/pseudonym-key
         pipeline.create_buckets()
         print(f"   {server.endpoint_url}  buckets: {pipeline.raw_bucket}, {pipeline.processed_bucket}")
 

@@ -52,12 +52,16 @@ def stage_key(stage: str) -> bytes:  # pragma: no cover - needs an AWS account
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m local_pipeline.people", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m local_pipeline.people", description=__doc__.split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("pseudonym", help="the pseudonym of a Telegram user id")
     show.add_argument("user_id", type=int)
     where = show.add_mutually_exclusive_group()
-    where.add_argument("--dir", default=".local/demo", help="the local pipeline's folder (default .local/demo)")
+    where.add_argument(
+        "--dir", default=".local/demo", help="the local pipeline's folder (default .local/demo)"
+    )
     where.add_argument("--stage", help="a deployed stage: its key from Secrets Manager")
     args = parser.parse_args(argv)
     if args.stage:

@@ -142,8 +142,9 @@ def replay_into(
 def replay(args: argparse.Namespace, settings: StageConfig, workdir: Path) -> dict[str, list[dict[str, Any]]]:
     errors: list[str] = []
     with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
-        pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level,
-                                 data_dir=workdir)  # a fresh folder, a fresh pseudonym key
+        pipeline = LocalPipeline(
+            server.client_env(), settings=settings, log_level=args.log_level, data_dir=workdir
+        )  # a fresh folder, a fresh pseudonym key
         pipeline.create_buckets()
         deliveries = read_deliveries(Path(args.input), errors)
         answers = replay_into(pipeline, deliveries, errors, workdir / "parquet")

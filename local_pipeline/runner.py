@@ -220,7 +220,7 @@ def raw_days(pipeline: LocalPipeline) -> list[str]:
 
 # The sample conversation's people are fictional; a fixed key keeps its documented answers (make docs)
 # the same on every run. Never a stage's key.
-SAMPLE_PSEUDONYM_KEY = "sample-conversation-key"  # noqa: S105 - fictional data only
+SAMPLE_PSEUDONYM_KEY = "sample-conversation-key"
 
 
 def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:

@@ -192,7 +192,8 @@ class StageConfig:
                   for topic, patterns in self.topic_rules.items() for pattern in patterns),
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
-                (lambda: isinstance(self.pseudonymize_users, bool), "pseudonymize_users must be true or false"),
+                (lambda: isinstance(self.pseudonymize_users, bool),
+                 "pseudonymize_users must be true or false"),
             ]
         )  # fmt: skip
         if problems:

@@ -58,7 +58,9 @@ def _pseudonym_key(env: dict[str, str], read_secret: Callable[[str], str] | None
         key = read_secret(arn)
         if key:
             return key.encode("utf-8")
-    raise RuntimeError("PSEUDONYMIZE_USERS is on but there is no key (PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN)")
+    raise RuntimeError(
+        "PSEUDONYMIZE_USERS is on but there is no key (PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN)"
+    )
 
 
 def _ids(text: str) -> frozenset[int]:

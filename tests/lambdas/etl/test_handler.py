@@ -266,17 +266,34 @@ def test_people_are_pseudonyms_under_the_secret_key_and_bots_keep_their_ids(env,
     run = cold_start(lambda_context)
     put_raw(s3, "2024-05-06", "a.json", (FIXTURES_DIR / "03_supergroup_reply_bot_command.json").read_bytes())
     put_raw(s3, "2024-05-06", "b.json", (FIXTURES_DIR / "20_private_text_link_preview.json").read_bytes())
-    bot_answer = {"update_id": 10, "message": {
-        "message_id": 10, "date": 1714953700, "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
-        "from": {"id": 7012345678, "is_bot": True, "first_name": "Loja", "username": "LojaSuporteBot"},
-        "text": "Veja /rastreio"}}
+    bot_answer = {
+        "update_id": 10,
+        "message": {
+            "message_id": 10,
+            "date": 1714953700,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
+            "from": {"id": 7012345678, "is_bot": True, "first_name": "Loja", "username": "LojaSuporteBot"},
+            "text": "Veja /rastreio",
+        },
+    }
     put_raw(s3, "2024-05-06", "c.json", json.dumps(bot_answer).encode())
-    staff_reply = {"update_id": 9, "message": {
-        "message_id": 9, "date": 1714953600, "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
-        "from": {"id": 6962620676, "is_bot": False, "first_name": "Wert", "username": "WertCrypto"},
-        "text": "Me manda seu CPF 123.456.789-09 ou e-mail, @spacewhaleblues",
-        "reply_to_message": {"message_id": 8, "date": 1714953500, "chat": {"id": -100123, "type": "supergroup"},
-                             "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"}, "text": "x"}}}
+    staff_reply = {
+        "update_id": 9,
+        "message": {
+            "message_id": 9,
+            "date": 1714953600,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
+            "from": {"id": 6962620676, "is_bot": False, "first_name": "Wert", "username": "WertCrypto"},
+            "text": "Me manda seu CPF 123.456.789-09 ou e-mail, @spacewhaleblues",
+            "reply_to_message": {
+                "message_id": 8,
+                "date": 1714953500,
+                "chat": {"id": -100123, "type": "supergroup"},
+                "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+                "text": "x",
+            },
+        },
+    }
     put_raw(s3, "2024-05-06", "d.json", json.dumps(staff_reply).encode())
     result = run({"date": "2024-05-06"})
     rows = {row["update_id"]: row for row in read_partition(s3, "2024-05-06").to_pylist()}
@@ -284,18 +301,26 @@ def test_people_are_pseudonyms_under_the_secret_key_and_bots_keep_their_ids(env,
     command = rows[439432600]
     assert command["user_id"] == pseudonym(5964236329, KEY)
     assert command["reply_to_user_id"] == pseudonym(6962620676, KEY)
-    assert (command["user_first_name"], command["user_username"], command["user_language_code"]) == (None,) * 3
+    assert (command["user_first_name"], command["user_username"], command["user_language_code"]) == (
+        None,
+    ) * 3
     assert command["user_is_staff"] is False and command["chat_id"] == -1001293752024  # a group stays
     private = rows[load_fixture("20_private_text_link_preview.json")["update_id"]]
     person = load_fixture("20_private_text_link_preview.json")["message"]["from"]["id"]
-    assert private["chat_type"] == "private" and private["chat_id"] == private["user_id"] == pseudonym(person, KEY)
+    assert private["chat_type"] == "private" and private["chat_id"] == private["user_id"] == pseudonym(
+        person, KEY
+    )
     staff = rows[9]
     assert staff["user_id"] == pseudonym(6962620676, KEY) and staff["user_is_staff"] is True
     assert staff["reply_to_user_id"] == 777000  # Telegram's service account is nobody's
     assert staff["text"] == "Me manda seu CPF [cpf] ou e-mail, [mention]"
     assert result["days"][0]["redactions"] == {**NO_REDACTIONS, "cpf": 1, "mention": 1}
     bot = rows[10]
-    assert (bot["user_id"], bot["user_username"], bot["user_is_staff"]) == (7012345678, "LojaSuporteBot", False)
+    assert (bot["user_id"], bot["user_username"], bot["user_is_staff"]) == (
+        7012345678,
+        "LojaSuporteBot",
+        False,
+    )
 
 
 def test_with_pseudonymize_users_off_people_are_in_clear(env, s3, lambda_context):
@@ -304,7 +329,9 @@ def test_with_pseudonymize_users_off_people_are_in_clear(env, s3, lambda_context
     cold_start(lambda_context)({"date": "2024-05-07"})
     (row,) = read_partition(s3, "2024-05-07").to_pylist()
     assert (row["user_id"], row["user_username"], row["reply_to_user_id"]) == (
-        5964236329, "spacewhaleblues", 6962620676
+        5964236329,
+        "spacewhaleblues",
+        6962620676,
     )
 
 
