@@ -159,7 +159,8 @@ def _redacted(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     has_at = "@" in text
     if has_at:
         text, found = _EMAIL.subn(PLACEHOLDERS["email"], text)
-        counts["email"] += found
+        if found:
+            counts["email"] += found
     if _DIGIT_RUN.search(text):
         text = _phones(_documents(text, counts), counts)
     if has_at:
