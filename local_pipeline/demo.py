@@ -124,6 +124,8 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         for n, day in enumerate(conversation.days, start=1):
             result = pipeline.run_etl(scheduled_event(day))["days"][0]
             counts = " ".join(f"{name}={result[name]}" for name in DayResult.COUNTS if result[name])
+            redacted = " ".join(f"{kind}={n}" for kind, n in result["redactions"].items() if n)
+            counts += f" redacted: {redacted}" if redacted else ""
             print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}")
             progress("days", n, len(conversation.days))
         again = pipeline.run_etl({"date": first.isoformat()})["days"][0]

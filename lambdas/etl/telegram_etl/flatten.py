@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from telegram_etl.privacy import NOT_PEOPLE, People, redact, redact_text_mentions
+from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, redact, redact_text_mentions
 from telegram_etl.schema import COLUMN_NAMES
 
 try:  # ~3x faster than json; not in the Lambda's asset (a binary wheel), which keeps the stdlib parser
@@ -192,6 +192,26 @@ def _text_features_of(text: str) -> TextFeatures:
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
+RedactedText = tuple[str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str]]
+
+
+def redacted_text(text: str) -> RedactedText:
+    """(redact(text), its redactions per kind, *text_features of the redacted text): what the columnar
+    path needs of a text, in one cache lookup (the texts repeat, see text_features)."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return _redacted_text_of(text)
+    return _cached_redacted_text(text)
+
+
+def _redacted_text_of(text: str) -> RedactedText:
+    if not may_hold_personal_data(text):  # most texts
+        return (text, (), *text_features(text))
+    found: Counter[str] = Counter()
+    redacted = redact(text, found)
+    return (redacted, tuple(found.items()), *text_features(redacted))
+
+
+_cached_redacted_text = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_redacted_text_of)
 
 
 def _callback_fields(row: Row, callback: dict[str, Any], redactions: Counter[str] | None) -> None:
@@ -438,9 +458,11 @@ def flatten_values(
         if text:
             entities = holder.get("entities") if has_text else holder.get("caption_entities")
             command, target = leading_command(text, entities)
-            if entities:
-                text = redact_text_mentions(text, entities, redactions)
-            text = redact(text, redactions)
+            if type(entities) is list:
+                for entity in entities:  # a text_mention is rare: look before calling
+                    if type(entity) is dict and entity.get("type") == "text_mention":
+                        text = redact_text_mentions(text, entities, redactions)
+                        break
         is_forward = not _FORWARD.isdisjoint(holder)
         media_group_id = holder.get("media_group_id")
         if type(media_group_id) is not str:
@@ -452,7 +474,10 @@ def flatten_values(
             migrate_to = _int(holder.get("migrate_to_chat_id"))
             migrate_from = _int(holder.get("migrate_from_chat_id"))
         if text is not None:
-            normalized, text_intent, words, stems = text_features(text)
+            text, found, normalized, text_intent, words, stems = redacted_text(text)
+            if found and redactions is not None:
+                for redaction, count in found:
+                    redactions[redaction] += count
             if command is not None:
                 text_intent = None
     elif kind == "callback_query":
@@ -468,16 +493,18 @@ def flatten_values(
             convert = _reaction if exact_numbers else _checked_reaction
             reactions = [r for r in map(convert, new_reaction) if r is not None]
 
-    if people is not None:  # as _protect_people()
+    if people is not None:  # as _protect_people(), with the pseudonyms' cache read inline
         user_is_staff = None if user_id is None else user_id in people.staff_user_ids
         if people.key is not None:
+            known = people.pseudonyms
             if user_id is not None and user_is_bot is not True and user_id not in NOT_PEOPLE:
-                user_id = people.stored_id(user_id, user_is_bot)
+                user_id = known.get(user_id) or people.stored_id(user_id, user_is_bot)
                 first_name = username = language = None
-            if reply_to_user is not None:
-                reply_to_user = people.stored_id(reply_to_user, reply_author.get("is_bot"))
+            if (reply_to_user is not None and reply_author.get("is_bot") is not True
+                    and reply_to_user not in NOT_PEOPLE):  # fmt: skip
+                reply_to_user = known.get(reply_to_user) or people.stored_id(reply_to_user, None)
             if chat_type == "private" and chat_id is not None:
-                chat_id = people.stored_id(chat_id, None)
+                chat_id = known.get(chat_id) or people.stored_id(chat_id, None)
 
     return (
         update_id, kind, message_id, chat_id, chat_type, chat_title, thread_id, user_id, user_is_bot,

@@ -47,7 +47,7 @@ class People:
             raise ValueError("the pseudonym key is empty")
         self.key = key
         self.staff_user_ids = frozenset(int(user_id) for user_id in staff_user_ids)
-        self._pseudonyms: dict[int, int] = {}  # people repeat: one HMAC per person and run
+        self.pseudonyms: dict[int, int] = {}  # id -> pseudonym: one HMAC per person and run
 
     @property
     def pseudonymize(self) -> bool:
@@ -61,9 +61,9 @@ class People:
         """The id the table holds for a user: a person's pseudonym, or a bot's or Telegram's own id."""
         if user_id is None or self.key is None or not self.is_person(user_id, is_bot):
             return user_id
-        found = self._pseudonyms.get(user_id)
+        found = self.pseudonyms.get(user_id)
         if found is None:
-            found = self._pseudonyms[user_id] = pseudonym(user_id, self.key)
+            found = self.pseudonyms[user_id] = pseudonym(user_id, self.key)
         return found
 
     def is_staff(self, user_id: int | None) -> bool | None:
@@ -84,9 +84,10 @@ _EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w.,/-])", r"(?![\w]|[.,/-]\d)"
 _CNPJ = re.compile(rf"{_EDGE_BEFORE}\d{{2}}\.?\d{{3}}\.?\d{{3}}/?\d{{4}}-?\d{{2}}{_EDGE_AFTER}")
 _CPF = re.compile(rf"{_EDGE_BEFORE}\d{{3}}\.?\d{{3}}\.?\d{{3}}-?\d{{2}}{_EDGE_AFTER}")
 _CARD = re.compile(rf"{_EDGE_BEFORE}\d(?:[ -]?\d){{12,18}}{_EDGE_AFTER}")
-# The cheap prefilter: only a text with 8 digits in a row (separators allowed) can hold a document, a
-# card or a phone number (the shortest E.164 numbers have 8 digits).
-_DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){7}")
+# The cheap prefilter: only a text with 10 digits in a row (separators allowed: a Brazilian phone with
+# its DDD, a CPF, a CNPJ, a card), or + and 8 digits (the shortest E.164 numbers), can hold any of them.
+# A CEP (8 digits), a date or a price never gets to the slower checks.
+_DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){9}|\+\s?\d(?:[\s().-]{0,3}\d){7}")
 # A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
 # phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
 _NOT_A_PHONE_AFTER = re.compile(
@@ -168,11 +169,16 @@ def _redacted(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     return text, tuple(counts.items())
 
 
+def may_hold_personal_data(text: str) -> bool:
+    """False for most texts, cheaply: no @ and no long run of digits, so nothing redact() would change."""
+    return "@" in text or _DIGIT_RUN.search(text) is not None
+
+
 def redact(text: str, counts: Counter[str] | None = None) -> str:
     """The text with CPFs, CNPJs, e-mails, phone numbers, card numbers and people's @mentions replaced by
     [cpf], [cnpj], [email], [phone], [card], [mention]; each replacement is added to counts."""
-    if "@" not in text and not _DIGIT_RUN.search(text):
-        return text  # most texts: nothing that could be redacted
+    if not may_hold_personal_data(text):
+        return text
     redacted, found = _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
     if counts is not None:
         for kind, count in found:
