@@ -91,8 +91,7 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){9}|\+\s?\d(?:[\s().-]{0,3}\d){
 # A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
 # phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
 _NOT_A_PHONE_AFTER = re.compile(
-    r"(?:pedido|protocolo|order|ordem|n[º°o]\.?|numero|número|nota|nf|rastreio|código|codigo|#)\s*:?\s*$",
-    re.I,
+    r"(?:pedido|protocolo|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
 )
 _CPF_CHECK, _CNPJ_CHECK = CPF(), CNPJ()
 

@@ -41,6 +41,8 @@ REDACTED = [
     ("meu número 21 99876-5432", "meu número [phone]", "phone"),
     ("fixo (21) 3333-4444 horário comercial", "fixo [phone] horário comercial", "phone"),
     ("contato 11987654321", "contato [phone]", "phone"),
+    ("me chama no 11987654321", "me chama no [phone]", "phone"),
+    ("meu numero 11987654321", "meu numero [phone]", "phone"),
     ("I'm abroad: +1 415 555 2671", "I'm abroad: [phone]", "phone"),
     ("UK number +44 20 7946 0958", "UK number [phone]", "phone"),
     # cards (Luhn), with spaces or dashes
@@ -56,6 +58,7 @@ KEPT = [
     "pedido 123456789 não chegou",
     "meu pedido 1234567890 está parado",  # a valid-looking landline, but an order number
     "protocolo 2025031012345",
+    "pedido nº 1198765432",
     "paguei R$ 1.234,56 no boleto",
     "comprei dia 12/03/2025 às 14:30",
     "rastreio BR123456789BR parado em Curitiba",
