@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from bench.common import DAY, peak_rss_mib, updates
 from telegram_etl.job import READ_WORKERS, process_day
+from telegram_etl.privacy import People
 from telegram_etl.storage import StoredObject
 
 POOL = 20_000
@@ -73,7 +74,8 @@ def main() -> int:
     baseline = peak_rss_mib()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        result = process_day(storage, raw_bucket="raw", processed_bucket="processed", day=DAY, pool=pool)
+        result = process_day(storage, raw_bucket="raw", processed_bucket="processed", day=DAY, pool=pool,
+                             people=People(b"bench-key"))  # as deployed: pseudonyms, redaction  # fmt: skip
     elapsed = time.perf_counter() - started
     peak = peak_rss_mib()
     assert result.written == count, result

@@ -25,6 +25,7 @@ from local_pipeline.generator import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES
 from local_pipeline.runner import duckdb_over, run_query
 from stacks.config import StageConfig
 from telegram_etl.flatten import flatten
+from telegram_etl.privacy import People
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 
 TIMEZONE = "America/Sao_Paulo"
@@ -38,7 +39,10 @@ TIME_COLUMNS = ("date", "edit_date", "ingested_at")
 
 
 def base_table(count: int) -> pa.Table:
-    return pa.Table.from_pylist([flatten(u, None) for u in updates(count)], schema=ARROW_SCHEMA)
+    people = People(b"bench-key", SETTINGS.staff_user_ids)  # the default table: pseudonyms, staff marked
+    return pa.Table.from_pylist(
+        [flatten(u, None, people=people) for u in updates(count)], schema=ARROW_SCHEMA
+    )
 
 
 def write_days(table: pa.Table, root: Path) -> None:

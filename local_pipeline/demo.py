@@ -112,7 +112,9 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             "bot_username": settings.bot_username, "topic_rules": dict(settings.topic_rules),
         }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
-        pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
+        pipeline = LocalPipeline(
+            server.client_env(), settings=settings, log_level=args.log_level, data_dir=workdir
+        )  # its pseudonym key: workdir/pseudonym-key
         pipeline.create_buckets()
         print(f"   {server.endpoint_url}  buckets: {pipeline.raw_bucket}, {pipeline.processed_bucket}")
 
@@ -143,6 +145,8 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         for n, day in enumerate(conversation.days, start=1):
             result = pipeline.run_etl(scheduled_event(day))["days"][0]
             counts = " ".join(f"{name}={result[name]}" for name in DayResult.COUNTS if result[name])
+            redacted = " ".join(f"{kind}={n}" for kind, n in result["redactions"].items() if n)
+            counts += f" redacted: {redacted}" if redacted else ""
             print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}")
             progress("days", n, len(conversation.days))
         again = pipeline.run_etl({"date": first.isoformat()})["days"][0]

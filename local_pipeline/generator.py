@@ -154,7 +154,9 @@ MID_TEXT_COMMAND = ("Como uso o /rastreio?", "/rastreio", "rastreio")  # a reque
 GREETINGS = ["Boa tarde, tudo bem?", "Bom dia, pessoal", "Oi gente", "Boa noite!", "Olá, tudo bom?"]
 ACKNOWLEDGEMENTS = ["Obrigado!", "Obrigada, deu certo", "Pode deixar", "Ok, valeu",
                     "Perfeito, muito obrigado", "Show, obrigado 👍", "Valeu, funcionou aqui"]  # fmt: skip
-FOLLOW_UPS = ["Já faz 10 dias", "Comprei dia 12", "O número é {n}", "Foi pelo site"]
+# Some carry personal data, as real follow-ups do: the ETL redacts it (docs/privacy.md).
+FOLLOW_UPS = ["Já faz 10 dias, meu zap é {phone}", "Comprei dia 12, no CPF {cpf}", "O número é {n}",
+              "Foi pelo site, com o e-mail cliente{n}@gmail.com"]  # fmt: skip
 ME_TOO = ["Também quero saber", "Eu também quero saber!", "Mesma dúvida aqui"]
 NEWCOMER_HELLO = ["Oi pessoal, acabei de entrar", "Olá a todos!"]
 CAPTIONS = ["Segue o comprovante", "Comprovante do pagamento"]
@@ -308,6 +310,16 @@ def _person(user_id: int, first_name: str, username: str) -> dict[str, Any]:
     }
 
 
+def _cpf(nine: str) -> str:
+    """A CPF with its two check digits (Receita Federal's mod-11 rule), formatted 000.000.000-00."""
+    digits = [int(char) for char in nine]
+    for _ in range(2):
+        check = sum(d * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True)) * 10 % 11
+        digits.append(check % 10)
+    text = "".join(map(str, digits))
+    return f"{text[:3]}.{text[3:6]}.{text[6:9]}-{text[9:]}"
+
+
 def _ascii(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
@@ -375,10 +387,14 @@ class _Conversation:
         return self.add(_Message(at, chat, sender, role, text, **fields))
 
     def fill(self, template: str) -> str:
+        n = self.rng.randrange(41000, 59999)
         return template.format(
-            n=self.rng.randrange(41000, 59999),
+            n=n,
             city=self.rng.choice(CITIES),
             cep=f"{self.rng.randrange(10000, 99999)}-{self.rng.randrange(1000):03d}",
+            # From n, drawing nothing more: the same seed gives the same conversation as before.
+            cpf=_cpf(f"{n}{n % 9973:04d}"),
+            phone=f"(11) 98{n % 1000:03d}-{n * 7 % 10000:04d}",
         )
 
     def typed(self, text: str, *, greeting: bool = True) -> str:

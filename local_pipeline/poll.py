@@ -100,7 +100,8 @@ class Poller:
 def bot_pipeline(server: SeaweedS3) -> LocalPipeline:
     """The stage's settings from cdk.json (STAGE, default dev): time zone, staff, bot, topic rules."""
     pipeline = LocalPipeline(server.client_env(), raw_bucket="bot-raw", processed_bucket="bot-processed",
-                             settings=stage_config(), log_level="ERROR")  # fmt: skip
+                             settings=stage_config(), log_level="ERROR",
+                             data_dir=server.data_dir.parent)  # fmt: skip
     pipeline.create_buckets()
     return pipeline
 

@@ -160,7 +160,9 @@ def replay(
 ) -> dict[str, list[dict[str, Any]]]:
     errors: list[str] = []
     with SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port) as server:
-        pipeline = LocalPipeline(server.client_env(), settings=settings, log_level=args.log_level)
+        pipeline = LocalPipeline(
+            server.client_env(), settings=settings, log_level=args.log_level, data_dir=workdir
+        )  # a fresh folder, a fresh pseudonym key
         pipeline.create_buckets()
         deliveries = read_deliveries(Path(args.input), errors) if args.input else iter(())
         answers = replay_into(pipeline, deliveries, errors, workdir / "parquet", export)

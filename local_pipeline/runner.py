@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.api_gateway import proxy_event
 from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
 from local_pipeline.conversation import conversation
+from local_pipeline.people import local_key
 from stacks.config import StageConfig
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
@@ -84,6 +86,10 @@ class LocalPipeline:
     settings: StageConfig = field(default_factory=lambda: StageConfig(stage="local"))
     webhook_secret: str = "local-webhook-secret"  # noqa: S105 - a local-only value, never deployed
     log_level: str = "WARNING"  # the Lambdas' JSON logs; INFO shows one line per update and per day
+    # Where the pseudonym key is kept (local_pipeline.people.KEY_FILE); None: a new key for this pipeline.
+    data_dir: Path | None = None
+    # A fixed key instead (the sample conversation's documented answers), as its text.
+    pseudonym_key_text: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.s3 = boto3.client(
@@ -102,6 +108,15 @@ class LocalPipeline:
             if bucket not in existing:
                 self.s3.create_bucket(Bucket=bucket)
 
+    @cached_property
+    def pseudonym_key(self) -> bytes:
+        """The key the ETL pseudonymizes people with (when settings.pseudonymize_users is on)."""
+        if self.pseudonym_key_text is not None:
+            return self.pseudonym_key_text.encode("utf-8")
+        if self.data_dir is not None:
+            return local_key(self.data_dir)
+        return secrets.token_hex(32).encode("utf-8")
+
     def _lambda_env(self) -> dict[str, str]:
         env = {**self.s3_env, "RAW_BUCKET": self.raw_bucket, "PROCESSED_BUCKET": self.processed_bucket,
                "WEBHOOK_SECRET": self.webhook_secret, "TIMEZONE": self.timezone,
@@ -110,13 +125,20 @@ class LocalPipeline:
             env["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in self.settings.allowed_chat_ids)
         return env
 
+    def _etl_env(self) -> dict[str, str]:
+        env = {**self._lambda_env(), "STAFF_USER_IDS": ",".join(map(str, self.settings.staff_user_ids)),
+               "PSEUDONYMIZE_USERS": "true" if self.settings.pseudonymize_users else "false"}  # fmt: skip
+        if self.settings.pseudonymize_users:
+            env["PSEUDONYM_KEY"] = self.pseudonym_key.decode("utf-8")
+        return env
+
     @cached_property
     def ingest(self) -> LambdaContainer:
         return LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", self._lambda_env())
 
     @cached_property
     def etl(self) -> LambdaContainer:
-        return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._lambda_env())
+        return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._etl_env())
 
     def post_webhook(self, body: bytes, *, request_time_ms: int, secret: str | None = None) -> dict[str, Any]:
         """POST /webhook as API Gateway would hand it to the ingest Lambda."""
@@ -196,11 +218,17 @@ def raw_days(pipeline: LocalPipeline) -> list[str]:
     return sorted(p.removeprefix("telegram/context_date=").rstrip("/") for p in prefixes)
 
 
+# The sample conversation's people are fictional; a fixed key keeps its documented answers (make docs)
+# the same on every run. Never a stage's key.
+SAMPLE_PSEUDONYM_KEY = "sample-conversation-key"
+
+
 def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[str, list[dict[str, Any]]]:
     """Ingest the sample conversation, run the ETL over its two days and every named query on the result."""
     pipeline = LocalPipeline(
-        s3_env, raw_bucket="sample-raw", processed_bucket="sample-processed", settings=SAMPLE_SETTINGS
-    )
+        s3_env, raw_bucket="sample-raw", processed_bucket="sample-processed", settings=SAMPLE_SETTINGS,
+        pseudonym_key_text=SAMPLE_PSEUDONYM_KEY,
+    )  # fmt: skip
     pipeline.create_buckets()
     for delivery in conversation():
         response = pipeline.post_webhook(

@@ -100,7 +100,8 @@ class StageConfig:
     # Chats whose updates are stored; empty stores every chat.
     allowed_chat_ids: tuple[int, ...] = ()
     # The conversation model (docs/conversation-model.md): read at query time, so a change applies to
-    # past days too. Staff answer customers; our bot is known by its @username (without the @).
+    # past days too, except staff_user_ids, which the ETL reads (user_is_staff: re-run the days after a
+    # change). Staff answer customers; our bot is known by its @username (without the @).
     staff_user_ids: tuple[int, ...] = ()
     bot_username: str | None = None
     # Topic -> regular expressions over the normalized text; the first topic that matches wins.
@@ -150,6 +151,10 @@ class StageConfig:
     raw_retention_days: int = 30
     processed_retention_days: int | None = None
     athena_results_retention_days: int = 7
+    # --- privacy (issue 14, docs/privacy.md) ---
+    # People are keyed pseudonyms in the processed table, without names or usernames; staff is then set
+    # by the ETL (user_is_staff), so a change of staff_user_ids needs the affected days re-run.
+    pseudonymize_users: bool = True
 
     def __post_init__(self) -> None:
         # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
@@ -196,6 +201,8 @@ class StageConfig:
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
                 *self._retention_checks(),
+                (lambda: isinstance(self.pseudonymize_users, bool),
+                 "pseudonymize_users must be true or false"),
             ]
         )  # fmt: skip
         if problems:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import jsii
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    ArnFormat,
+    BundlingOptions,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -252,9 +264,7 @@ def python_function(
         runtime=PYTHON_RUNTIME,
         architecture=ARCHITECTURE,
         handler="handler.handler",
-        code=lambda_.Code.from_asset(
-            str(LAMBDAS_DIR / code_dir), exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache"]
-        ),
+        code=function_code(LAMBDAS_DIR / code_dir),
         memory_size=memory_size,
         timeout=timeout,
         role=role,
@@ -271,3 +281,49 @@ def python_function(
         "permissions, so AWS requires Resource '*' for them (and only them).",
     )
     return function
+
+
+ASSET_EXCLUDES = ("__pycache__", "*.pyc", ".pytest_cache")
+
+
+def function_code(folder: Path) -> lambda_.Code:
+    """The folder as the function's code; with a requirements.txt, its pinned packages beside it."""
+    exclude = [f"**/{pattern}" for pattern in ASSET_EXCLUDES]
+    if not (folder / "requirements.txt").exists():
+        return lambda_.Code.from_asset(str(folder), exclude=exclude)
+    return lambda_.Code.from_asset(
+        str(folder),
+        exclude=exclude,
+        bundling=BundlingOptions(
+            image=PYTHON_RUNTIME.bundling_image,  # only if the local bundling below cannot run
+            command=["bash", "-c", "cp -r /asset-input/. /asset-output && "
+                     "pip install --no-deps --no-compile -r requirements.txt -t /asset-output"],
+            local=LocalPipBundling(folder),
+        ),
+    )  # fmt: skip
+
+
+@jsii.implements(ILocalBundling)
+class LocalPipBundling:
+    """The code folder plus its requirements.txt installed by this Python's pip, no Docker: pinned,
+    no dependencies of their own (--no-deps), and wheels only for the function's Python and
+    architecture, so a package that is not pure Python fails here instead of in Lambda."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+        shutil.copytree(
+            self.folder, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES)
+        )
+        platform = (
+            "manylinux2014_aarch64" if ARCHITECTURE == lambda_.Architecture.ARM_64 else "manylinux2014_x86_64"
+        )
+        subprocess.run(  # noqa: S603 - this interpreter's pip, fixed arguments
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+             "--no-compile", "--only-binary=:all:", "--platform", platform, "--implementation", "cp",
+             "--python-version", PYTHON_RUNTIME.name.removeprefix("python"), "--target", output_dir,
+             "-r", str(self.folder / "requirements.txt")],
+            check=True,
+        )  # fmt: skip
+        return True

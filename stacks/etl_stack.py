@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
@@ -53,6 +54,7 @@ class EtlStack(Stack):
     etl_function: lambda_.Function
     schedule: scheduler.Schedule
     dead_letter_queue: sqs.Queue
+    pseudonym_key_secret: secretsmanager.Secret
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: StageConfig, raw_bucket: s3.IBucket,
@@ -74,6 +76,42 @@ class EtlStack(Stack):
         # Read by `make forget` / `make subject-export STAGE=...` (local_pipeline.rights).
         CfnOutput(self, "ProcessedBucketName", value=self.processed_bucket.bucket_name)
 
+        # The key of people's pseudonyms (docs/privacy.md): generated at deploy time, never in the template,
+        # the repo or a log. Kept with the data: losing it would change every person's pseudonym.
+        self.pseudonym_key_secret = secretsmanager.Secret(
+            self,
+            "PseudonymKeySecret",
+            description=f"Key of the processed table's pseudonyms of people ({config.stage})",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, include_space=False, password_length=64
+            ),
+            removal_policy=removal_policy(config),
+        )
+        acknowledge(
+            self.pseudonym_key_secret,
+            "AwsSolutions-SMG4",
+            "Rotating the key changes every person's pseudonym, which splits each person's history in two "
+            "unless every day is re-run at once: a deliberate admin step (docs/privacy.md), not a rotation "
+            "Lambda.",
+        )
+        CfnOutput(
+            self,
+            "PseudonymKeySecretArn",
+            value=self.pseudonym_key_secret.secret_arn,
+            description="Key of people's pseudonyms (python -m local_pipeline.people pseudonym --stage)",
+        )
+        environment = {
+            "RAW_BUCKET": raw_bucket.bucket_name,
+            "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
+            "TIMEZONE": config.timezone,
+            "POWERTOOLS_SERVICE_NAME": "telegram-etl",
+            # The ETL sets user_is_staff from the real ids before they become pseudonyms.
+            "STAFF_USER_IDS": ",".join(str(user_id) for user_id in config.staff_user_ids),
+            "PSEUDONYMIZE_USERS": "true" if config.pseudonymize_users else "false",
+        }
+        if config.pseudonymize_users:
+            environment["PSEUDONYM_KEY_SECRET_ARN"] = self.pseudonym_key_secret.secret_arn
+
         self.etl_function = python_function(
             self,
             "EtlFunction",
@@ -82,16 +120,13 @@ class EtlStack(Stack):
             description="Daily ETL: a day of raw Telegram Updates -> one typed Parquet partition",
             memory_size=config.etl_memory_mb,
             timeout=Duration.minutes(15),
-            environment={
-                "RAW_BUCKET": raw_bucket.bucket_name,
-                "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
-                "TIMEZONE": config.timezone,
-                "POWERTOOLS_SERVICE_NAME": "telegram-etl",
-            },
+            environment=environment,
             layers=[sdk_for_pandas_layer(self, config), powertools_layer(self, config)],
             # One run at a time: a manual backfill and the scheduled run never replace a day together.
             reserved_concurrency=1,
         )
+        if config.pseudonymize_users:
+            self.pseudonym_key_secret.grant_read(self.etl_function)
         # Read raw updates; write and replace only the processed prefixes. Nothing else.
         self.etl_function.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[raw_bucket.bucket_arn],

@@ -27,7 +27,8 @@ SELECT
         -- An anonymous admin posts as the group itself.
         WHEN m.sender_chat_id = m.chat_id THEN 'staff'
         WHEN m.sender_chat_id IS NOT NULL THEN 'channel'
-        WHEN m.user_id IN ${staff_user_ids} THEN 'staff'
+        -- Set by the ETL from staff_user_ids: people are pseudonyms here (docs/privacy.md).
+        WHEN coalesce(m.user_is_staff, false) THEN 'staff'
         WHEN coalesce(m.user_is_bot, false) AND lower(m.user_username) = ${bot_username} THEN 'our_bot'
         WHEN coalesce(m.user_is_bot, false) THEN 'other_bot'
         ELSE 'customer'

@@ -17,7 +17,14 @@ from telegram_etl.storage import S3Storage
 for _name in ("boto3", "botocore", "s3transfer", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 logger = Logger(service="telegram-etl")
-settings = Settings.from_env(dict(os.environ))
+
+
+def _read_secret(arn: str) -> str:
+    # Once per cold start: the key is held in memory only, never logged.
+    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+
+
+settings = Settings.from_env(dict(os.environ), read_secret=_read_secret)
 storage = S3Storage(
     boto3.client("s3", config=Config(max_pool_connections=READ_WORKERS, retries={"mode": "standard"}))
 )

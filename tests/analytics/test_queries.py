@@ -149,8 +149,14 @@ def test_weekly_trends_per_monday_week_agree_with_the_totals(answers):
 
 
 def test_staff_candidates_find_carla(answers):
+    """Carla (Telegram id 103) is found by her pseudonym, which an admin gets from her id with the key."""
+    from local_pipeline.runner import SAMPLE_PSEUDONYM_KEY
+    from telegram_etl.privacy import pseudonym
+
     (carla, *others) = answers["setup_staff_candidates"]
-    assert (carla["user_id"], carla["replies_to_others"], carla["people_answered"]) == (103, 5, 3)
+    carla_pseudonym = pseudonym(103, SAMPLE_PSEUDONYM_KEY.encode())
+    assert (carla["user_id"], carla["replies_to_others"], carla["people_answered"]) == (carla_pseudonym, 5, 3)
+    assert carla["username"] is None  # people's usernames leave the table
     assert carla["current_role"] == "staff" and others == []
 
 
@@ -166,13 +172,27 @@ def _answer(table, settings, name):
     return run_query(duckdb_over(table), query)
 
 
-def test_settings_change_past_answers_without_reprocessing(answers, sample_workdir):
-    """The same Parquet, other settings: staff and topic rules apply at query time."""
-    table = sample_workdir / "telegram"
+def test_changed_staff_changes_past_days_once_they_are_re_run(answers, s3_server, tmp_path):
+    """Staff is set by the ETL (people are pseudonyms in the table, the SQL cannot know who is who): a
+    changed staff_user_ids applies to the days re-run through the ETL with the day-range event."""
+    from local_pipeline.runner import SAMPLE_PSEUDONYM_KEY, LocalPipeline, answer_all
+
     no_staff = replace(SETTINGS, staff_user_ids=())
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="sample-raw", processed_bucket="sample-restaffed",
+                             settings=no_staff, pseudonym_key_text=SAMPLE_PSEUDONYM_KEY)  # fmt: skip
+    pipeline.create_buckets()
+    # Before the re-run the table is the deployed one's: Carla is staff there.
+    assert answers["q3_questions_answered"][0]["answered"] > 0
+    pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
+    rerun = answer_all(pipeline, tmp_path / "parquet")
     # Without Carla as staff she is a customer: her five replies count, and nobody answers anything.
-    assert _answer(table, no_staff, "q3_questions_answered")[0]["answered"] == 0
-    assert sum(r["messages"] for r in _answer(table, no_staff, "q1_messages_by_hour")) == 13 + 5
+    assert rerun["q3_questions_answered"][0]["answered"] == 0
+    assert sum(r["messages"] for r in rerun["q1_messages_by_hour"]) == 13 + 5
+
+
+def test_topic_rules_change_past_answers_without_reprocessing(answers, sample_workdir):
+    """The same Parquet, other topic rules: they apply at query time."""
+    table = sample_workdir / "telegram"
     rules = replace(SETTINGS, topic_rules={"entrega": ("entreg", "prazo"), "rastreio": ("rastre",)})
     topics = {r["topic"]: (r["requests"], r["source"]) for r in _answer(table, rules, "q2_top_topics")}
     assert topics["entrega"] == (3, "rule") and topics["rastreio"] == (2, "rule")

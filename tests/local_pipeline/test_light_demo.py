@@ -57,11 +57,12 @@ class Block:
             raise ImportError("not installed for the demo: " + name)
 sys.meta_path.insert(0, Block())
 import local_pipeline.demo, local_pipeline.sql, local_pipeline.replay, local_pipeline.poll, local_pipeline.report
+import local_pipeline.people
 import telegram_ingest.app, telegram_etl.app, telegram_etl.job
 from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer
 for name in ("ingest", "etl"):
     LambdaContainer(LAMBDAS_DIR / name / "handler.py", {{"RAW_BUCKET": "r", "PROCESSED_BUCKET": "p",
-        "WEBHOOK_SECRET": "s", "TIMEZONE": "UTC", "AWS_DEFAULT_REGION": "us-east-1"}})
+        "WEBHOOK_SECRET": "s", "TIMEZONE": "UTC", "AWS_DEFAULT_REGION": "us-east-1", "PSEUDONYM_KEY": "k"}})
 print(sorted(m for m in sys.modules if m.split(".")[0] in {NOT_FOR_THE_DEMO!r}))
 """
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)

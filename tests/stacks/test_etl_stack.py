@@ -131,7 +131,11 @@ def test_etl_role_is_scoped_to_prefixes(pipeline, template):
         "sqs:SendMessage",
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
     }
+    (secret,) = by_action["secretsmanager:GetSecretValue"]
+    assert secret["Resource"] == {"Ref": logical_id(pipeline.etl.pseudonym_key_secret)}  # the key alone
     assert "'*'" not in str(statements)
     (get,) = by_action["s3:GetObject"]
     assert str(get["Resource"]).endswith("'/telegram/*']]}")
@@ -225,3 +229,32 @@ def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
     # local_pipeline.rights finds a stage's processed bucket by this output name.
     outputs = Template.from_stack(pipeline.etl).to_json()["Outputs"]
     assert outputs["ProcessedBucketName"] == {"Value": {"Ref": logical_id(pipeline.etl.processed_bucket)}}
+
+
+def test_the_pseudonym_key_is_a_generated_secret_passed_by_arn(pipeline, template):
+    """Fixed interface with the rights tools (issue 14): output PseudonymKeySecretArn, env
+    PSEUDONYM_KEY_SECRET_ARN; the value is generated at deploy time, never in the template."""
+    secret_id = logical_id(pipeline.etl.pseudonym_key_secret)
+    secret = template.to_json()["Resources"][secret_id]
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 64
+    assert "SecretString" not in secret["Properties"]
+    assert template.to_json()["Outputs"]["PseudonymKeySecretArn"]["Value"] == {"Ref": secret_id}
+    function = template.to_json()["Resources"][logical_id(pipeline.etl.etl_function)]["Properties"]
+    env = function["Environment"]["Variables"]
+    assert env["PSEUDONYM_KEY_SECRET_ARN"] == {"Ref": secret_id}
+    assert (env["PSEUDONYMIZE_USERS"], env["STAFF_USER_IDS"]) == ("true", "")
+
+
+def test_staff_ids_reach_the_etl_and_pseudonymize_users_off_drops_the_key(tmp_path):
+    from aws_cdk import App
+
+    from stacks.pipeline import add_pipeline
+
+    config = StageConfig(stage="clear", staff_user_ids=(101, 202), pseudonymize_users=False)
+    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
+    etl = add_pipeline(app, config).etl
+    template = Template.from_stack(etl).to_json()
+    env = template["Resources"][logical_id(etl.etl_function)]["Properties"]["Environment"]["Variables"]
+    assert (env["STAFF_USER_IDS"], env["PSEUDONYMIZE_USERS"]) == ("101,202", "false")
+    assert "PSEUDONYM_KEY_SECRET_ARN" not in env
+    assert "secretsmanager:GetSecretValue" not in json.dumps(template)

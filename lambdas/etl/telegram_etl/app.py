@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools import Logger
 
 from telegram_etl.days import days_to_process
 from telegram_etl.job import READ_WORKERS, DayResult, process_day
+from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.storage import Storage
 
 
@@ -19,9 +21,15 @@ class Settings:
     raw_bucket: str
     processed_bucket: str
     timezone: ZoneInfo
+    # The pseudonym key (None: pseudonymize_users is off) and the staff's real Telegram ids.
+    pseudonym_key: bytes | None = field(default=None, repr=False)
+    staff_user_ids: frozenset[int] = frozenset()
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> Settings:
+    def from_env(cls, env: dict[str, str], read_secret: Callable[[str], str] | None = None) -> Settings:
+        """PSEUDONYMIZE_USERS (default true) needs the key: PSEUDONYM_KEY (the local pipeline) or the
+        secret PSEUDONYM_KEY_SECRET_ARN, read with read_secret (AWS). Without a key the ETL refuses to
+        start rather than write people's ids in clear."""
         missing = [name for name in ("RAW_BUCKET", "PROCESSED_BUCKET") if not env.get(name, "").strip()]
         if missing:
             raise RuntimeError(f"missing environment: {', '.join(missing)}")
@@ -29,7 +37,37 @@ class Settings:
             raw_bucket=env["RAW_BUCKET"].strip(),
             processed_bucket=env["PROCESSED_BUCKET"].strip(),
             timezone=ZoneInfo(env.get("TIMEZONE", "").strip() or "UTC"),
+            pseudonym_key=_pseudonym_key(env, read_secret),
+            staff_user_ids=_ids(env.get("STAFF_USER_IDS", "")),
         )
+
+    def people(self) -> People:
+        return People(self.pseudonym_key, self.staff_user_ids)
+
+
+def _pseudonym_key(env: dict[str, str], read_secret: Callable[[str], str] | None) -> bytes | None:
+    switch = env.get("PSEUDONYMIZE_USERS", "").strip().lower() or "true"
+    if switch not in ("true", "false"):
+        raise RuntimeError(f"PSEUDONYMIZE_USERS must be true or false, got {switch!r}")
+    if switch == "false":
+        return None
+    if env.get("PSEUDONYM_KEY"):
+        return env["PSEUDONYM_KEY"].encode("utf-8")
+    arn = env.get("PSEUDONYM_KEY_SECRET_ARN", "").strip()
+    if arn and read_secret is not None:
+        key = read_secret(arn)
+        if key:
+            return key.encode("utf-8")
+    raise RuntimeError(
+        "PSEUDONYMIZE_USERS is on but there is no key (PSEUDONYM_KEY or PSEUDONYM_KEY_SECRET_ARN)"
+    )
+
+
+def _ids(text: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise RuntimeError("STAFF_USER_IDS must be integers separated by commas") from None
 
 
 class DaysFailed(RuntimeError):
@@ -38,22 +76,25 @@ class DaysFailed(RuntimeError):
 
 def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: Logger) -> dict[str, Any]:
     days = days_to_process(event, settings.timezone)
+    people = settings.people()
     results, failures = [], {}
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         for day in days:
             try:
                 result = process_day(
                     storage, raw_bucket=settings.raw_bucket, processed_bucket=settings.processed_bucket,
-                    day=day, pool=pool,
+                    day=day, pool=pool, people=people,
                 )  # fmt: skip
             except Exception as error:
                 logger.exception("day failed", extra={"context_date": day.isoformat()})
                 failures[day.isoformat()] = f"{type(error).__name__}: {error}"
                 continue
             logger.info("day processed", extra={"context_date": result.date, **result.counts(),
-                                                "files": len(result.files)})  # fmt: skip
+                                                "files": len(result.files),
+                                                "redactions": result.redactions})  # fmt: skip
             results.append(result.as_dict())
-    totals = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
+    totals: dict[str, Any] = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
+    totals["redactions"] = {kind: sum(r["redactions"][kind] for r in results) for kind in REDACTION_KINDS}
     summary = {"days": results, "totals": totals}
     if failures:
         # Fail the invocation loudly, so that EventBridge retries and then dead-letters it.

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, redact, redact_text_mentions
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
 
@@ -94,8 +96,13 @@ def update_kind(update: dict[str, Any]) -> str | None:
     return next((key for key in update if key != "update_id"), None)
 
 
-def flatten(update: dict[str, Any], ingested_at: datetime | None) -> Row:
-    """One row with every column of the schema, for every kind of update."""
+def flatten(
+    update: dict[str, Any], ingested_at: datetime | None, *, people: People | None = None,
+    redactions: Counter[str] | None = None,
+) -> Row:  # fmt: skip
+    """One row with every column of the schema, for every kind of update. Texts are always redacted
+    (telegram_etl.privacy; each redaction counted in `redactions`). With `people`, user_is_staff is set,
+    and with its key people's ids become pseudonyms and their names leave the row."""
     row: Row = dict.fromkeys(COLUMN_NAMES)
     kind = update_kind(update)
     payload = _dict(update.get(kind)) if kind else {}
@@ -105,15 +112,32 @@ def flatten(update: dict[str, Any], ingested_at: datetime | None) -> Row:
     row["source"] = source_of(row["update_id"])
 
     if kind in MESSAGE_KINDS:
-        _message_fields(row, payload)
+        _message_fields(row, payload, redactions)
     elif kind == "callback_query":
-        _callback_fields(row, payload)
+        _callback_fields(row, payload, redactions)
     else:
         _event_fields(row, payload)
+    if people is not None:
+        _protect_people(row, update, kind, people)
     return row
 
 
-def _message_fields(row: Row, message: dict[str, Any]) -> None:
+def _protect_people(row: Row, update: dict[str, Any], kind: str | None, people: People) -> None:
+    row["user_is_staff"] = people.is_staff(row["user_id"])
+    if not people.pseudonymize:
+        return
+    if row["user_id"] is not None and people.is_person(row["user_id"], row["user_is_bot"]):
+        row["user_id"] = people.stored_id(row["user_id"], row["user_is_bot"])
+        row["user_first_name"] = row["user_username"] = row["user_language_code"] = None
+    payload = _dict(update.get(kind)) if kind else {}
+    holder = _dict(payload.get("message")) if kind == "callback_query" else payload
+    author = _dict(_dict(holder.get("reply_to_message")).get("from"))
+    row["reply_to_user_id"] = people.stored_id(row["reply_to_user_id"], author.get("is_bot"))
+    if row["chat_type"] == "private":  # a private chat's id is the person's id
+        row["chat_id"] = people.stored_id(row["chat_id"], None)
+
+
+def _message_fields(row: Row, message: dict[str, Any], redactions: Counter[str] | None) -> None:
     _chat_and_message(row, message)
     _user(row, _dict(message.get("from")))
     row["sender_chat_id"] = _int(_dict(message.get("sender_chat")).get("id"))
@@ -124,6 +148,8 @@ def _message_fields(row: Row, message: dict[str, Any]) -> None:
     row["content_type"] = content_type(message)
     entities = message.get("entities") if "text" in message else message.get("caption_entities")
     row["command"], row["command_target"] = leading_command(row["text"], entities)
+    if row["text"] is not None:  # after the command, whose entity offsets are the original text's
+        row["text"] = redact(redact_text_mentions(row["text"], entities, redactions), redactions)
     _reply(row, message)
     row["is_forward"] = any(key in message for key in FORWARD_KEYS)
     row["media_group_id"] = _str(message.get("media_group_id"))
@@ -168,9 +194,29 @@ def _text_features_of(text: str) -> TextFeatures:
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
+RedactedText = tuple[str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str]]
 
 
-def _callback_fields(row: Row, callback: dict[str, Any]) -> None:
+def redacted_text(text: str) -> RedactedText:
+    """(redact(text), its redactions per kind, *text_features of the redacted text): what the columnar
+    path needs of a text, in one cache lookup (the texts repeat, see text_features)."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return _redacted_text_of(text)
+    return _cached_redacted_text(text)
+
+
+def _redacted_text_of(text: str) -> RedactedText:
+    if not may_hold_personal_data(text):  # most texts
+        return (text, (), *text_features(text))
+    found: Counter[str] = Counter()
+    redacted = redact(text, found)
+    return (redacted, tuple(found.items()), *text_features(redacted))
+
+
+_cached_redacted_text = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_redacted_text_of)
+
+
+def _callback_fields(row: Row, callback: dict[str, Any], redactions: Counter[str] | None) -> None:
     # The clicked button sits on a message (absent for inline-mode messages); that message usually
     # replies to the user's question, which links the feedback to the question.
     _user(row, _dict(callback.get("from")))
@@ -179,7 +225,8 @@ def _callback_fields(row: Row, callback: dict[str, Any]) -> None:
     _reply(row, message)
     row["date"] = _timestamp(message.get("date"))  # when the prompt was sent: whose turn it follows
     row["is_topic_message"] = message.get("is_topic_message") is True
-    row["callback_data"] = _str(callback.get("data"))
+    data = _str(callback.get("data"))
+    row["callback_data"] = None if data is None else redact(data, redactions)
 
 
 def _event_fields(row: Row, event: dict[str, Any]) -> None:
@@ -322,8 +369,9 @@ def epoch_ms(moment: datetime | None) -> int | None:
 
 
 def flatten_values(
-    update: dict[str, Any], ingested_ms: int | None, *, exact_numbers: bool = True
-) -> tuple[Any, ...]:
+    update: dict[str, Any], ingested_ms: int | None, *, exact_numbers: bool = True,
+    people: People | None = None, redactions: Counter[str] | None = None,
+) -> tuple[Any, ...]:  # fmt: skip
     """flatten(update, ingested_at) as a tuple in COLUMN_NAMES order, with the MS_COLUMNS as epoch
     milliseconds (ingested_ms from epoch_ms). Computes everything before it returns, so an exception
     leaves nothing half-written. exact_numbers=False: the update comes from a parser that may have
@@ -345,6 +393,7 @@ def flatten_values(
     date_ms = edit_ms = text = content = command = target = reply_to_id = reply_to_user = None
     is_forward = callback_data = media_group_id = is_topic = is_auto_forward = is_service = None
     migrate_to = migrate_from = reactions = normalized = text_intent = words = stems = None
+    user_is_staff = reply_author = None
 
     if kind in MESSAGE_KINDS:
         holder, sender = payload, payload.get("from")
@@ -395,7 +444,8 @@ def flatten_values(
         if isinstance(replied, dict):
             reply_to_id = _int(replied.get("message_id"))
             author = replied.get("from")
-            reply_to_user = _int(author.get("id")) if isinstance(author, dict) else None
+            if isinstance(author, dict):
+                reply_to_user, reply_author = _int(author.get("id")), author
     if kind in MESSAGE_KINDS:
         sender_chat = holder.get("sender_chat")
         sender_chat_id = _int(sender_chat.get("id")) if isinstance(sender_chat, dict) else None
@@ -410,6 +460,11 @@ def flatten_values(
         if text:
             entities = holder.get("entities") if has_text else holder.get("caption_entities")
             command, target = leading_command(text, entities)
+            if type(entities) is list:
+                for entity in entities:  # a text_mention is rare: look before calling
+                    if type(entity) is dict and entity.get("type") == "text_mention":
+                        text = redact_text_mentions(text, entities, redactions)
+                        break
         is_forward = not _FORWARD.isdisjoint(holder)
         media_group_id = holder.get("media_group_id")
         if type(media_group_id) is not str:
@@ -421,12 +476,17 @@ def flatten_values(
             migrate_to = _int(holder.get("migrate_to_chat_id"))
             migrate_from = _int(holder.get("migrate_from_chat_id"))
         if text is not None:
-            normalized, text_intent, words, stems = text_features(text)
+            text, found, normalized, text_intent, words, stems = redacted_text(text)
+            if found and redactions is not None:
+                for redaction, count in found:
+                    redactions[redaction] += count
             if command is not None:
                 text_intent = None
     elif kind == "callback_query":
         is_topic = holder.get("is_topic_message") is True
         callback_data = _str(payload.get("data"))
+        if callback_data is not None:
+            callback_data = redact(callback_data, redactions)
     else:
         actor = holder.get("actor_chat") or holder.get("voter_chat") or holder.get("sender_chat")
         sender_chat_id = _int(actor.get("id")) if isinstance(actor, dict) else None
@@ -435,12 +495,25 @@ def flatten_values(
             convert = _reaction if exact_numbers else _checked_reaction
             reactions = [r for r in map(convert, new_reaction) if r is not None]
 
+    if people is not None:  # as _protect_people(), with the pseudonyms' cache read inline
+        user_is_staff = None if user_id is None else user_id in people.staff_user_ids
+        if people.key is not None:
+            known = people.pseudonyms
+            if user_id is not None and user_is_bot is not True and user_id not in NOT_PEOPLE:
+                user_id = known.get(user_id) or people.stored_id(user_id, user_is_bot)
+                first_name = username = language = None
+            if (reply_to_user is not None and reply_author.get("is_bot") is not True
+                    and reply_to_user not in NOT_PEOPLE):  # fmt: skip
+                reply_to_user = known.get(reply_to_user) or people.stored_id(reply_to_user, None)
+            if chat_type == "private" and chat_id is not None:
+                chat_id = known.get(chat_id) or people.stored_id(chat_id, None)
+
     return (
         update_id, kind, message_id, chat_id, chat_type, chat_title, thread_id, user_id, user_is_bot,
         first_name, username, language, sender_chat_id, date_ms, edit_ms, text, content, command,
         reply_to_id, reply_to_user, is_forward, callback_data, ingested_ms, target, media_group_id,
         is_topic, is_auto_forward, is_service, migrate_to, migrate_from, reactions, normalized,
-        text_intent, words, stems, source_of(update_id),
+        text_intent, words, stems, source_of(update_id), user_is_staff,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ import pyarrow.parquet as pq
 
 from telegram_etl.flatten import LossyNumber, epoch_ms, flatten_values, parse_update, parse_update_fast
 from telegram_etl.ids import UpdateIds
+from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.rows import values_to_table
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import Storage, StoredObject, Upload, start_upload
@@ -86,6 +88,8 @@ class DayResult:
     quarantined: int = 0
     repaired: int = 0  # written with U+FFFD in place of lone surrogates ("\ud83d" in the JSON)
     files: list[str] = field(default_factory=list)
+    # Personal data replaced in the day's texts, per kind (telegram_etl.privacy.REDACTION_KINDS).
+    redactions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REDACTION_KINDS, 0))
 
     COUNTS: ClassVar[tuple[str, ...]] = (
         "read", "written", "duplicates", "redelivered_from_previous_day", "quarantined", "repaired",
@@ -244,10 +248,12 @@ class _Rows:
     object alone is copied to quarantine and the others are written."""
 
     def __init__(
-        self, storage: Storage, bucket: str, quarantine_prefix: str, earlier: UpdateIds, result: DayResult
-    ) -> None:
+        self, storage: Storage, bucket: str, quarantine_prefix: str, earlier: UpdateIds, result: DayResult,
+        people: People | None,
+    ) -> None:  # fmt: skip
         self._storage, self._bucket, self._prefix = storage, bucket, quarantine_prefix
-        self._earlier, self._result = earlier, result
+        self._earlier, self._result, self._people = earlier, result, people
+        self.redactions: Counter[str] = Counter()
         self._seen = UpdateIds()
         self.quarantined: list[str] = []
 
@@ -287,10 +293,13 @@ class _Rows:
                 stamp = obj.last_modified
                 if stamp not in stamps:
                     stamps[stamp] = epoch_ms(stamp)
+                people, redactions = self._people, self.redactions
                 try:
-                    value = flatten_values(update, stamps[stamp], exact_numbers=exact)
-                except LossyNumber:
-                    value = flatten_values(parse_update(body), stamps[stamp])
+                    value = flatten_values(update, stamps[stamp], exact_numbers=exact, people=people,
+                                           redactions=redactions)  # fmt: skip
+                except LossyNumber:  # raised before any text is read: nothing was counted twice
+                    value = flatten_values(parse_update(body), stamps[stamp], people=people,
+                                           redactions=redactions)  # fmt: skip
             except MemoryError:
                 raise
             except Exception:  # a flattener bug: this object alone
@@ -329,9 +338,11 @@ def process_day(
     row_group_rows: int = ROW_GROUP_ROWS,
     row_group_bytes: int = ROW_GROUP_BYTES,
     part_bytes: int = PART_BYTES,
+    people: People | None = None,
 ) -> DayResult:
     """Replace the day's processed partition with the day's raw updates, flattened and deduplicated.
-    On any failure the previous partition stays exactly as it was (see the module's docstring)."""
+    On any failure the previous partition stays exactly as it was (see the module's docstring).
+    people: how users are stored (telegram_etl.privacy.People); texts are redacted whatever it is."""
     result = DayResult(date=day.isoformat())
     previous = {
         obj.key
@@ -348,7 +359,7 @@ def process_day(
         storage, processed_bucket, day, row_group_rows=row_group_rows, row_group_bytes=row_group_bytes,
         part_bytes=part_bytes,
     )  # fmt: skip
-    rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result)
+    rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result, people)
     listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
     first = next(listing, None)
     if first is None and part_key(day) in previous:
@@ -370,6 +381,7 @@ def process_day(
 
     result.files = writer.keys
     result.quarantined = len(rows.quarantined)
+    result.redactions.update(rows.redactions)
     # Replace the partition whole: whatever an earlier run left and this one did not rewrite goes.
     stale = previous - set(writer.keys) - set(rows.quarantined)
     if stale:

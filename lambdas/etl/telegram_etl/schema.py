@@ -37,27 +37,30 @@ COLUMNS: tuple[Column, ...] = (
     Column("update_id", BIGINT, "Telegram's id of the Update; unique per bot, the deduplication key"),
     Column("update_type", STRING, "Kind of Update: message, callback_query, ... (new kinds too)"),
     Column("message_id", BIGINT, "The message, or the one reacted to or whose button was clicked"),
-    Column("chat_id", BIGINT, "Chat of the update"),
+    Column("chat_id", BIGINT, "Chat of the update (a private chat's is its person's pseudonym by default)"),
     Column("chat_type", STRING, "private, group, supergroup or channel"),
     Column("chat_title", STRING, "Title of a group, supergroup or channel"),
     Column("message_thread_id", BIGINT, "Forum topic or reply thread of the message"),
-    Column("user_id", BIGINT, "User who acted: sender, clicker, reactor, voter, member changer"),
+    Column("user_id", BIGINT, "User who acted: sender, clicker, reactor, voter, member changer (a person's "
+           "pseudonym when pseudonymize_users is on: docs/privacy.md)"),
     Column("user_is_bot", BOOLEAN, "Whether that user is a bot"),
-    Column("user_first_name", STRING, "That user's first name"),
-    Column("user_username", STRING, "That user's @username, without the @"),
-    Column("user_language_code", STRING, "IETF language tag of that user's Telegram client"),
+    Column("user_first_name", STRING, "That user's first name (null for people by default)"),
+    Column("user_username", STRING, "That user's @username, without the @ (null for people by default)"),
+    Column("user_language_code", STRING, "IETF language tag of that user's Telegram client (null for people "
+           "by default)"),
     Column("sender_chat_id", BIGINT, "Chat that acted instead of a user (channel posts, anonymous admins)"),
     Column("date", TIMESTAMP, "When the message was sent or the event happened (UTC); for a button click, "
            "when the message with the button was sent"),
     Column("edit_date", TIMESTAMP, "When the message was last edited (UTC)"),
-    Column("text", STRING, "Text of the message, or the caption of its media"),
+    Column("text", STRING, "Text of the message, or the caption of its media; CPFs, CNPJs, e-mails, phone "
+           "and card numbers and people's @mentions redacted ([cpf], [email], ...)"),
     Column("content_type", STRING, "What the message holds: text, photo, sticker, document, voice, ..."),
     Column("command", STRING, "Bot command the message starts with, lower case, without @botname (/start)"),
     Column("reply_to_message_id", BIGINT, "Message this one replies to (for a button click: the message the "
            "bot's message replied to)"),
-    Column("reply_to_user_id", BIGINT, "Author of the message replied to"),
+    Column("reply_to_user_id", BIGINT, "Author of the message replied to (a person's pseudonym by default)"),
     Column("is_forward", BOOLEAN, "Whether the message was forwarded"),
-    Column("callback_data", STRING, "Data of the inline button that was clicked"),
+    Column("callback_data", STRING, "Data of the inline button that was clicked (redacted as text is)"),
     Column("ingested_at", TIMESTAMP, "When the raw update was stored by the webhook (UTC)"),
     # Facts the conversation model reads (docs/conversation-model.md); null in days processed before.
     Column("command_target", STRING, "Bot the command names after @, lower case (null: every bot)"),
@@ -76,6 +79,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("keyword_stems", STRINGS, "The stem of each keyword, same order: paraphrases share them"),
     Column("source", STRING, "Where the update came from: webhook, outgoing (POST /outgoing) or export (a "
            "Telegram Desktop export), by its update_id's range"),
+    Column("user_is_staff", BOOLEAN, "Whether that user is in the stage's staff_user_ids when the ETL ran "
+           "(the model's staff role; re-run the days after changing staff)"),
 )  # fmt: skip
 
 PARTITION_KEY = Column(

@@ -17,6 +17,10 @@ from functools import lru_cache
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+|\b[\w.-]+\.(?:com|br|net|org|io|me)(?:/\S*)?", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MENTION = re.compile(r"@\w+")
+# What redaction (telegram_etl.privacy) left in place of people's data, read as what it replaced: a
+# number, or nothing (as an e-mail or a mention), so the features stay those of the original text.
+_REDACTED_NUMBER = re.compile(r"\[(?:cpf|cnpj|phone|card)\]")
+_REDACTED_NAME = re.compile(r"\[(?:email|mention)\]")
 _LONG_NUMBER = re.compile(r"\d(?:[\d.\-/]*\d){2,}")  # order numbers, dates, phones, CEPs: 3+ digits
 _NOT_WORD = re.compile(r"[^\w#]+|_+")
 # ? and its full-width, Arabic, Spanish, Greek (U+037E) and Armenian forms.
@@ -39,6 +43,8 @@ def fold(text: str) -> str:
 
 
 def _without_links(text: str) -> str:
+    if "[" in text:
+        text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
     return _MENTION.sub(" ", _EMAIL.sub(" ", _LINK.sub(" ", text)))
 
 

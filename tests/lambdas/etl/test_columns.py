@@ -3,6 +3,7 @@ exactly the Arrow table of the row-dict path (parse_update + flatten + pa.Table.
 stays as the flattener's specification."""
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ from telegram_etl.flatten import (
     parse_update_fast,
     text_features,
 )
+from telegram_etl.privacy import People
 from telegram_etl.rows import to_table, values_to_table
 from telegram_etl.schema import ARROW_SCHEMA, COLUMN_NAMES
 from telegram_etl.text import intent, keywords, normalize
@@ -41,33 +43,51 @@ def generator_bodies() -> list[bytes]:
 FIXTURE_BODIES = [path.read_bytes() for path in UPDATE_FILES]
 
 
-def row_path(bodies: list[bytes], ingested_at: datetime | None = STAMP) -> pa.Table:
-    return pa.Table.from_pylist([flatten(parse_update(b), ingested_at) for b in bodies], schema=ARROW_SCHEMA)
+# How people are stored: not at all (the bare mapping), as pseudonyms, in clear with staff set.
+PEOPLE = {
+    "no-people": lambda: None,
+    "pseudonyms": lambda: People(b"test-key", staff_user_ids=(2_000_000_001, 5964236329)),
+    "clear": lambda: People(None, staff_user_ids=(2_000_000_001, 5964236329)),
+}
 
 
-def columnar_path(bodies: list[bytes], ingested_at: datetime | None = STAMP) -> pa.Table:
+def row_path(
+    bodies: list[bytes], ingested_at: datetime | None = STAMP, people=None, redactions=None
+) -> pa.Table:
+    rows = [flatten(parse_update(b), ingested_at, people=people, redactions=redactions) for b in bodies]
+    return pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
+
+
+def columnar_path(
+    bodies: list[bytes], ingested_at: datetime | None = STAMP, people=None, redactions=None
+) -> pa.Table:
     values = []
     for body in bodies:
         update, exact = parse_update_fast(body)
         try:
-            values.append(flatten_values(update, epoch_ms(ingested_at), exact_numbers=exact))
+            values.append(flatten_values(update, epoch_ms(ingested_at), exact_numbers=exact, people=people,
+                                         redactions=redactions))  # fmt: skip
         except LossyNumber:
-            values.append(flatten_values(parse_update(body), epoch_ms(ingested_at)))
+            values.append(flatten_values(parse_update(body), epoch_ms(ingested_at), people=people,
+                                         redactions=redactions))  # fmt: skip
     conversion = values_to_table(values)
     assert not conversion.rejected and not conversion.repaired
     return conversion.table
 
 
+@pytest.mark.parametrize("people", sorted(PEOPLE))
 @pytest.mark.parametrize("fast_json", [True, False], ids=["orjson", "stdlib-json"])
 @pytest.mark.parametrize("source", ["fixtures", "generator"])
-def test_the_columnar_table_is_the_row_table(source, fast_json, monkeypatch):
+def test_the_columnar_table_is_the_row_table(source, fast_json, people, monkeypatch):
     if fast_json and flatten_module.orjson is None:
         pytest.skip("orjson is not installed")
     if not fast_json:
         monkeypatch.setattr(flatten_module, "orjson", None)
     bodies = FIXTURE_BODIES if source == "fixtures" else generator_bodies()
-    expected = row_path(bodies)
-    found = columnar_path(bodies)
+    row_counts, columnar_counts = Counter(), Counter()
+    expected = row_path(bodies, people=PEOPLE[people](), redactions=row_counts)
+    found = columnar_path(bodies, people=PEOPLE[people](), redactions=columnar_counts)
+    assert row_counts == columnar_counts
     assert found.schema.equals(expected.schema, check_metadata=True)
     assert found.equals(expected), [
         name for name in COLUMN_NAMES if not found.column(name).equals(expected.column(name))

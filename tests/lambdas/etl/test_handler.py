@@ -10,10 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
+from telegram_etl.privacy import REDACTION_KINDS, pseudonym
 from telegram_etl.schema import ARROW_SCHEMA
-from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES, load_fixture
+from tests.helpers import DESKTOP_EXPORTS, FIXTURES_DIR, UPDATE_FILES, load_fixture
 
 RAW, PROCESSED = "raw-bucket", "processed-bucket"
+KEY = b"a-test-key-of-this-module"
+NO_REDACTIONS = dict.fromkeys(REDACTION_KINDS, 0)
 
 
 @pytest.fixture
@@ -30,11 +33,21 @@ def s3(env):
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=RAW)
         client.create_bucket(Bucket=PROCESSED)
+        # The stack's generated key, read by the handler at cold start (PSEUDONYM_KEY_SECRET_ARN).
+        secret = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="pseudonym-key", SecretString=KEY.decode()
+        )
+        env.setenv("PSEUDONYM_KEY_SECRET_ARN", secret["ARN"])
         yield client
 
 
 @pytest.fixture
 def run(s3, lambda_context):
+    return cold_start(lambda_context)
+
+
+def cold_start(lambda_context):
+    """The handler imported anew: it reads its environment (and the key) at import."""
     import lambdas.etl.handler as module
 
     handler = importlib.reload(module).handler
@@ -99,6 +112,7 @@ def test_every_fixture_becomes_one_row_with_the_exact_schema(s3, run):
         "redelivered_from_previous_day": 0,
         "quarantined": 0,
         "repaired": 0,
+        "redactions": NO_REDACTIONS,
     }
 
 
@@ -146,6 +160,7 @@ def test_bad_objects_are_quarantined_and_the_rest_of_the_day_processed(s3, run):
         "redelivered_from_previous_day": 0,
         "quarantined": 2,
         "repaired": 0,
+        "redactions": NO_REDACTIONS,
     }
     assert keys(s3, PROCESSED, "quarantine/") == [
         "quarantine/context_date=2024-05-04/broken.json",
@@ -168,6 +183,7 @@ def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
             "quarantined": 0,
             "repaired": 0,
             "files": [],
+            "redactions": NO_REDACTIONS,
         }
     ]
     assert keys(s3, PROCESSED) == []
@@ -251,3 +267,87 @@ def test_storage_failure_fails_the_run_loudly(env, s3, run):
 def test_bad_event_is_a_clear_error(run):
     with pytest.raises(ValueError, match="expected a scheduled event"):
         run({"hello": "world"})
+
+
+def test_people_are_pseudonyms_under_the_secret_key_and_bots_keep_their_ids(env, s3, lambda_context):
+    """The key comes from Secrets Manager (the stack's secret); staff is set from real ids."""
+    env.setenv("STAFF_USER_IDS", "6962620676")
+    run = cold_start(lambda_context)
+    put_raw(s3, "2024-05-06", "a.json", (FIXTURES_DIR / "03_supergroup_reply_bot_command.json").read_bytes())
+    put_raw(s3, "2024-05-06", "b.json", (FIXTURES_DIR / "20_private_text_link_preview.json").read_bytes())
+    bot_answer = {
+        "update_id": 10,
+        "message": {
+            "message_id": 10,
+            "date": 1714953700,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
+            "from": {"id": 7012345678, "is_bot": True, "first_name": "Loja", "username": "LojaSuporteBot"},
+            "text": "Veja /rastreio",
+        },
+    }
+    put_raw(s3, "2024-05-06", "c.json", json.dumps(bot_answer).encode())
+    staff_reply = {
+        "update_id": 9,
+        "message": {
+            "message_id": 9,
+            "date": 1714953600,
+            "chat": {"id": -100123, "type": "supergroup", "title": "Loja"},
+            "from": {"id": 6962620676, "is_bot": False, "first_name": "Wert", "username": "WertCrypto"},
+            "text": "Me manda seu CPF 123.456.789-09 ou e-mail, @spacewhaleblues",
+            "reply_to_message": {
+                "message_id": 8,
+                "date": 1714953500,
+                "chat": {"id": -100123, "type": "supergroup"},
+                "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+                "text": "x",
+            },
+        },
+    }
+    put_raw(s3, "2024-05-06", "d.json", json.dumps(staff_reply).encode())
+    result = run({"date": "2024-05-06"})
+    rows = {row["update_id"]: row for row in read_partition(s3, "2024-05-06").to_pylist()}
+
+    command = rows[439432600]
+    assert command["user_id"] == pseudonym(5964236329, KEY)
+    assert command["reply_to_user_id"] == pseudonym(6962620676, KEY)
+    assert (command["user_first_name"], command["user_username"], command["user_language_code"]) == (
+        None,
+    ) * 3
+    assert command["user_is_staff"] is False and command["chat_id"] == -1001293752024  # a group stays
+    private = rows[load_fixture("20_private_text_link_preview.json")["update_id"]]
+    person = load_fixture("20_private_text_link_preview.json")["message"]["from"]["id"]
+    assert private["chat_type"] == "private" and private["chat_id"] == private["user_id"] == pseudonym(
+        person, KEY
+    )
+    staff = rows[9]
+    assert staff["user_id"] == pseudonym(6962620676, KEY) and staff["user_is_staff"] is True
+    assert staff["reply_to_user_id"] == 777000  # Telegram's service account is nobody's
+    assert staff["text"] == "Me manda seu CPF [cpf] ou e-mail, [mention]"
+    assert result["days"][0]["redactions"] == {**NO_REDACTIONS, "cpf": 1, "mention": 1}
+    bot = rows[10]
+    assert (bot["user_id"], bot["user_username"], bot["user_is_staff"]) == (
+        7012345678,
+        "LojaSuporteBot",
+        False,
+    )
+
+
+def test_with_pseudonymize_users_off_people_are_in_clear(env, s3, lambda_context):
+    env.setenv("PSEUDONYMIZE_USERS", "false")
+    put_raw(s3, "2024-05-07", "a.json", (FIXTURES_DIR / "03_supergroup_reply_bot_command.json").read_bytes())
+    cold_start(lambda_context)({"date": "2024-05-07"})
+    (row,) = read_partition(s3, "2024-05-07").to_pylist()
+    assert (row["user_id"], row["user_username"], row["reply_to_user_id"]) == (
+        5964236329,
+        "spacewhaleblues",
+        6962620676,
+    )
+
+
+def test_without_a_key_the_etl_refuses_to_start(env, s3, lambda_context):
+    """Never people's ids in clear by accident: pseudonymize_users on and no key is an error."""
+    import lambdas.etl.handler as module
+
+    env.delenv("PSEUDONYM_KEY_SECRET_ARN")
+    with pytest.raises(RuntimeError, match="no key"):
+        importlib.reload(module)

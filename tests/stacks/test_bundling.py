@@ -1,0 +1,32 @@
+"""The ETL function's code bundles its pinned pure-Python packages without Docker (local pip)."""
+
+import subprocess
+import sys
+from types import SimpleNamespace
+
+from stacks.defaults import LAMBDAS_DIR, LocalPipBundling
+from tests.local_pipeline.test_light_demo import ROOT, pins
+
+
+def test_the_etl_requirements_are_pinned_as_the_projects():
+    bundled, project = pins(LAMBDAS_DIR / "etl" / "requirements.txt"), pins(ROOT / "requirements.txt")
+    assert bundled == {"phonenumberslite": "9.0.42", "validate-docbr": "2.0.1"}
+    assert all(project.get(name) == version for name, version in bundled.items())
+
+
+def test_local_bundling_puts_the_code_and_its_packages_in_the_asset(tmp_path):
+    assert LocalPipBundling(LAMBDAS_DIR / "etl").try_bundle(str(tmp_path), SimpleNamespace()) is True
+    assert (tmp_path / "handler.py").exists() and (tmp_path / "telegram_etl" / "privacy.py").exists()
+    assert (tmp_path / "phonenumbers").is_dir() and (tmp_path / "validate_docbr").is_dir()
+    assert not list(tmp_path.rglob("*.so")) and not list(tmp_path.rglob("__pycache__"))
+    # The redaction runs from the bundle alone (its packages, not this venv's).
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import phonenumbers, validate_docbr;"
+        "from telegram_etl.privacy import redact;"
+        "assert phonenumbers.__file__.startswith(sys.argv[1]) and validate_docbr.__file__.startswith(sys.argv[1]);"
+        "print(redact('cpf 123.456.789-09, zap (11) 98765-4321'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "cpf [cpf], zap [phone]"
