@@ -26,6 +26,7 @@ LOG_RETENTION_NAMES = (
     "INFINITE",
 )  # fmt: skip
 TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
+RAW_LAYOUTS = ("object", "firehose")
 
 
 class ConfigError(ValueError):
@@ -65,6 +66,10 @@ def _zone_name(name: object) -> bool:
         return _is_zone(name)
     except (TypeError, ValueError, ZoneInfoNotFoundError):
         return False
+
+
+def _int_between(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _is_cidr(value: object) -> bool:
@@ -142,6 +147,14 @@ class StageConfig:
     # Relay mode: the existing bot backend's HTTPS webhook; every update is stored, then forwarded there
     # with the backend's secret (the stack's RelaySecret), and the backend's answer goes to Telegram.
     relay_url: str | None = None
+    # --- The raw layout (docs/architecture.md, "Raw layouts"): "object" stores one S3 object per update;
+    # "firehose" sends each accepted update to a Kinesis Data Firehose stream, which writes batched
+    # objects under firehose/ in the raw bucket. The ETL reads both, so a stage may switch at any time.
+    raw_layout: str = "object"
+    # Firehose writes an object when it holds this many MiB or this many seconds after its first record,
+    # whichever comes first (S3 destination: 1-128 MiB, 0-900 s).
+    firehose_buffer_mib: int = 64
+    firehose_buffer_seconds: int = 300
 
     def __post_init__(self) -> None:
         # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
@@ -187,6 +200,16 @@ class StageConfig:
                   for topic, patterns in self.topic_rules.items() for pattern in patterns),
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
+            ]
+        )  # fmt: skip
+        problems += _problems(
+            [
+                (lambda: self.raw_layout in RAW_LAYOUTS,
+                 f"raw_layout {self.raw_layout!r} must be one of {', '.join(RAW_LAYOUTS)}"),
+                (lambda: _int_between(self.firehose_buffer_mib, 1, 128),
+                 "firehose_buffer_mib must be an integer between 1 and 128 (Firehose's S3 limits)"),
+                (lambda: _int_between(self.firehose_buffer_seconds, 0, 900),
+                 "firehose_buffer_seconds must be an integer between 0 and 900 (Firehose's S3 limits)"),
             ]
         )  # fmt: skip
         if problems:
