@@ -14,6 +14,7 @@ defaults. This is also how to try settings on exported updates before deploying 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import signal
@@ -31,7 +32,7 @@ from local_pipeline.answers import ANSWERS, table
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
-from stacks.config import ConfigError, StageConfig
+from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
 from telegram_etl.days import MAX_BACKFILL_DAYS
 
 
@@ -168,6 +169,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", help="S3 data and Parquet (default: a temporary folder, removed)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
     parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")
+    parser.add_argument(
+        "--raw-layout",
+        choices=RAW_LAYOUTS,
+        help="object or firehose (a local Firehose stand-in); default: the settings' raw_layout",
+    )
     return parser.parse_args(argv)
 
 
@@ -183,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings(args.settings)
+        if args.raw_layout:
+            settings = dataclasses.replace(settings, raw_layout=args.raw_layout)
     except ConfigError as error:
         print(f"replay: invalid settings: {error}", file=sys.stderr)
         return 2
