@@ -1,4 +1,5 @@
-"""Ingestion: Telegram -> API Gateway (REST) -> ingest Lambda -> raw bucket, one object per update."""
+"""Ingestion: Telegram -> API Gateway (REST) -> ingest Lambda -> raw bucket: one object per update, or
+records of a Kinesis Data Firehose stream batched into objects (raw_layout "firehose")."""
 
 from __future__ import annotations
 
