@@ -117,12 +117,10 @@ def handle_webhook(
         refused = not _allowed(update, settings=settings, allow_list=allow_list, put_object=put_object,
                                logger=logger)  # fmt: skip
         key = refused_key(update_id, day) if refused else raw_key(update_id, day)
-        record = None
-        if put_record is not None and not refused:
-            record = encode_record(body, arrival_ms(request_time_ms, arrived), update_id)
-        if record is not None and len(record) <= MAX_RECORD_BYTES:
-            # Answered 200 only once Firehose has the record: PutRecord returns after it is stored.
-            put_record(record)  # type: ignore[misc] - record is only set with put_record
+        record = encode_record(body, arrival_ms(request_time_ms, arrived), update_id) if put_record else b""
+        if put_record is not None and not refused and len(record) <= MAX_RECORD_BYTES:
+            # Answered 200 only once Firehose has the record: PutRecord returns once it holds it.
+            put_record(record)
             key = f"firehose:{settings.firehose_stream}"
         else:  # the object layout, a refused update, or a record above Firehose's limit
             put_object(settings.raw_bucket, key, body)
