@@ -84,10 +84,18 @@ def _is_int(value: Any) -> bool:
 
 
 def lines(body: bytes) -> Iterator[tuple[int, bytes]]:
-    """(line number from 1, line) of an object, blank lines skipped (each record ends with a newline)."""
-    for number, line in enumerate(body.split(b"\n"), start=1):
+    """(line number from 1, line) of an object, blank lines skipped (each record ends with a newline).
+    One line at a time: a 64 MiB object is not copied whole into a list of lines."""
+    start, number = 0, 0
+    while start < len(body):
+        end = body.find(b"\n", start)
+        if end < 0:
+            end = len(body)
+        number += 1
+        line = body[start:end]
         if line.strip():
             yield number, line
+        start = end + 1
 
 
 def day_start(day: date, timezone: ZoneInfo) -> datetime:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -364,11 +364,19 @@ def _firehose_items(
             prefix_days[obj.key] = prefix_day
             yield obj
 
-    for batch in batches(listed(), batch_size, batch_bytes):
-        bodies = pool.map(lambda obj: storage.get(bucket, obj.key), batch)
+    def fetch(batch: list[StoredObject]) -> tuple[list[StoredObject], list[Future[bytes]]]:
+        return batch, [pool.submit(storage.get, bucket, obj.key) for obj in batch]
+
+    # One batch ahead: the next objects are read while this one's records are processed (a Firehose
+    # object is a batch of its own above batch_bytes, so without it every GET would stall the CPU).
+    ahead = map(fetch, batches(listed(), batch_size, batch_bytes))
+    current = next(ahead, None)
+    while current is not None:
+        batch, futures = current
+        current = next(ahead, None)
         items: list[RawItem] = []
         size = 0
-        for obj, body in zip(batch, bodies, strict=True):
+        for obj, body in zip(batch, (future.result() for future in futures), strict=True):
             prefix_day = prefix_days.pop(obj.key)
             name = obj.key.rsplit("/", 1)[-1]
             for number, line in firehose.lines(body):
@@ -386,7 +394,6 @@ def _firehose_items(
                 if len(items) >= batch_size or size >= batch_bytes:
                     yield items
                     items, size = [], 0
-            del body
         if items:
             yield items
 

@@ -259,3 +259,13 @@ def test_a_big_object_is_processed_in_bounded_chunks(monkeypatch):
     result = run(storage, batch_size=4)
     assert result.written == len(updates)
     assert max(sizes) <= 4 and sum(sizes) == len(updates)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (b"a\nb\n", [(1, b"a"), (2, b"b")]),
+    (b"a\n\n  \nb", [(1, b"a"), (4, b"b")]),  # blank lines keep their numbers; no final newline
+    (b"", []),
+    (b"\n", []),
+])  # fmt: skip
+def test_lines_are_numbered_as_in_the_object(body, expected):
+    assert list(firehose.lines(body)) == expected
