@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telegram_etl import firehose, job
@@ -269,3 +269,47 @@ def test_a_big_object_is_processed_in_bounded_chunks(monkeypatch):
 ])  # fmt: skip
 def test_lines_are_numbered_as_in_the_object(body, expected):
     assert list(firehose.lines(body)) == expected
+
+
+class OneObject:
+    """A raw bucket holding one Firehose object, for objects_for()."""
+
+    def __init__(self, prefix_day, delivered):
+        self.key = f"firehose/context_date={prefix_day}/stream-1-x.jsonl"
+        self.delivered = delivered
+
+    def list_objects(self, bucket, prefix):
+        if self.key.startswith(prefix):
+            yield StoredObject(self.key, self.delivered, 1)
+
+
+@given(
+    day=st.dates(date(2024, 12, 1), date(2026, 12, 31)),  # DST changes included
+    # Mostly within a minute of midnight, where days are decided; sometimes anywhere in the day.
+    from_midnight_ms=st.one_of(st.integers(-30_000, 30_000), st.integers(0, 86_399_999)),
+    to_firehose_ms=st.integers(0, 29_000),  # API Gateway's 29 s: PutRecord is done within the request
+    after_oldest_ms=st.one_of(st.integers(0, 5_000), st.integers(0, 900_000)),  # buffer begun before it
+    delivery_lag_ms=st.one_of(st.integers(0, 2_400_000), st.integers(0, 3 * 86_400_000)),
+    zone=st.sampled_from(["America/Sao_Paulo", "UTC", "Asia/Tokyo", "America/New_York", "Pacific/Auckland"]),
+)
+@settings(max_examples=1000)  # the cases that matter are a few seconds around midnight
+def test_every_record_is_counted_by_exactly_one_run(
+    day, from_midnight_ms, to_firehose_ms, after_oldest_ms, delivery_lag_ms, zone
+):
+    """Whatever the timing Firehose allows, exactly one day's run both reads the record's object and
+    counts the record: nothing is lost, nothing counted twice."""
+    timezone = ZoneInfo(zone)
+    received = int(firehose.day_start(day, timezone).timestamp() * 1000) + from_midnight_ms
+    arrived = received + to_firehose_ms
+    oldest = arrived - after_oldest_ms
+    delivered = datetime.fromtimestamp((arrived + delivery_lag_ms) / 1000, tz=UTC)
+    prefix_day = firehose.local_day(oldest, timezone)
+    received_day = firehose.local_day(received, timezone)
+    storage = OneObject(prefix_day, delivered)
+    counted_on = [
+        day for day in (received_day + timedelta(days=offset) for offset in range(-2, 3))
+        if any(True for _ in firehose.objects_for(storage, "raw", day, timezone))
+        and firehose.record_day(received_day, prefix_day, delivered, timezone) == day
+    ]  # fmt: skip
+    assert len(counted_on) == 1
+    assert counted_on[0] in (received_day, received_day + timedelta(days=1))
