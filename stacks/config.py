@@ -210,6 +210,9 @@ class StageConfig:
                  "firehose_buffer_mib must be an integer between 1 and 128 (Firehose's S3 limits)"),
                 (lambda: _int_between(self.firehose_buffer_seconds, 0, 900),
                  "firehose_buffer_seconds must be an integer between 0 and 900 (Firehose's S3 limits)"),
+                # Firehose's CustomTimeZone takes UTC or an IANA name that is not 3 letters (not EST, MST...).
+                (lambda: self.raw_layout != "firehose" or self.timezone == "UTC" or len(self.timezone) != 3,
+                 f"timezone {self.timezone!r}: raw_layout firehose needs UTC or an Area/City name"),
             ]
         )  # fmt: skip
         if problems:

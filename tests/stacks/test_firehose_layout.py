@@ -135,8 +135,10 @@ def test_snapshot(template):
     ({"firehose_buffer_mib": 129}, "firehose_buffer_mib must be an integer between 1 and 128"),
     ({"firehose_buffer_seconds": -1}, "firehose_buffer_seconds must be an integer between 0 and 900"),
     ({"firehose_buffer_seconds": "300"}, "firehose_buffer_seconds must be an integer between 0 and 900"),
+    ({"raw_layout": "firehose", "timezone": "EST"}, "timezone 'EST': raw_layout firehose needs UTC"),
 ])  # fmt: skip
 def test_invalid_layout_settings_are_rejected(settings, problem):
+    assert StageConfig.from_context("x", {"raw_layout": "firehose", "timezone": "UTC"}).timezone == "UTC"
     with pytest.raises(ConfigError) as error:
         StageConfig.from_context("x", settings)
     assert any(p.startswith(problem) for p in error.value.problems)
