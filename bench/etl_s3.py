@@ -5,28 +5,42 @@ On this machine the client and the server share 2 cores, so GETs cost ~1.5 ms an
 little; real S3 answers a GET in ~20-50 ms, where concurrency is what matters. `--latency-ms` adds that
 delay to every S3 request of both clients (a botocore `before-send` hook) to measure that regime.
 
-Usage: python -m bench.etl_s3 [--updates N] [--latency-ms MS]
+With `--raw-layout firehose` the same day is stored as Firehose would store it (records of many
+updates per object, through the local stand-in, local_pipeline/firehose.py) and only our ETL runs (the
+naive baseline reads one object per update). The ETL runs in a fresh process of its own, so that its
+client CPU and peak memory are its own, not the upload's.
+
+Usage: python -m bench.etl_s3 [--updates N] [--latency-ms MS] [--raw-layout object|firehose]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.config import Config
 
-from bench.common import DAY, bodies, rate, timer
+from bench.common import DAY, bodies, peak_rss_mib, rate, timer, updates
 from bench.naive import naive_etl
 from local_pipeline.demo import progress
+from local_pipeline.firehose import LocalFirehose
 from local_pipeline.runner import LocalPipeline
 from local_pipeline.s3_server import SeaweedS3
 from stacks.config import StageConfig
+from telegram_etl.firehose import update_ids_of_day
+from telegram_ingest.firehose import encode_record
+
+POOL = 20_000  # distinct updates; a bigger day repeats them, each copy with its own update_id
+NOON_MS = 1_741_608_000_000  # 2025-03-10T12:00:00Z (the bench's DAY, in UTC)
 
 
 def add_latency(client: Any, seconds: float) -> None:
@@ -49,20 +63,74 @@ def upload(pipeline: LocalPipeline, count: int) -> None:
             progress("uploading raw updates", done, len(items))
 
 
+def upload_firehose(pipeline: LocalPipeline, count: int) -> int:
+    """The day as Firehose writes it: 64 MiB objects of records (the stage's default buffer)."""
+    stream = LocalFirehose(
+        lambda bucket, key, body: pipeline.s3.put_object(Bucket=bucket, Key=key, Body=body),
+        pipeline.raw_bucket, "UTC", buffer_bytes=64 * 2**20, buffer_seconds=900,
+    )  # fmt: skip
+    pool = updates(min(count, POOL))
+    for i in range(count):
+        stream.clock_ms = NOON_MS + i // 100  # ~100 updates a millisecond: all within the day
+        body = json.dumps({**pool[i % len(pool)], "update_id": i}, ensure_ascii=False).encode()
+        stream.put_record(encode_record(body, stream.clock_ms, i))
+        if (i + 1) % 10_000 == 0 or i + 1 == count:
+            progress("uploading raw records", i + 1, count)
+    stream.flush()
+    return len(stream.objects)
+
+
+def _etl_process(env: dict[str, str], latency: float, stdlib_json: bool, answers: Any) -> None:
+    """The ETL Lambda in a process of its own: (result, wall s, client CPU s, peak RSS MiB)."""
+    if stdlib_json:  # as in the Lambda, whose asset bundles no orjson wheel
+        import telegram_etl.firehose
+        import telegram_etl.flatten
+
+        telegram_etl.flatten.orjson = None
+        telegram_etl.firehose.orjson = None
+    pipeline = _pipeline(env)
+    add_latency(pipeline.etl.module.storage._s3, latency)
+    cpu_started = time.process_time()
+    with timer() as took:
+        result = pipeline.run_etl({"date": DAY.isoformat()})
+    cpu = time.process_time() - cpu_started
+    # The run of the next day reads this day's records again, for their ids only (the after-midnight
+    # rule): measured here on the same objects, since the bench's previous day is empty.
+    ids_started = time.process_time()
+    ids = sum(1 for _ in update_ids_of_day(pipeline.etl.module.storage, "bench-raw", DAY, ZoneInfo("UTC")))
+    ids_cpu = time.process_time() - ids_started if ids else 0.0
+    answers.put((result, took(), cpu, ids_cpu, peak_rss_mib()))
+
+
+def _pipeline(env: dict[str, str]) -> LocalPipeline:
+    return LocalPipeline(env, raw_bucket="bench-raw", processed_bucket="bench-out",
+                         settings=StageConfig(stage="bench", timezone="UTC"), log_level="ERROR")  # fmt: skip
+
+
+def run_etl_apart(
+    env: dict[str, str], latency: float, stdlib_json: bool
+) -> tuple[dict[str, Any], float, float, float, float]:
+    context = multiprocessing.get_context("spawn")
+    answers = context.Queue()
+    process = context.Process(target=_etl_process, args=(env, latency, stdlib_json, answers))
+    process.start()
+    answer = answers.get()
+    process.join()
+    return answer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--raw-layout", choices=["object", "firehose"], default="object")
+    parser.add_argument("--stdlib-json", action="store_true", help="firehose: without orjson, as the Lambda")
     args = parser.parse_args(argv)
     latency = args.latency_ms / 1000
+    if args.raw_layout == "firehose":
+        return firehose_main(args.updates, latency, args.latency_ms, args.stdlib_json)
     with tempfile.TemporaryDirectory() as tmp, SeaweedS3(Path(tmp) / "seaweedfs") as server:
-        pipeline = LocalPipeline(
-            server.client_env(),
-            raw_bucket="bench-raw",
-            processed_bucket="bench-out",
-            settings=StageConfig(stage="bench", timezone="UTC"),
-            log_level="ERROR",
-        )
+        pipeline = _pipeline(server.client_env())
         pipeline.create_buckets()
         upload(pipeline, args.updates)
 
@@ -96,6 +164,25 @@ def main(argv: list[str] | None = None) -> int:
         f"({rate(args.updates, ours())}), client CPU {ours_cpu / args.updates * 1e3:.2f} ms/update "
         f"| {naive():.1f} s ({rate(args.updates, naive())}), client CPU "
         f"{naive_cpu / args.updates * 1e3:.2f} ms/update | {naive() / ours():.1f}x |"
+    )
+    return 0
+
+
+def firehose_main(count: int, latency: float, latency_ms: float, stdlib_json: bool) -> int:
+    with tempfile.TemporaryDirectory() as tmp, SeaweedS3(Path(tmp) / "seaweedfs") as server:
+        pipeline = _pipeline(server.client_env())
+        pipeline.create_buckets()
+        objects = upload_firehose(pipeline, count)
+        result, seconds, cpu, ids_cpu, peak = run_etl_apart(server.client_env(), latency, stdlib_json)
+        assert result["totals"]["written"] == count, result
+    where = f"+{latency_ms:g} ms per request" if latency else "no added latency"
+    where += ", standard library json" if stdlib_json else ", orjson"
+    print("| benchmark | ours (firehose layout) | the next day's id pass over it | peak memory of the ETL "
+          "process |\n|---|---|---|---|")  # fmt: skip
+    print(
+        f"| ETL end to end, {count:,} updates in {objects} Firehose objects on SeaweedFS ({where}) | "
+        f"{seconds:.1f} s ({rate(count, seconds)}), client CPU {cpu / count * 1e6:.1f} µs/update | "
+        f"client CPU {ids_cpu / count * 1e6:.1f} µs/update | {peak:.0f} MiB |"
     )
     return 0
 

@@ -1,7 +1,8 @@
 """`make bench`: every benchmark in its own fresh interpreter, their figures printed as Markdown and
 saved to .local/bench/latest.md (BENCHMARKS.md holds a run of it, with the machine).
 
-Usage: python -m bench.run_all [--full]   (--full: the ETL on SeaweedFS with 1,000,000 updates too)
+Usage: python -m bench.run_all [--full]   (--full: the ETL on SeaweedFS with 1,000,000 updates too, in
+each raw layout)
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
         ("ETL end to end on SeaweedFS, 10k updates", ["bench.etl_s3", "--updates", "10000"]),
         ("ETL end to end on SeaweedFS, 2k updates, +20 ms a request",
          ["bench.etl_s3", "--updates", "2000", "--latency-ms", "20"]),
+        ("ETL end to end on SeaweedFS, 100k updates, firehose layout",
+         ["bench.etl_s3", "--updates", "100000", "--raw-layout", "firehose"]),
+        ("the same without orjson (as the Lambda runs)",
+         ["bench.etl_s3", "--updates", "100000", "--raw-layout", "firehose", "--stdlib-json"]),
         ("flatten + Parquet in memory, 10k updates", ["bench.flatten_write", "10000"]),
         ("ingest module import", ["bench.ingest_import", "5"]),
         ("ingest requests: moto and SeaweedFS", ["bench.ingest_requests", "500"]),
@@ -34,6 +39,8 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
     ]  # fmt: skip
     if full:
         chosen.append(("ETL end to end on SeaweedFS, 1M updates", ["bench.etl_s3", "--updates", "1000000"]))
+        chosen.append(("ETL end to end on SeaweedFS, 1M updates, firehose layout",
+                       ["bench.etl_s3", "--updates", "1000000", "--raw-layout", "firehose"]))  # fmt: skip
     return chosen
 
 

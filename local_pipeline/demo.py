@@ -17,6 +17,7 @@ only after checking that none is left. One demo at a time per work folder (a loc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
 import heapq
 import json
@@ -38,6 +39,7 @@ from local_pipeline.generator import GeneratedConversation, generate
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all
 from local_pipeline.s3_server import SeaweedS3
+from stacks.config import RAW_LAYOUTS
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
     with server:
         conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
         # The group's settings: its staff, our bot, and topic rules for all but a couple of its topics.
-        settings = conversation.settings()
+        settings = dataclasses.replace(conversation.settings(), raw_layout=args.raw_layout)
         # Written down for `make sql`, whose views of the model need the same settings.
         (workdir / "settings.json").write_text(json.dumps({
             "timezone": settings.timezone, "staff_user_ids": list(settings.staff_user_ids),
@@ -118,10 +120,10 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         pipeline.create_buckets()
         print(f"   {server.endpoint_url}  buckets: {pipeline.raw_bucket}, {pipeline.processed_bucket}")
 
-        with LocalApiGateway(pipeline.ingest.invoke, port=args.api_port) as api:
+        with LocalApiGateway(pipeline.invoke_ingest, port=args.api_port) as api:
             webhook = f"{api.url}/webhook"
-            print(f"\n2. API Gateway (local): POST {webhook} and {api.url}/outgoing -> ingest Lambda "
-                  "-> raw bucket")  # fmt: skip
+            where = "raw bucket" if pipeline.firehose is None else "Firehose (local) -> raw bucket, batched"
+            print(f"\n2. API Gateway (local): POST {webhook} and {api.url}/outgoing -> ingest Lambda -> {where}")
             first, last = conversation.days[0], conversation.days[-1]
             ledger, posts = conversation.ledger, conversation.outgoing
             print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
@@ -187,6 +189,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workdir", default=".local/demo", help="data, Parquet and report (default .local/demo)"
     )
+    parser.add_argument(
+        "--raw-layout", choices=RAW_LAYOUTS, default="object",
+        help="object (one S3 object per update) or firehose (a local Firehose stand-in; default object)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.updates < 1 or args.days < 1:
         parser.error("--updates and --days must be at least 1")

@@ -19,6 +19,7 @@ the days of their local dates, before the ETL runs; a message also delivered liv
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import signal
@@ -38,7 +39,7 @@ from local_pipeline.import_export import add_export_options, convert_file, write
 from local_pipeline.report import LANGUAGES, render, translate
 from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
-from stacks.config import ConfigError, StageConfig
+from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
 from telegram_etl.days import MAX_BACKFILL_DAYS
 
 
@@ -196,6 +197,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", help="S3 data and Parquet (default: a temporary folder, removed)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
     parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")
+    parser.add_argument(
+        "--raw-layout",
+        choices=RAW_LAYOUTS,
+        help="object or firehose (a local Firehose stand-in); default: the settings' raw_layout",
+    )
     return parser.parse_args(argv)
 
 
@@ -215,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         settings = load_settings(args.settings)
+        if args.raw_layout:
+            settings = dataclasses.replace(settings, raw_layout=args.raw_layout)
     except ConfigError as error:
         print(f"replay: invalid settings: {error}", file=sys.stderr)
         return 2

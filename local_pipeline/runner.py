@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from local_pipeline.api_gateway import proxy_event
 from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
 from local_pipeline.conversation import conversation
 from local_pipeline.people import local_key
+from local_pipeline.firehose import LocalFirehose
 from stacks.config import StageConfig
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
@@ -123,6 +125,9 @@ class LocalPipeline:
                "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
         if self.settings.allowed_chat_ids:
             env["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in self.settings.allowed_chat_ids)
+        if self.firehose is not None:  # raw_layout "firehose": the ingest Lambda's boto3 reaches the stand-in
+            env["FIREHOSE_STREAM"] = self.firehose.stream
+            env["AWS_ENDPOINT_URL_FIREHOSE"] = self.firehose.endpoint_url
         return env
 
     def _etl_env(self) -> dict[str, str]:
@@ -131,6 +136,30 @@ class LocalPipeline:
         if self.settings.pseudonymize_users:
             env["PSEUDONYM_KEY"] = self.pseudonym_key.decode("utf-8")
         return env
+
+    @cached_property
+    def firehose(self) -> LocalFirehose | None:
+        """raw_layout "firehose": the local Firehose stream, started on first use (a daemon thread)."""
+        if self.settings.raw_layout != "firehose":
+            return None
+        stream = LocalFirehose(
+            lambda bucket, key, body: self.s3.put_object(Bucket=bucket, Key=key, Body=body),
+            self.raw_bucket, self.timezone, buffer_bytes=self.settings.firehose_buffer_mib * 2**20,
+            buffer_seconds=self.settings.firehose_buffer_seconds,
+        )  # fmt: skip
+        return stream.__enter__()
+
+    def invoke_ingest(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The ingest Lambda; with the firehose layout, the stand-in's clock is the request's arrival."""
+        if self.firehose is None:
+            return self.ingest.invoke(event)
+        with self._ingest_lock:
+            self.firehose.clock_ms = (event.get("requestContext") or {}).get("requestTimeEpoch")
+            return self.ingest.invoke(event)
+
+    @cached_property
+    def _ingest_lock(self) -> threading.Lock:
+        return threading.Lock()
 
     @cached_property
     def ingest(self) -> LambdaContainer:
@@ -144,18 +173,20 @@ class LocalPipeline:
         """POST /webhook as API Gateway would hand it to the ingest Lambda."""
         headers = {"Content-Type": "application/json",
                    SECRET_HEADER: self.webhook_secret if secret is None else secret}  # fmt: skip
-        return self.ingest.invoke(
+        return self.invoke_ingest(
             proxy_event("POST", "/webhook", headers, body, request_time_ms=request_time_ms)
         )
 
     def post_outgoing(self, body: bytes, *, request_time_ms: int) -> dict[str, Any]:
         """POST /outgoing: a message our bot sent, as its backend posts it."""
         headers = {"Content-Type": "application/json", SECRET_HEADER: self.webhook_secret}
-        return self.ingest.invoke(
+        return self.invoke_ingest(
             proxy_event("POST", "/outgoing", headers, body, request_time_ms=request_time_ms)
         )
 
     def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
+        if self.firehose is not None:
+            self.firehose.flush()  # the buffering interval has passed by the time the ETL runs
         return self.etl.invoke(event)
 
     def download_processed(self, destination: Path) -> Path:
@@ -210,12 +241,19 @@ def answer_all(pipeline: LocalPipeline, workdir: Path) -> dict[str, list[dict[st
 
 
 def raw_days(pipeline: LocalPipeline) -> list[str]:
-    """The days (YYYY-MM-DD) that have raw updates, from the raw bucket's partition prefixes."""
-    pages = pipeline.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=pipeline.raw_bucket, Prefix="telegram/", Delimiter="/"
-    )
-    prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
-    return sorted(p.removeprefix("telegram/context_date=").rstrip("/") for p in prefixes)
+    """The days (YYYY-MM-DD) that have raw updates, from the raw bucket's partition prefixes (both
+    layouts; a firehose object's records may belong to the next day too)."""
+    if pipeline.firehose is not None:
+        pipeline.firehose.flush()
+    days = set()
+    for layout in ("telegram", "firehose"):
+        pages = pipeline.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=pipeline.raw_bucket, Prefix=f"{layout}/", Delimiter="/"
+        )
+        prefixes = [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])]
+        found = {date.fromisoformat(p.removeprefix(f"{layout}/context_date=").rstrip("/")) for p in prefixes}
+        days |= found | ({day + timedelta(days=1) for day in found} if layout == "firehose" else set())
+    return sorted(day.isoformat() for day in days)
 
 
 # The sample conversation's people are fictional; a fixed key keeps its documented answers (make docs)

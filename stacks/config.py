@@ -28,6 +28,7 @@ LOG_RETENTION_NAMES = (
 TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 # Raw days must outlive the dead-letter queue's 14 days, in which a failed ETL run is re-run.
 RAW_RETENTION_MIN_DAYS = 14
+RAW_LAYOUTS = ("object", "firehose")
 
 
 class ConfigError(ValueError):
@@ -67,6 +68,10 @@ def _zone_name(name: object) -> bool:
         return _is_zone(name)
     except (TypeError, ValueError, ZoneInfoNotFoundError):
         return False
+
+
+def _int_between(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _is_cidr(value: object) -> bool:
@@ -155,6 +160,14 @@ class StageConfig:
     # People are keyed pseudonyms in the processed table, without names or usernames; staff is then set
     # by the ETL (user_is_staff), so a change of staff_user_ids needs the affected days re-run.
     pseudonymize_users: bool = True
+    # --- The raw layout (docs/architecture.md, "Raw layouts"): "object" stores one S3 object per update;
+    # "firehose" sends each accepted update to a Kinesis Data Firehose stream, which writes batched
+    # objects under firehose/ in the raw bucket. The ETL reads both, so a stage may switch at any time.
+    raw_layout: str = "object"
+    # Firehose writes an object when it holds this many MiB or this many seconds after its first record,
+    # whichever comes first (S3 destination: 1-128 MiB, 0-900 s).
+    firehose_buffer_mib: int = 64
+    firehose_buffer_seconds: int = 300
 
     def __post_init__(self) -> None:
         # Every check runs, and one ConfigError lists every failure: fix cdk.json once, not once a key.
@@ -203,6 +216,19 @@ class StageConfig:
                 *self._retention_checks(),
                 (lambda: isinstance(self.pseudonymize_users, bool),
                  "pseudonymize_users must be true or false"),
+            ]
+        )  # fmt: skip
+        problems += _problems(
+            [
+                (lambda: self.raw_layout in RAW_LAYOUTS,
+                 f"raw_layout {self.raw_layout!r} must be one of {', '.join(RAW_LAYOUTS)}"),
+                (lambda: _int_between(self.firehose_buffer_mib, 1, 128),
+                 "firehose_buffer_mib must be an integer between 1 and 128 (Firehose's S3 limits)"),
+                (lambda: _int_between(self.firehose_buffer_seconds, 0, 900),
+                 "firehose_buffer_seconds must be an integer between 0 and 900 (Firehose's S3 limits)"),
+                # Firehose's CustomTimeZone takes UTC or an IANA name that is not 3 letters (not EST, MST...).
+                (lambda: self.raw_layout != "firehose" or self.timezone == "UTC" or len(self.timezone) != 3,
+                 f"timezone {self.timezone!r}: raw_layout firehose needs UTC or an Area/City name"),
             ]
         )  # fmt: skip
         if problems:

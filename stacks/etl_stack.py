@@ -30,11 +30,14 @@ from stacks.defaults import (
     python_function,
     removal_policy,
 )
+from telegram_etl.firehose import FIREHOSE_PREFIX
 from telegram_etl.job import PROCESSED_PREFIX, QUARANTINE_PREFIX
 from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
 
-# The key prefixes the ETL code reads and writes: its IAM policy grants exactly these.
+# The key prefixes the ETL code reads and writes: its IAM policy grants exactly these. It reads both raw
+# layouts whatever the stage's raw_layout: a stage that switched keeps its earlier days readable.
 RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
+RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/")
 
 
@@ -130,11 +133,12 @@ class EtlStack(Stack):
         # Read raw updates; write and replace only the processed prefixes. Nothing else.
         self.etl_function.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[raw_bucket.bucket_arn],
-                                conditions={"StringLike": {"s3:prefix": [f"{RAW_PREFIX}*"]}})
+                                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in RAW_PREFIXES]}})
         )  # fmt: skip
         self.etl_function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[raw_bucket.arn_for_objects(f"{RAW_PREFIX}*")]
+                actions=["s3:GetObject"],
+                resources=[raw_bucket.arn_for_objects(f"{prefix}*") for prefix in RAW_PREFIXES],
             )
         )
         self.etl_function.add_to_role_policy(
@@ -153,7 +157,8 @@ class EtlStack(Stack):
             )
         )
         reason = "Objects are one per update (raw) or per day (processed): access is scoped to a key prefix."
-        acknowledge_wildcard_on(self.etl_function.role, raw_bucket.bucket_arn, RAW_PREFIX, reason)
+        for prefix in RAW_PREFIXES:
+            acknowledge_wildcard_on(self.etl_function.role, raw_bucket.bucket_arn, prefix, reason)
         for prefix in PROCESSED_PREFIXES:
             acknowledge_wildcard_on(self.etl_function.role, self.processed_bucket.bucket_arn, prefix, reason)
 

@@ -1,10 +1,14 @@
-"""Ingestion: Telegram -> API Gateway (REST) -> ingest Lambda -> raw bucket, one object per update."""
+"""Ingestion: Telegram -> API Gateway (REST) -> ingest Lambda -> raw bucket: one object per update, or
+records of a Kinesis Data Firehose stream batched into objects (raw_layout "firehose")."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -25,6 +29,7 @@ from stacks.defaults import (
     python_function,
     removal_policy,
 )
+from telegram_etl.firehose import FIREHOSE_PREFIX
 from telegram_ingest.allow_list import ALLOWED_CHATS_PREFIX
 from telegram_ingest.webhook import RAW_PREFIX as RAW_KEY_PREFIX
 from telegram_ingest.webhook import REFUSED_PREFIX
@@ -35,6 +40,9 @@ ALLOW_LIST_PREFIXES = (f"{REFUSED_PREFIX}/", f"{ALLOWED_CHATS_PREFIX}/")
 INGEST_TIMEOUT_S = 25
 # A raw object overwritten or deleted (retention, `make forget`) stays recoverable this long, no longer.
 RAW_NONCURRENT_DAYS = 7
+# raw_layout "firehose": Firehose writes only under these prefixes of the raw bucket.
+FIREHOSE_DATA_PREFIX = f"{FIREHOSE_PREFIX}/"
+FIREHOSE_ERROR_PREFIX = f"{FIREHOSE_PREFIX}-errors/"
 # 4xx answers in 5 minutes that page someone.
 CLIENT_ERRORS_ALARM_THRESHOLD = 5
 
@@ -48,6 +56,7 @@ class IngestionStack(Stack):
     webhook_secret: secretsmanager.Secret
     relay_secret: secretsmanager.Secret | None
     alerts_topic: sns.Topic
+    raw_stream: firehose.CfnDeliveryStream | None
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -80,6 +89,9 @@ class IngestionStack(Stack):
         if config.allowed_chat_ids:
             environment["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in config.allowed_chat_ids)
         self.relay_secret = self._relay_secret(config, environment) if config.relay_url else None
+        self.raw_stream = self._raw_stream(config) if config.raw_layout == "firehose" else None
+        if self.raw_stream is not None:
+            environment["FIREHOSE_STREAM"] = self.raw_stream.ref
         self.ingest_function = python_function(
             self,
             "IngestFunction",
@@ -109,11 +121,21 @@ class IngestionStack(Stack):
         acknowledge_wildcard_on(self.ingest_function.role, self.raw_bucket.bucket_arn, RAW_PREFIX, reason)
         if config.allowed_chat_ids:
             self._grant_allow_list(reason)
+        if self.raw_stream is not None:
+            # PutRecord on this one stream only (no batch, no other stream, no management actions). The
+            # S3 grant above stays: refused updates and records above Firehose's limit remain objects.
+            self.ingest_function.add_to_role_policy(
+                iam.PolicyStatement(actions=["firehose:PutRecord"], resources=[self.raw_stream.attr_arn])
+            )
 
         self.api = self._webhook_api(config)
 
         self.alerts_topic = alerts_topic(self, config)
         self._alarms(config)
+        if self.raw_stream is not None:
+            self._raw_stream_alarms(config, self.raw_stream)
+            CfnOutput(self, "RawStreamName", value=self.raw_stream.ref,
+                      description="The Firehose stream of raw updates (raw_layout firehose)")  # fmt: skip
         CfnOutput(
             self,
             "WebhookUrl",
@@ -173,6 +195,111 @@ class IngestionStack(Stack):
                      "Updates of a chat outside allowed_chat_ids were acknowledged and kept under refused/ "
                      "in the raw bucket, not stored for analytics: allow the chat, or ignore it.",
                      self.alerts_topic)  # fmt: skip
+
+    def _raw_stream(self, config: StageConfig) -> firehose.CfnDeliveryStream:
+        """raw_layout "firehose": a Direct PUT stream that batches records into objects under firehose/,
+        partitioned by Firehose's arrival day (of each object's oldest record) in the stage's time zone."""
+        log_group = logs.LogGroup(self, "RawStreamLogs", retention=logs.RetentionDays[config.log_retention],
+                                  removal_policy=removal_policy(config))  # fmt: skip
+        log_stream = logs.LogStream(self, "RawStreamDeliveryLogs", log_group=log_group,
+                                    log_stream_name="DestinationDelivery",
+                                    removal_policy=removal_policy(config))  # fmt: skip
+        # Firehose may act for this account only (confused deputy), and write only its two prefixes.
+        role = iam.Role(
+            self, "RawStreamRole", description="Firehose: writes raw update batches to the raw bucket",
+            assumed_by=iam.ServicePrincipal("firehose.amazonaws.com",
+                                            conditions={"StringEquals": {"sts:ExternalId": self.account}}),
+        )  # fmt: skip
+        for statement in [
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[
+                    self.raw_bucket.arn_for_objects(f"{prefix}*")
+                    for prefix in (FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX)
+                ],
+            ),
+            # Bucket-level calls Firehose makes before a multipart upload (no object is listed or read).
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                resources=[self.raw_bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                actions=["logs:PutLogEvents"],
+                resources=[
+                    self.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"{log_group.log_group_name}:log-stream:{log_stream.log_stream_name}",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            ),
+        ]:
+            role.add_to_policy(statement)  # fmt: skip
+        reason = "Firehose names each object it writes (date, stream, version, random suffix): PutObject is "
+        reason += "granted on its data and error prefixes only."
+        for prefix in (FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX):
+            acknowledge_wildcard_on(role, self.raw_bucket.bucket_arn, prefix, reason)
+        day = "context_date=!{timestamp:yyyy-MM-dd}/"
+        cfn = firehose.CfnDeliveryStream
+        stream = cfn(
+            self,
+            "RawStream",
+            delivery_stream_type="DirectPut",
+            # Records at rest inside Firehose (its buffer) encrypted; the objects get the raw bucket's
+            # default encryption (SSE-S3), like every other object of the bucket.
+            delivery_stream_encryption_configuration_input=cfn.DeliveryStreamEncryptionConfigurationInputProperty(
+                key_type="AWS_OWNED_CMK"
+            ),
+            extended_s3_destination_configuration=cfn.ExtendedS3DestinationConfigurationProperty(
+                bucket_arn=self.raw_bucket.bucket_arn,
+                role_arn=role.role_arn,
+                prefix=f"{FIREHOSE_DATA_PREFIX}{day}",
+                error_output_prefix=f"{FIREHOSE_ERROR_PREFIX}!{{firehose:error-output-type}}/{day}",
+                custom_time_zone=config.timezone,
+                file_extension=".jsonl",
+                compression_format="UNCOMPRESSED",
+                buffering_hints=cfn.BufferingHintsProperty(
+                    interval_in_seconds=config.firehose_buffer_seconds,
+                    size_in_m_bs=config.firehose_buffer_mib,
+                ),
+                # A failed delivery to S3 is retried by Firehose for up to 24 h (not configurable for an S3
+                # destination without dynamic partitioning); each failure is logged here and alarmed.
+                cloud_watch_logging_options=cfn.CloudWatchLoggingOptionsProperty(
+                    enabled=True,
+                    log_group_name=log_group.log_group_name,
+                    log_stream_name=log_stream.log_stream_name,
+                ),
+            ),
+        )
+        stream.node.add_dependency(role)  # its policy exists before the stream's first delivery
+        return stream
+
+    def _raw_stream_alarms(self, config: StageConfig, stream: firehose.CfnDeliveryStream) -> None:
+        def metric(name: str, statistic: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace="AWS/Firehose", metric_name=name, statistic=statistic,
+                                     dimensions_map={"DeliveryStreamName": stream.ref},
+                                     period=Duration.minutes(5))  # fmt: skip
+
+        # The oldest record waiting in Firehose: beyond its buffering interval plus 15 minutes, S3 is not
+        # taking deliveries (Firehose keeps retrying for 24 h, then drops the data).
+        stale_after = config.firehose_buffer_seconds + 900
+        alarm_on(self, "RawStreamFreshnessAlarm", metric("DeliveryToS3.DataFreshness", "Maximum"),
+                 f"Firehose has held a raw record for {stale_after}+ s: deliveries to S3 are failing (see "
+                 "the stream's DestinationDelivery log); data older than 24 h is dropped.", self.alerts_topic,
+                 threshold=stale_after)  # fmt: skip
+        failed = cloudwatch.Alarm(
+            self, "RawStreamDeliveryFailedAlarm", metric=metric("DeliveryToS3.Success", "Minimum"),
+            threshold=1, evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="A Firehose delivery of raw updates to S3 failed (it is retried): see the "
+            "stream's DestinationDelivery log.",
+        )  # fmt: skip
+        failed.add_alarm_action(cloudwatch_actions.SnsAction(self.alerts_topic))
+        alarm_on(self, "RawStreamThrottledAlarm", metric("ThrottledRecords", "Sum"),
+                 "Firehose throttled PutRecord: the webhook answered 5xx and Telegram redelivers; raise the "
+                 "stream's quota if it persists.", self.alerts_topic)  # fmt: skip
 
     def _generated_secret(
         self, construct_id: str, description: str, *, rotation: str

@@ -20,10 +20,16 @@ logger = Logger(service="telegram-ingest")
 settings = Settings.from_env(dict(os.environ))
 secret = WebhookSecret(os.environ, secrets_manager_fetch)
 s3 = boto3.client("s3", config=SDK_CONFIG)
+# raw_layout "firehose": each accepted update is one record of the stage's Firehose stream.
+firehose = boto3.client("firehose", config=SDK_CONFIG) if settings.firehose_stream else None
 
 
 def put_object(bucket: str, key: str, body: bytes) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def put_record(data: bytes) -> None:
+    firehose.put_record(DeliveryStreamName=settings.firehose_stream, Record={"Data": data})  # type: ignore[union-attr]
 
 
 def raw_object_exists(key: str) -> bool:
@@ -53,4 +59,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_webhook(
         APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object,
         allow_list=allow_list, logger=logger, relay=relay,
+        put_record=put_record if firehose is not None else None,
     )  # fmt: skip

@@ -5,12 +5,14 @@ the contract are compared with the values worked out by hand in its .md (never f
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from local_pipeline.replay import load_settings, read_deliveries, replay_into
 from local_pipeline.runner import LocalPipeline
+from stacks.config import RAW_LAYOUTS
 
 pytestmark = pytest.mark.e2e
 
@@ -20,17 +22,23 @@ NAMES = sorted(path.name.removesuffix(".jsonl") for path in CONVERSATIONS.glob("
 KEYED = {"q1_messages_by_hour": "hour_of_day", "q2_top_topics": "topic", "q2_top_commands": "command"}
 
 
-@pytest.fixture(scope="module", params=NAMES)
+@pytest.fixture(scope="module", params=[(n, layout) for n in NAMES for layout in RAW_LAYOUTS],
+                ids=lambda param: "-".join(param))  # fmt: skip
 def replayed(request, s3_server, tmp_path_factory):
-    name = request.param
-    settings = load_settings(CONVERSATIONS / f"{name}.settings.json")
-    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{name.replace('_', '-')}-raw",
-                             processed_bucket=f"{name.replace('_', '-')}-out", settings=settings)  # fmt: skip
+    # Each raw layout gives the same answers (firehose: the local Firehose stand-in).
+    name, layout = request.param
+    settings = replace(load_settings(CONVERSATIONS / f"{name}.settings.json"), raw_layout=layout)
+    bucket = f"{name.replace('_', '-')}-{layout}"
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{bucket}-raw",
+                             processed_bucket=f"{bucket}-out", settings=settings)  # fmt: skip
     pipeline.create_buckets()
     errors: list[str] = []
     deliveries = read_deliveries(CONVERSATIONS / f"{name}.jsonl", errors)
     answers = replay_into(pipeline, deliveries, errors, tmp_path_factory.mktemp(name))
     assert errors == []
+    if layout == "firehose":  # the updates went through Firehose, none as objects
+        assert pipeline.firehose.objects
+        assert pipeline.s3.list_objects_v2(Bucket=f"{bucket}-raw", Prefix="telegram/").get("KeyCount") == 0
     return name, answers
 
 
@@ -85,6 +93,18 @@ def test_replay_command_contract(tmp_path):
     assert f"Report: {report.resolve()}" in run.stdout
     page = report.read_text()
     assert '<html lang="pt-BR">' in page and "O bot resolve?" in page and "75 %" in page
+
+
+def test_replay_command_takes_the_raw_layout(tmp_path):
+    out = tmp_path / "answers.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "local_pipeline.replay", str(CONVERSATIONS / "feedback_prompts.jsonl"),
+         "--settings", str(CONVERSATIONS / "feedback_prompts.settings.json"), "--raw-layout", "firehose",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(out.read_text())["q3_feedback_resolution_rate"][0]["resolution_rate_pct"] == 75.0
 
 
 def test_settings_unknown_to_this_version_are_ignored_with_a_warning(tmp_path, capsys):

@@ -137,8 +137,8 @@ def test_etl_role_is_scoped_to_prefixes(pipeline, template):
     (secret,) = by_action["secretsmanager:GetSecretValue"]
     assert secret["Resource"] == {"Ref": logical_id(pipeline.etl.pseudonym_key_secret)}  # the key alone
     assert "'*'" not in str(statements)
-    (get,) = by_action["s3:GetObject"]
-    assert str(get["Resource"]).endswith("'/telegram/*']]}")
+    (get,) = by_action["s3:GetObject"]  # both raw layouts (object and firehose), nothing else
+    assert sorted(r["Fn::Join"][1][1] for r in get["Resource"]) == ["/firehose/*", "/telegram/*"]
     put_resources = str(by_action["s3:PutObject"][0]["Resource"])
     assert "/telegram/*" in put_resources and "/quarantine/*" in put_resources
     for listing in by_action["s3:ListBucket"]:

@@ -83,7 +83,7 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
             try:
                 result = process_day(
                     storage, raw_bucket=settings.raw_bucket, processed_bucket=settings.processed_bucket,
-                    day=day, pool=pool, people=people,
+                    day=day, pool=pool, people=people, timezone=settings.timezone,
                 )  # fmt: skip
             except Exception as error:
                 logger.exception("day failed", extra={"context_date": day.isoformat()})

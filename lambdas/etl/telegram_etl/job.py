@@ -32,18 +32,20 @@ moments later: once per such day, only when it is rewritten.
 from __future__ import annotations
 
 import gc
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from telegram_etl import firehose
 from telegram_etl.flatten import LossyNumber, epoch_ms, flatten_values, parse_update, parse_update_fast
 from telegram_etl.ids import UpdateIds
 from telegram_etl.privacy import REDACTION_KINDS, People
@@ -66,6 +68,7 @@ READ_WORKERS = 64  # GETs are I/O-bound: threads overlap their latency
 # Parquet bytes held before they leave as one part of the upload (S3: at least 5 MiB, except the last).
 PART_BYTES = 8 * 2**20
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
+UTC_ZONE = ZoneInfo("UTC")
 MAX_UPDATE_ID = 2**63 - 1  # the webhook refuses bigger ones; the id column is int64
 
 
@@ -207,10 +210,10 @@ class _PartitionWriter:
         self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
 
-def _update_ids_in(objects: Iterator[StoredObject]) -> UpdateIds:
+def _update_ids_in(objects: Iterator[StoredObject]) -> Iterator[int]:
     names = (obj.key.rsplit("/", 1)[-1] for obj in objects)
     ids = (int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdecimal())
-    return UpdateIds(i for i in ids if i <= MAX_UPDATE_ID)  # a bigger one is no update of ours
+    return (i for i in ids if i <= MAX_UPDATE_ID)  # a bigger one is no update of ours
 
 
 @contextmanager
@@ -242,10 +245,20 @@ def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> 
         yield batch
 
 
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """One update to process: an object of the object layout, or a record of a firehose object."""
+
+    name: str  # its name in quarantine: the object's file name, or "<file name>.<line>" for a record
+    body: bytes
+    ingested_ms: int | None
+    original: bytes  # what quarantine keeps: the object, or the record's whole line (with received_at)
+
+
 class _Rows:
-    """Raw objects -> deduplicated rows, total per object: whatever one object does (not JSON, not an
-    Update, JSON nested 100,000 deep -> RecursionError, a flattener bug, a value Arrow refuses), that
-    object alone is copied to quarantine and the others are written."""
+    """Raw items -> deduplicated rows, total per item: whatever one object or record does (not JSON, not
+    an Update, JSON nested 100,000 deep -> RecursionError, a flattener bug, a value Arrow refuses), that
+    item alone is copied to quarantine and the others are written."""
 
     def __init__(
         self, storage: Storage, bucket: str, quarantine_prefix: str, earlier: UpdateIds, result: DayResult,
@@ -257,31 +270,30 @@ class _Rows:
         self._seen = UpdateIds()
         self.quarantined: list[str] = []
 
-    def of(self, batch: list[StoredObject], bodies: Iterable[bytes]) -> pa.Table:
+    def of(self, items: list[RawItem]) -> pa.Table:
         with without_cycle_collection():
-            return self._of(batch, bodies)
+            return self._of(items)
 
-    def _of(self, batch: list[StoredObject], bodies: Iterable[bytes]) -> pa.Table:
-        parsed: list[tuple[StoredObject, bytes, dict[str, Any], bool]] = []
-        for obj, body in zip(batch, bodies, strict=True):
+    def _of(self, items: list[RawItem]) -> pa.Table:
+        parsed: list[tuple[RawItem, dict[str, Any], bool]] = []
+        for item in items:
             self._result.read += 1
             try:
-                update, exact = parse_update_fast(body)
+                update, exact = parse_update_fast(item.body)
             except MemoryError:
                 raise  # the run's resources, not this object's fault
             except Exception:  # NotAnUpdate, RecursionError (JSON nested 100,000 deep), ...
-                self._quarantine(obj, body)
+                self.quarantine(item.name, item.original)
                 continue
-            parsed.append((obj, body, update, exact))
+            parsed.append((item, update, exact))
         # The id sets answer for the whole batch at once; ids added within it are in seen.recent.
-        ids = [update["update_id"] for _, _, update, _ in parsed]
+        ids = [update["update_id"] for _, update, _ in parsed]
         seen_before, earlier = self._seen.contains_many(ids), self._earlier.contains_many(ids)
         recent = self._seen.recent
 
-        accepted: list[tuple[StoredObject, bytes, int]] = []
+        accepted: list[tuple[RawItem, int]] = []
         values = []
-        stamps: dict[Any, int | None] = {}  # listings share LastModified values (second resolution)
-        for index, (obj, body, update, exact) in enumerate(parsed):
+        for index, (item, update, exact) in enumerate(parsed):
             update_id = ids[index]
             if seen_before[index] or update_id in recent:
                 self._result.duplicates += 1
@@ -290,40 +302,109 @@ class _Rows:
                 self._result.redelivered_from_previous_day += 1
                 continue
             try:
-                stamp = obj.last_modified
-                if stamp not in stamps:
-                    stamps[stamp] = epoch_ms(stamp)
                 people, redactions = self._people, self.redactions
                 try:
-                    value = flatten_values(update, stamps[stamp], exact_numbers=exact, people=people,
+                    value = flatten_values(update, item.ingested_ms, exact_numbers=exact, people=people,
                                            redactions=redactions)  # fmt: skip
                 except LossyNumber:  # raised before any text is read: nothing was counted twice
-                    value = flatten_values(parse_update(body), stamps[stamp], people=people,
+                    value = flatten_values(parse_update(item.body), item.ingested_ms, people=people,
                                            redactions=redactions)  # fmt: skip
             except MemoryError:
                 raise
-            except Exception:  # a flattener bug: this object alone
-                self._quarantine(obj, body)
+            except Exception:  # a flattener bug: this item alone
+                self.quarantine(item.name, item.original)
                 continue
             self._seen.add(update_id)
-            accepted.append((obj, body, update_id))
+            accepted.append((item, update_id))
             values.append(value)
         # Arrow refuses some values the flattener lets through (lone surrogates): values_to_table finds
-        # the rows at fault, and only their objects are quarantined.
+        # the rows at fault, and only their items are quarantined.
         conversion = values_to_table(values)
         for index in conversion.rejected:
-            obj, body, update_id = accepted[index]
+            item, update_id = accepted[index]
             self._seen.discard(update_id)
-            self._quarantine(obj, body)
+            self.quarantine(item.name, item.original)
         self._seen.merge_if_large()
         self._result.repaired += conversion.repaired
         self._result.written += conversion.table.num_rows
         return conversion.table
 
-    def _quarantine(self, obj: StoredObject, body: bytes) -> None:
-        key = self._prefix + obj.key.rsplit("/", 1)[-1]
-        self._storage.put(self._bucket, key, body, "application/octet-stream")
+    def reject(self, name: str, original: bytes) -> None:
+        """An item read but unusable before parsing (a firehose line that is no record)."""
+        self._result.read += 1
+        self.quarantine(name, original)
+
+    def quarantine(self, name: str, original: bytes) -> None:
+        key = self._prefix + name
+        self._storage.put(self._bucket, key, original, "application/octet-stream")
         self.quarantined.append(key)
+
+
+def _object_items(
+    storage: Storage, bucket: str, listing: Iterable[StoredObject], pool: ThreadPoolExecutor, *,
+    batch_size: int, batch_bytes: int,
+) -> Iterator[list[RawItem]]:  # fmt: skip
+    """The object layout: one update an object, ingested when it was stored (LastModified)."""
+    stamps: dict[Any, int | None] = {}  # listings share LastModified values (second resolution)
+    for batch in batches(listing, batch_size, batch_bytes):
+        # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is the
+        # same on every run.
+        bodies = pool.map(lambda obj: storage.get(bucket, obj.key), batch)
+        items = []
+        for obj, body in zip(batch, bodies, strict=True):
+            if obj.last_modified not in stamps:
+                stamps[obj.last_modified] = epoch_ms(obj.last_modified)
+            items.append(RawItem(obj.key.rsplit("/", 1)[-1], body, stamps[obj.last_modified], body))
+        yield items
+
+
+def _firehose_items(
+    storage: Storage, bucket: str, day: date, timezone: ZoneInfo, pool: ThreadPoolExecutor,
+    rows: _Rows, *, batch_size: int, batch_bytes: int,
+) -> Iterator[list[RawItem]]:  # fmt: skip
+    """The firehose layout: the records that count on `day` (firehose.record_day), in chunks of at most
+    batch_size records and batch_bytes bytes of lines; each record ingested at its received_at. A line
+    that is no record is quarantined alone by the run of its object's prefix day."""
+    chosen = firehose.objects_for(storage, bucket, day, timezone)
+    prefix_days: dict[str, date] = {}
+
+    def listed() -> Iterator[StoredObject]:
+        for obj, prefix_day in chosen:
+            prefix_days[obj.key] = prefix_day
+            yield obj
+
+    def fetch(batch: list[StoredObject]) -> tuple[list[StoredObject], list[Future[bytes]]]:
+        return batch, [pool.submit(storage.get, bucket, obj.key) for obj in batch]
+
+    # One batch ahead: the next objects are read while this one's records are processed (a Firehose
+    # object is a batch of its own above batch_bytes, so without it every GET would stall the CPU).
+    ahead = map(fetch, batches(listed(), batch_size, batch_bytes))
+    current = next(ahead, None)
+    while current is not None:
+        batch, futures = current
+        current = next(ahead, None)
+        items: list[RawItem] = []
+        size = 0
+        for obj, body in zip(batch, (future.result() for future in futures), strict=True):
+            prefix_day = prefix_days.pop(obj.key)
+            name = obj.key.rsplit("/", 1)[-1]
+            for number, line in firehose.lines(body):
+                try:
+                    record = firehose.decode_record(line)
+                except firehose.BadRecord:
+                    if prefix_day == day:
+                        rows.reject(f"{name}.{number}", line)
+                    continue
+                received = firehose.local_day(record.received_ms, timezone)
+                if firehose.record_day(received, prefix_day, obj.last_modified, timezone) != day:
+                    continue
+                items.append(RawItem(f"{name}.{number}", record.body, record.received_ms, line))
+                size += len(line)
+                if len(items) >= batch_size or size >= batch_bytes:
+                    yield items
+                    items, size = [], 0
+        if items:
+            yield items
 
 
 def process_day(
@@ -339,6 +420,7 @@ def process_day(
     row_group_bytes: int = ROW_GROUP_BYTES,
     part_bytes: int = PART_BYTES,
     people: People | None = None,
+    timezone: ZoneInfo = UTC_ZONE,
 ) -> DayResult:
     """Replace the day's processed partition with the day's raw updates, flattened and deduplicated.
     On any failure the previous partition stays exactly as it was (see the module's docstring).
@@ -350,30 +432,35 @@ def process_day(
         for obj in storage.list_objects(processed_bucket, partition_prefix(prefix, day))
     }
     # Telegram retries a delivery for up to 24 h, so a redelivery may arrive after midnight: an update
-    # already stored the day before belongs to that day (raw keys are named by update_id).
-    earlier = _update_ids_in(
-        storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day - timedelta(days=1)))
-    )
+    # already stored the day before belongs to that day (object keys are named by update_id; firehose
+    # records carry theirs), in either layout.
+    yesterday = day - timedelta(days=1)
+    earlier = UpdateIds(chain(
+        _update_ids_in(storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, yesterday))),
+        firehose.update_ids_of_day(storage, raw_bucket, yesterday, timezone),
+    ))  # fmt: skip
 
     writer = _PartitionWriter(
         storage, processed_bucket, day, row_group_rows=row_group_rows, row_group_bytes=row_group_bytes,
         part_bytes=part_bytes,
     )  # fmt: skip
     rows = _Rows(storage, processed_bucket, partition_prefix(QUARANTINE_PREFIX, day), earlier, result, people)
-    listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
-    first = next(listing, None)
-    if first is None and part_key(day) in previous:
-        # No raw left for a processed day: expired by retention (or all forgotten, docs/privacy.md). A
-        # re-run must not replace the day with nothing: the partition is kept as it is.
-        result.files = [part_key(day)]
-        return result
-    listing = itertools.chain([first] if first else [], listing)
+    sizes = {"batch_size": batch_size, "batch_bytes": batch_bytes}
     try:
-        for batch in batches(listing, batch_size, batch_bytes):
-            # Concurrent GETs with a bounded pool; map() keeps the listing's order, so the output is
-            # the same on every run.
-            bodies = pool.map(lambda obj: storage.get(raw_bucket, obj.key), batch)
-            writer.write(rows.of(batch, bodies))
+        # Both layouts, one after the other, through the same rows (so the same seen ids): a stage that
+        # switched layouts during the day loses nothing and counts nothing twice.
+        listing = storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day))
+        for items in chain(
+            _object_items(storage, raw_bucket, listing, pool, **sizes),
+            _firehose_items(storage, raw_bucket, day, timezone, pool, rows, **sizes),
+        ):
+            writer.write(rows.of(items))
+        if result.read == 0 and part_key(day) in previous:
+            # No raw left for a processed day, in either layout: expired by retention (or all forgotten,
+            # docs/privacy.md). A re-run must not replace the day with nothing: the partition is kept.
+            writer.abort()
+            result.files = [part_key(day)]
+            return result
         writer.close()
     except BaseException:
         writer.abort()  # nothing of this run becomes visible

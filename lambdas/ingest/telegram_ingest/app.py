@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
+from telegram_ingest.firehose import MAX_RECORD_BYTES, encode_record
 from telegram_ingest.outgoing import messages_of, outgoing_object
 from telegram_ingest.relay import Relay, RelayFailed
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
@@ -20,6 +21,7 @@ from telegram_ingest.webhook import (
     Rejected,
     Settings,
     arrival_day,
+    arrival_ms,
     chat_id_of,
     check_body_size,
     is_authorized,
@@ -33,6 +35,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 
 # put(bucket, key, body) stores one object or raises.
 PutObject = Callable[[str, str, bytes], None]
+# put_record(data) hands one record to the stage's Firehose stream, or raises (raw_layout "firehose").
+PutRecord = Callable[[bytes], None]
 
 
 def http_response(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +92,7 @@ def handle_webhook(
     logger: Logger,
     relay: Relay | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    put_record: PutRecord | None = None,
 ) -> dict[str, Any]:
     refusal = unauthorized(event, secret, logger)
     if refusal is not None:
@@ -106,12 +111,19 @@ def handle_webhook(
     update_id = update["update_id"]
     fields = {"update_id": update_id, "update_kind": update_kind(update)}
     request_time_ms = (event.raw_event.get("requestContext") or {}).get("requestTimeEpoch")
-    day = arrival_day(request_time_ms, settings.timezone, now())
+    arrived = now()
+    day = arrival_day(request_time_ms, settings.timezone, arrived)
     try:
         refused = not _allowed(update, settings=settings, allow_list=allow_list, put_object=put_object,
                                logger=logger)  # fmt: skip
         key = refused_key(update_id, day) if refused else raw_key(update_id, day)
-        put_object(settings.raw_bucket, key, body)
+        record = encode_record(body, arrival_ms(request_time_ms, arrived), update_id) if put_record else b""
+        if put_record is not None and not refused and len(record) <= MAX_RECORD_BYTES:
+            # Answered 200 only once Firehose has the record: PutRecord returns once it holds it.
+            put_record(record)
+            key = f"firehose:{settings.firehose_stream}"
+        else:  # the object layout, a refused update, or a record above Firehose's limit
+            put_object(settings.raw_bucket, key, body)
     except Exception as error:
         # Never 200 for an update that was not stored: Telegram retries non-2xx answers.
         logger.exception(

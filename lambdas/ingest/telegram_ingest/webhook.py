@@ -79,6 +79,13 @@ def chat_id_of(update: dict[str, Any]) -> int | None:
     return None
 
 
+def arrival_ms(request_time_epoch_ms: int | None, now: datetime) -> int:
+    """When the request reached API Gateway, in epoch milliseconds (now when unknown)."""
+    if request_time_epoch_ms:
+        return int(request_time_epoch_ms)
+    return int(now.timestamp() * 1000)
+
+
 def arrival_day(request_time_epoch_ms: int | None, timezone: ZoneInfo, now: datetime) -> date:
     """The day the request reached API Gateway, in the configured timezone (now when unknown)."""
     if request_time_epoch_ms:
@@ -103,6 +110,8 @@ class Settings:
     raw_bucket: str
     timezone: ZoneInfo
     allowed_chat_ids: frozenset[int] | None
+    # raw_layout "firehose": accepted updates go to this Firehose stream (FIREHOSE_STREAM) as records.
+    firehose_stream: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -113,4 +122,6 @@ class Settings:
         timezone = ZoneInfo(env.get("TIMEZONE", "").strip() or "UTC")
         allowed = env.get("ALLOWED_CHAT_IDS", "").strip()
         allowed_ids = frozenset(int(part) for part in allowed.split(",") if part.strip()) if allowed else None
-        return cls(raw_bucket=raw_bucket, timezone=timezone, allowed_chat_ids=allowed_ids)
+        firehose_stream = env.get("FIREHOSE_STREAM", "").strip() or None
+        return cls(raw_bucket=raw_bucket, timezone=timezone, allowed_chat_ids=allowed_ids,
+                   firehose_stream=firehose_stream)  # fmt: skip
