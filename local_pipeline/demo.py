@@ -123,7 +123,9 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         with LocalApiGateway(pipeline.invoke_ingest, port=args.api_port) as api:
             webhook = f"{api.url}/webhook"
             where = "raw bucket" if pipeline.firehose is None else "Firehose (local) -> raw bucket, batched"
-            print(f"\n2. API Gateway (local): POST {webhook} and {api.url}/outgoing -> ingest Lambda -> {where}")
+            print(
+                f"\n2. API Gateway (local): POST {webhook} and {api.url}/outgoing -> ingest Lambda -> {where}"
+            )
             first, last = conversation.days[0], conversation.days[-1]
             ledger, posts = conversation.ledger, conversation.outgoing
             print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "

@@ -25,8 +25,8 @@ from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.api_gateway import proxy_event
 from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
 from local_pipeline.conversation import conversation
-from local_pipeline.people import local_key
 from local_pipeline.firehose import LocalFirehose
+from local_pipeline.people import local_key
 from stacks.config import StageConfig
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
