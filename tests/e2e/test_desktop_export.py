@@ -21,6 +21,7 @@ from local_pipeline.import_export import convert_file, write_objects
 from local_pipeline.replay import day_ranges
 from local_pipeline.runner import LocalPipeline, answer_all, duckdb_over, raw_days
 from stacks.config import StageConfig
+from telegram_etl.privacy import pseudonym
 from tests.helpers import FIXTURES_DIR
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +64,7 @@ def post(pipeline: LocalPipeline, update_id: int, message: dict) -> None:
 
 def run(s3_server, tmp_path_factory, name: str, *, overlap: bool) -> dict:
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{name}-raw", processed_bucket=f"{name}-out",
-                             settings=SETTINGS)  # fmt: skip
+                             settings=SETTINGS, pseudonym_key_text="one key for both runs")  # fmt: skip
     pipeline.create_buckets()
     if overlap:
         for update_id, message_id in [(500_000_001, 10824), (500_000_002, 10833), (500_000_003, 10950)]:
@@ -134,12 +135,11 @@ def test_the_live_copy_is_the_one_kept(overlap):
 
 def test_export_only_messages_fully_count(alone):
     # The bot's answer (known by --bot-user-id) and the staff's replies shape the cases like live ones.
-    roles = table(
-        alone,
-        """
-        SELECT user_id, count(*) FROM telegram_updates WHERE user_id IN (149994951, 1813145338) GROUP BY 1""",
-    )
-    assert dict(roles) == {STAFF: 8, BOT_ID: 1}
+    # The staff member is stored as his pseudonym and marked staff; the bot keeps its id.
+    staff = pseudonym(STAFF, alone["pipeline"].pseudonym_key)
+    roles = table(alone, "SELECT user_id, user_is_staff, count(*) FROM telegram_updates "
+                         f"WHERE user_id IN ({staff}, {STAFF}, {BOT_ID}) GROUP BY 1, 2")  # fmt: skip
+    assert sorted(roles) == sorted([(staff, True, 8), (BOT_ID, False, 1)])
     assert alone["answers"]["q2_top_commands"][0]["command"] == "/dukun"
 
 
@@ -161,7 +161,7 @@ def test_a_reimport_changes_nothing(overlap, tmp_path_factory):
 
 def test_a_changed_export_rewrites_only_what_changed(s3_server, tmp_path):
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="export-edit-raw", processed_bucket="export-edit-out",
-                             settings=SETTINGS)  # fmt: skip
+                             settings=SETTINGS, pseudonym_key_text="one key for both runs")  # fmt: skip
     pipeline.create_buckets()
     write_objects(pipeline.s3, pipeline.raw_bucket, convert_file(EXPORT, SETTINGS))
     edited = deepcopy(load_export(EXPORT))
