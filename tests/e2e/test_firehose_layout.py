@@ -22,7 +22,7 @@ SETTINGS = CONVERSATION.settings()
 def pipeline_for(s3_server, name: str, layout: str, **buffers) -> LocalPipeline:
     settings = dataclasses.replace(SETTINGS, raw_layout=layout, **buffers)
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{name}-raw", processed_bucket=f"{name}-out",
-                             settings=settings)  # fmt: skip
+                             settings=settings, pseudonym_key_text="one key for every layout")  # fmt: skip
     pipeline.create_buckets()
     return pipeline
 

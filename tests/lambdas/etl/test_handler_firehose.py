@@ -29,6 +29,7 @@ def s3(monkeypatch, aws_credentials):
         "RAW_BUCKET": RAW,
         "PROCESSED_BUCKET": PROCESSED,
         "TIMEZONE": "America/Sao_Paulo",
+        "PSEUDONYM_KEY": "a test key",  # the default: people as pseudonyms
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
