@@ -208,22 +208,24 @@ def duckdb_over(table_root: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB database with a view named like the Glue table over the hive-partitioned Parquet."""
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local hours come from the SQL
+    # The schema's columns, always: days written before a column was added lack it, and Athena reads
+    # them by name with nulls there (the Glue table has every column): so does this view.
+    empty = pa.table({field.name: pa.array([], field.type) for field in ARROW_SCHEMA}).append_column(
+        PARTITION_KEY.name, pa.array([], pa.string())
+    )
+    connection.register("_telegram_updates_schema", empty)
     files = sorted(table_root.glob(f"{PARTITION_KEY.name}=*/*.parquet"))
     if files:
         pattern = str(table_root / f"{PARTITION_KEY.name}=*" / "*.parquet")
-        # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE). Days
-        # written before a column was added lack it: read by name, as Athena does (null there).
+        # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE).
         literal = pattern.replace("'", "''")
         connection.execute(
-            f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet('{literal}', "  # noqa: S608 - constants
-            f"hive_partitioning = true, union_by_name = true, "
+            f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM _telegram_updates_schema UNION ALL BY NAME "  # noqa: S608
+            f"SELECT * FROM read_parquet('{literal}', hive_partitioning = true, union_by_name = true, "
             f"hive_types = {{'{PARTITION_KEY.name}': VARCHAR}})"
         )
     else:  # no day processed yet: an empty table of the same schema
-        empty = pa.table({field.name: pa.array([], field.type) for field in ARROW_SCHEMA}).append_column(
-            PARTITION_KEY.name, pa.array([], pa.string())
-        )
-        connection.register(TABLE_NAME, empty)
+        connection.execute(f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM _telegram_updates_schema")  # noqa: S608
     return connection
 
 

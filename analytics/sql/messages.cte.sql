@@ -27,8 +27,9 @@ SELECT
         -- An anonymous admin posts as the group itself.
         WHEN m.sender_chat_id = m.chat_id THEN 'staff'
         WHEN m.sender_chat_id IS NOT NULL THEN 'channel'
-        -- Set by the ETL from staff_user_ids: people are pseudonyms here (docs/privacy.md).
-        WHEN coalesce(m.user_is_staff, false) THEN 'staff'
+        -- Set by the ETL from staff_user_ids: people are pseudonyms here (docs/privacy.md). Days written
+        -- before the column existed hold real ids: staff_user_ids itself decides there.
+        WHEN coalesce(m.user_is_staff, m.user_id IN ${staff_user_ids}, false) THEN 'staff'
         WHEN coalesce(m.user_is_bot, false) AND lower(m.user_username) = ${bot_username} THEN 'our_bot'
         WHEN coalesce(m.user_is_bot, false) THEN 'other_bot'
         ELSE 'customer'

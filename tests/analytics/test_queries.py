@@ -217,3 +217,25 @@ def test_days_written_before_a_schema_change_stay_readable(sample_workdir, tmp_p
     # The old day has no roles' facts (is_service, ...) and no text features: still counted by hour/day.
     assert [r["day"] for r in rows] == [date(2025, 3, 10), date(2025, 3, 11)]
     assert rows[1] == {"day": date(2025, 3, 11), "messages": 5, "requests": 3, "customers": 3}
+
+
+def test_days_written_before_user_is_staff_take_staff_from_the_setting(answers, s3_server, tmp_path):
+    """A day processed before the ETL wrote user_is_staff holds real ids and no such column: there
+    staff_user_ids itself decides, so an upgrade does not turn staff into customers."""
+    import pyarrow.parquet as pq
+
+    from local_pipeline.runner import LocalPipeline, answer_all
+
+    clear = replace(SETTINGS, pseudonymize_users=False)
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="sample-raw", processed_bucket="sample-legacy",
+                             settings=clear)  # fmt: skip
+    pipeline.create_buckets()
+    pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
+    answer_all(pipeline, tmp_path / "parquet")
+    for path in (tmp_path / "parquet" / "telegram").glob("context_date=*/*.parquet"):
+        old = pq.read_table(path).drop_columns(["user_is_staff", "source"])
+        pq.write_table(old, path)
+    assert pq.read_schema(path).get_field_index("user_is_staff") == -1
+    legacy = _answer(tmp_path / "parquet" / "telegram", clear, "q3_questions_answered")
+    assert legacy == answers["q3_questions_answered"]
+    assert legacy[0]["answered"] > 0
