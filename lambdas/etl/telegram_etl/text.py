@@ -162,7 +162,8 @@ STOP_WORDS = frozenset(
     faco faz fazem fiz fez feito ir vou vai vamos vao ia fui poder posso pode podem podia poderia
     conseguir consigo consegue conseguem consegui conseguiu saber sei sabe sabem querer quero queria quer
     precisar preciso precisa precisava precisamos gostaria gostar dar da dei deu dar ver vejo vi viu olhar
-    falar falei disse dizer achar acho ficar fica ficou deixar deixa deixei chamar ajudar ajuda ajude
+    falar falei disse dizer achar acho achei encontrar encontro encontrei encontra ficar fica ficou deixar
+    deixa deixei chamar ajudar ajuda ajude
     ajudem favor obrigado obrigada obg valeu vlw ola oi bom boa dia dias tarde noite hoje ontem amanha
     agora depois antes sempre nunca ja logo tempo vez vezes hora horas minuto minutos semana mes ano
     coisa coisas algo forma jeito tipo caso assunto duvida duvidas pergunta problema problemas questao
