@@ -38,7 +38,10 @@ _LEADING_GREETINGS = re.compile(rf"^(?:(?:{_GREETING})(?: |$))+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics ("Não É" -> "nao e"); letters of every script are kept."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # most texts: NFKD leaves ASCII as it is, and it has no combining marks
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
@@ -59,6 +62,13 @@ def normalize(text: str | None) -> str | None:
     if text is None:
         return None
     return _LEADING_GREETINGS.sub("", _words(text)).strip()
+
+
+def normalize_and_intent(text: str) -> tuple[str, str | None]:
+    """(normalize(text), intent(text)), the text's words computed once for both."""
+    words = _words(text)
+    normalized = _LEADING_GREETINGS.sub("", words).strip()
+    return normalized, _intent(text, words, normalized)
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -126,10 +136,15 @@ def intent(text: str | None) -> str | None:
     A greeting or an acknowledgement alone is never a request, even with a question mark
     ("Boa tarde, tudo bem?"); a question mark inside a link does not make a question.
     """
-    if not text or not text.strip():
+    if not text:
         return None
     words = _words(text)
-    normalized = _LEADING_GREETINGS.sub("", words).strip()
+    return _intent(text, words, _LEADING_GREETINGS.sub("", words).strip())
+
+
+def _intent(text: str, words: str, normalized: str) -> str | None:
+    if not text.strip():
+        return None
     if not normalized:
         return GREETING if words else None
     rest = _ACK_PHRASES.sub(" ", normalized).split()
