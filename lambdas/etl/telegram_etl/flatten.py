@@ -14,7 +14,7 @@ from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, red
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
 
-try:  # ~3x faster than json; not in the Lambda's asset (a binary wheel), which keeps the stdlib parser
+try:  # ~3x faster than json; bundled into the Lambda's asset (lambdas/etl/requirements.txt)
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
     orjson = None
