@@ -46,14 +46,23 @@ def fold(text: str) -> str:
 
 
 def _without_links(text: str) -> str:
+    # Each pattern needs its character ("." or "://" for a link, "@" for the rest): most texts skip them.
     if "[" in text:
         text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
-    return _MENTION.sub(" ", _EMAIL.sub(" ", _LINK.sub(" ", text)))
+    if "." in text or "://" in text:
+        text = _LINK.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
+    return text
 
 
 def _words(text: str) -> str:
     """Folded words of a text, links and numbers neutralized, single spaces."""
-    folded = _LONG_NUMBER.sub(" # ", fold(_without_links(text)))
+    return _words_of(_without_links(text))
+
+
+def _words_of(outside_links: str) -> str:
+    folded = _LONG_NUMBER.sub(" # ", fold(outside_links))
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
@@ -66,9 +75,10 @@ def normalize(text: str | None) -> str | None:
 
 def normalize_and_intent(text: str) -> tuple[str, str | None]:
     """(normalize(text), intent(text)), the text's words computed once for both."""
-    words = _words(text)
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
     normalized = _LEADING_GREETINGS.sub("", words).strip()
-    return normalized, _intent(text, words, normalized)
+    return normalized, _intent(text, outside_links, words, normalized)
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -138,11 +148,12 @@ def intent(text: str | None) -> str | None:
     """
     if not text:
         return None
-    words = _words(text)
-    return _intent(text, words, _LEADING_GREETINGS.sub("", words).strip())
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
+    return _intent(text, outside_links, words, _LEADING_GREETINGS.sub("", words).strip())
 
 
-def _intent(text: str, words: str, normalized: str) -> str | None:
+def _intent(text: str, outside_links: str, words: str, normalized: str) -> str | None:
     if not text.strip():
         return None
     if not normalized:
@@ -150,7 +161,6 @@ def _intent(text: str, words: str, normalized: str) -> str | None:
     rest = _ACK_PHRASES.sub(" ", normalized).split()
     if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
         return ACKNOWLEDGEMENT
-    outside_links = _without_links(text)
     if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
