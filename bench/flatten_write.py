@@ -1,8 +1,9 @@
-"""Flatten + Parquet write in memory, on the demo generator's updates: the ETL's columnar path (with
-orjson when installed, and with the standard library's json as in the Lambda), the row-dict path it
-replaced (a dict per row + pa.Table.from_pylist), and pandas.json_normalize + to_parquet.
+"""Flatten + Parquet write in memory, on the demo generator's updates: the ETL's columnar path as the
+Lambda runs it (orjson, pseudonyms and redaction on), the same with the standard library's json, the
+row-dict path it replaced (a dict per row + pa.Table.from_pylist), and pandas.json_normalize + to_parquet.
 
-The text-features cache is emptied before every run, so each run pays for its distinct texts.
+The text caches are emptied before every run, so each run pays for its distinct texts as a fresh process
+does; times are CPU time (the machine is shared), the best of several runs.
 
 Usage: python -m bench.flatten_write [N]   (default 10,000)
 """
@@ -110,7 +111,7 @@ def best_of(runs: int, work: Callable[[Any], bytes], data: Any, *, warm: bool = 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     bodies = [json.dumps(u, ensure_ascii=False).encode() for u in updates(count)]
-    parser = "orjson" if flatten_module.orjson is not None else "json (orjson not installed)"
+    parser = "orjson (the Lambda)" if flatten_module.orjson is not None else "json (orjson not installed)"
     items = raw_items(bodies)
     ours_s, ours_out = best_of(5, columnar, items)
     warm_s, _ = best_of(5, columnar, items, warm=True)
@@ -123,7 +124,7 @@ def main() -> int:
     print("|---|---|---|---|")
     for label, seconds in (
         (f"ours: columnar, {parser}", ours_s),
-        (f"ours: columnar, {parser}, texts' features already cached (a later day, same texts)", warm_s),
+        (f"ours: columnar, {parser}, texts already cached (a later batch, same texts)", warm_s),
         ("ours: columnar, stdlib json", stdlib_s),
         ("before: a dict per row + from_pylist, stdlib json, features per row", rows_s),
         (f"naive: json_normalize + to_parquet ({naive_columns} columns, lists as strings)", naive_s),
