@@ -82,7 +82,7 @@ def upload_firehose(pipeline: LocalPipeline, count: int) -> int:
 
 def _etl_process(env: dict[str, str], latency: float, stdlib_json: bool, answers: Any) -> None:
     """The ETL Lambda in a process of its own: (result, wall s, client CPU s, peak RSS MiB)."""
-    if stdlib_json:  # as in the Lambda, whose asset bundles no orjson wheel
+    if stdlib_json:  # the standard library's parser, where orjson is not importable
         import telegram_etl.firehose
         import telegram_etl.flatten
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--raw-layout", choices=["object", "firehose"], default="object")
-    parser.add_argument("--stdlib-json", action="store_true", help="firehose: without orjson, as the Lambda")
+    parser.add_argument("--stdlib-json", action="store_true", help="firehose: the stdlib json parser")
     args = parser.parse_args(argv)
     latency = args.latency_ms / 1000
     if args.raw_layout == "firehose":

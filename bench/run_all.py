@@ -26,7 +26,7 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
          ["bench.etl_s3", "--updates", "2000", "--latency-ms", "20"]),
         ("ETL end to end on SeaweedFS, 100k updates, firehose layout",
          ["bench.etl_s3", "--updates", "100000", "--raw-layout", "firehose"]),
-        ("the same without orjson (as the Lambda runs)",
+        ("the same with the standard library's json (orjson, as the Lambda runs, is the row above)",
          ["bench.etl_s3", "--updates", "100000", "--raw-layout", "firehose", "--stdlib-json"]),
         ("flatten + Parquet in memory, 10k updates", ["bench.flatten_write", "10000"]),
         ("ingest module import", ["bench.ingest_import", "5"]),

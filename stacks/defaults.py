@@ -307,7 +307,8 @@ def function_code(folder: Path) -> lambda_.Code:
 class LocalPipBundling:
     """The code folder plus its requirements.txt installed by this Python's pip, no Docker: pinned,
     no dependencies of their own (--no-deps), and wheels only for the function's Python and
-    architecture, so a package that is not pure Python fails here instead of in Lambda."""
+    architecture (binary ones too, e.g. orjson's for aarch64), so a package without such a wheel
+    fails here instead of in Lambda."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -316,9 +317,8 @@ class LocalPipBundling:
         shutil.copytree(
             self.folder, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES)
         )
-        platform = (
-            "manylinux2014_aarch64" if ARCHITECTURE == lambda_.Architecture.ARM_64 else "manylinux2014_x86_64"
-        )
+        # By name: jsii hands out a new Architecture object on every access, so == is always False.
+        platform = "manylinux2014_aarch64" if ARCHITECTURE.name == "arm64" else "manylinux2014_x86_64"
         subprocess.run(  # noqa: S603 - this interpreter's pip, fixed arguments
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
              "--no-compile", "--only-binary=:all:", "--platform", platform, "--implementation", "cp",

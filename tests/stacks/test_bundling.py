@@ -1,4 +1,5 @@
-"""The ETL function's code bundles its pinned pure-Python packages without Docker (local pip)."""
+"""The ETL function's code bundles its pinned packages without Docker (local pip): pure Python, and
+orjson's binary wheel for the function's platform (arm64), not this machine's."""
 
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from tests.local_pipeline.test_light_demo import ROOT, pins
 
 def test_the_etl_requirements_are_pinned_as_the_projects():
     bundled, project = pins(LAMBDAS_DIR / "etl" / "requirements.txt"), pins(ROOT / "requirements.txt")
-    assert bundled == {"phonenumberslite": "9.0.42", "validate-docbr": "2.0.1"}
+    assert bundled == {"phonenumberslite": "9.0.42", "validate-docbr": "2.0.1", "orjson": "3.13.0"}
     assert all(project.get(name) == version for name, version in bundled.items())
 
 
@@ -18,7 +19,12 @@ def test_local_bundling_puts_the_code_and_its_packages_in_the_asset(tmp_path):
     assert LocalPipBundling(LAMBDAS_DIR / "etl").try_bundle(str(tmp_path), SimpleNamespace()) is True
     assert (tmp_path / "handler.py").exists() and (tmp_path / "telegram_etl" / "privacy.py").exists()
     assert (tmp_path / "phonenumbers").is_dir() and (tmp_path / "validate_docbr").is_dir()
-    assert not list(tmp_path.rglob("*.so")) and not list(tmp_path.rglob("__pycache__"))
+    assert not list(tmp_path.rglob("__pycache__"))
+    # The only compiled code is orjson's, built for the function (ELF, aarch64: e_machine 183), not here.
+    (extension,) = tmp_path.rglob("*.so")
+    assert extension.parent == tmp_path / "orjson" and "cpython-314-aarch64" in extension.name
+    header = extension.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183
     # The redaction runs from the bundle alone (its packages, not this venv's).
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); import phonenumbers, validate_docbr;"

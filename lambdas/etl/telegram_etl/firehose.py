@@ -28,7 +28,7 @@ from telegram_etl.storage import Storage, StoredObject
 
 try:
     import orjson
-except ImportError:  # pragma: no cover - the Lambda has it from the layer only when packaged
+except ImportError:  # pragma: no cover - bundled into the Lambda's asset; the stdlib parser otherwise
     orjson = None  # type: ignore[assignment]
 
 FIREHOSE_PREFIX = "firehose"

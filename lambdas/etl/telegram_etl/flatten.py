@@ -14,11 +14,11 @@ from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, red
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
 
-try:  # ~3x faster than json; not in the Lambda's asset (a binary wheel), which keeps the stdlib parser
+try:  # ~3x faster than json; bundled into the Lambda's asset (lambdas/etl/requirements.txt)
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
     orjson = None
-from telegram_etl.text import intent, keywords, normalize
+from telegram_etl.text import keywords, normalize_and_intent
 
 Row = dict[str, Any]
 
@@ -188,9 +188,9 @@ def text_features(text: str) -> TextFeatures:
 
 
 def _text_features_of(text: str) -> TextFeatures:
-    normalized = normalize(text)
+    normalized, text_intent = normalize_and_intent(text)
     found = keywords(normalized)
-    return normalized, intent(text), [word for _, word in found], [stem for stem, _ in found]
+    return normalized, text_intent, [word for _, word in found], [stem for stem, _ in found]
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)

@@ -38,19 +38,31 @@ _LEADING_GREETINGS = re.compile(rf"^(?:(?:{_GREETING})(?: |$))+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics ("Não É" -> "nao e"); letters of every script are kept."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # most texts: NFKD leaves ASCII as it is, and it has no combining marks
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _without_links(text: str) -> str:
+    # Each pattern needs its character ("." or "://" for a link, "@" for the rest): most texts skip them.
     if "[" in text:
         text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
-    return _MENTION.sub(" ", _EMAIL.sub(" ", _LINK.sub(" ", text)))
+    if "." in text or "://" in text:
+        text = _LINK.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
+    return text
 
 
 def _words(text: str) -> str:
     """Folded words of a text, links and numbers neutralized, single spaces."""
-    folded = _LONG_NUMBER.sub(" # ", fold(_without_links(text)))
+    return _words_of(_without_links(text))
+
+
+def _words_of(outside_links: str) -> str:
+    folded = _LONG_NUMBER.sub(" # ", fold(outside_links))
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
@@ -59,6 +71,14 @@ def normalize(text: str | None) -> str | None:
     if text is None:
         return None
     return _LEADING_GREETINGS.sub("", _words(text)).strip()
+
+
+def normalize_and_intent(text: str) -> tuple[str, str | None]:
+    """(normalize(text), intent(text)), the text's words computed once for both."""
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
+    normalized = _LEADING_GREETINGS.sub("", words).strip()
+    return normalized, _intent(text, outside_links, words, normalized)
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -126,16 +146,21 @@ def intent(text: str | None) -> str | None:
     A greeting or an acknowledgement alone is never a request, even with a question mark
     ("Boa tarde, tudo bem?"); a question mark inside a link does not make a question.
     """
-    if not text or not text.strip():
+    if not text:
         return None
-    words = _words(text)
-    normalized = _LEADING_GREETINGS.sub("", words).strip()
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
+    return _intent(text, outside_links, words, _LEADING_GREETINGS.sub("", words).strip())
+
+
+def _intent(text: str, outside_links: str, words: str, normalized: str) -> str | None:
+    if not text.strip():
+        return None
     if not normalized:
         return GREETING if words else None
     rest = _ACK_PHRASES.sub(" ", normalized).split()
     if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
         return ACKNOWLEDGEMENT
-    outside_links = _without_links(text)
     if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
