@@ -156,3 +156,18 @@ def test_subject_export_finds_their_records_by_object_and_line(s3):
     assert unreadable == {(OBJECT1, 7), (quarantined, 1)}  # the base64 body: not JSON, names them
     assert sorted(r["update_id"] for r in export["processed_rows"]) == [-42, 700001, 700002, 71651249]
     json.dumps(export, default=str)
+
+
+def test_units_of_tells_record_objects_from_updates_and_rebuilds_a_line_as_the_ingest_encodes_it():
+    update = updates()[f"telegram/context_date={DAYS[0]}/439432600.json"]  # text with a lone surrogate
+    sent = json.dumps(update).encode()
+    assert units_of(sent) is None and units_of(b'{"chat_id": -100999}') is None and units_of(b"hello") is None
+    records = encode_record(sent, 1741600000000, 439432600) + b"\n" + encode_record(b"\xff", 1741600000001, 5)
+    units = units_of(records.removesuffix(b"\n"))  # the last line without its newline
+    assert units is not None and [unit.number for unit in units] == [1, 2, 3]
+    assert b"".join(unit.line for unit in units) == records.removesuffix(b"\n")
+    first, blank, broken = units
+    assert first.body == sent and first.update == update and blank.rebuild is None
+    assert broken.body == b"\xff" and broken.update is None  # body_b64, decoded; not JSON
+    assert first.rebuild(sent) == encode_record(sent, 1741600000000, 439432600)
+    assert broken.rebuild(b"{}") == encode_record(b"{}", 1741600000001, 5).removesuffix(b"\n")
