@@ -7,12 +7,14 @@ from the stacks' outputs). Without: the local pipeline's data (default .local/de
 .local/bot is `make poll`'s), on a SeaweedFS server started for the run.
 
 forget walks every object of the raw bucket (telegram/, refused/, allowed-chats/: days, the bot's own
-messages, imported exports) and the ETL's quarantine, deletes what the person authored and rewrites the
-rest without them (local_pipeline.subject says exactly what), then rewrites every processed day that
-held them, directly on the Parquet (raw may have expired), as the ETL writes a day: one object, replaced
-at once. Old versions of every object it deleted or rewrote are deleted too. It prints what it touched
-per prefix; a second run touches nothing. export writes everything held about the person to one JSON
-file. Neither prints the id: the person is named by their pseudonym (or a hash without a key).
+messages, imported exports; firehose/ and firehose-errors/ of the firehose layout) and the ETL's quarantine,
+deletes what the person authored and rewrites the rest without them (local_pipeline.subject says exactly
+what; an object of Firehose records, record by record, the other lines byte for byte), then rewrites
+every processed day that held them, directly on the Parquet (raw may have expired), as the ETL writes a
+day: one object, replaced at once. Old versions of every object it deleted or rewrote are deleted too.
+It prints what it touched per prefix; a second run touches nothing. export writes everything held about
+the person to one JSON file. Neither prints the id: the person is named by their pseudonym (or a hash
+without a key).
 """
 
 from __future__ import annotations
