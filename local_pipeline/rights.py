@@ -7,17 +7,21 @@ from the stacks' outputs). Without: the local pipeline's data (default .local/de
 .local/bot is `make poll`'s), on a SeaweedFS server started for the run.
 
 forget walks every object of the raw bucket (telegram/, refused/, allowed-chats/: days, the bot's own
-messages, imported exports) and the ETL's quarantine, deletes what the person authored and rewrites the
-rest without them (local_pipeline.subject says exactly what), then rewrites every processed day that
-held them, directly on the Parquet (raw may have expired), as the ETL writes a day: one object, replaced
-at once. Old versions of every object it deleted or rewrote are deleted too. It prints what it touched
-per prefix; a second run touches nothing. export writes everything held about the person to one JSON
-file. Neither prints the id: the person is named by their pseudonym (or a hash without a key).
+messages, imported exports; firehose/ and firehose-errors/ of the firehose layout) and the ETL's quarantine,
+deletes what the person authored and rewrites the rest without them (local_pipeline.subject says exactly
+what; an object of Firehose records, record by record, the other lines byte for byte), then rewrites
+every processed day that held them, directly on the Parquet (raw may have expired), as the ETL writes a
+day: one object, replaced at once. Old versions of every object it deleted or rewrote are deleted too.
+It prints what it touched per prefix; a second run touches nothing. export writes everything held about
+the person to one JSON file. Neither prints the id: the person is named by their pseudonym (or a hash
+without a key).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import hashlib
 import io
 import itertools
@@ -53,6 +57,7 @@ from local_pipeline.subject import (
 )
 from stacks.config import ConfigError
 from stacks.names import stack_name
+from telegram_etl.firehose import BadRecord, decode_record
 from telegram_etl.job import (
     PART_BYTES,
     PROCESSED_PREFIX,
@@ -64,6 +69,7 @@ from telegram_etl.job import (
 )
 from telegram_etl.privacy import pseudonym
 from telegram_etl.storage import S3Storage
+from telegram_ingest.firehose import encode_record
 
 LOCAL_WORKDIR = Path(".local/demo")
 KEY_FILE = "pseudonym-key"  # the local pipeline's key, in its data folder (the key is its UTF-8 text)
@@ -138,6 +144,77 @@ def _prefix_of(key: str) -> str:
     return key.rsplit("/", 1)[0] + "/" if "/" in key else ""
 
 
+# -- what an object holds: one Update, or records of the firehose layout -----------------------------
+
+
+@dataclass
+class _Unit:
+    """One Update's bytes in an object: the whole object (object layout), or one line's record (a
+    firehose object, a record the ETL quarantined alone, a failed delivery's rawData)."""
+
+    body: bytes  # the Update's bytes (a record's body, decoded)
+    line: bytes  # as stored: the whole object, or the line with its newline
+    number: int | None = None  # the line's number from 1 (None: the whole object)
+    rebuild: Callable[[bytes], bytes] | None = None  # new Update bytes -> the new stored line
+
+    @property
+    def update(self) -> Any:
+        return parse_json(self.body) if self.rebuild is not None or self.number is None else None
+
+
+def _line_unit(number: int, line: bytes) -> _Unit:
+    """A line of a record object: our record, Firehose's error record around one (rawData, base64 of
+    our record), or anything else (kept as it is, deleted when it holds the person)."""
+    text = line.rstrip(b"\n")
+    try:
+        record = decode_record(text)
+    except BadRecord:
+        outer = parse_json(text)
+        raw = outer.get("rawData") if isinstance(outer, dict) else None
+        try:
+            inner = _line_unit(number, base64.b64decode(raw, validate=True)) if isinstance(raw, str) else None
+        except (binascii.Error, ValueError):
+            inner = None
+        if inner is None or inner.rebuild is None:
+            return _Unit(body=text, line=line, number=number)
+        rebuild = inner.rebuild
+
+        def wrapped(new: bytes) -> bytes:
+            fields = {**outer, "rawData": base64.b64encode(rebuild(new)).decode("ascii")}
+            return to_json(fields, separators=(",", ":")) + line[len(text) :]
+
+        return _Unit(body=inner.body, line=line, number=number, rebuild=wrapped)
+
+    def again(new: bytes) -> bytes:  # the same envelope around the new body (ingest's encoder)
+        return encode_record(new, record.received_ms, record.update_id)[:-1] + line[len(text) :]
+
+    return _Unit(body=record.body, line=line, number=number, rebuild=again)
+
+
+def units_of(body: bytes) -> list[_Unit] | None:
+    """The records of a record object, line by line (every line, blank ones too, so that the object
+    can be rebuilt byte for byte), or None for an object that is not one (an Update, a marker...)."""
+    parts = body.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    units = [_line_unit(number, line) if line.strip() else _Unit(b"", line, number)
+             for number, line in enumerate(lines, 1)]  # fmt: skip
+    return units if any(unit.rebuild is not None for unit in units) else None
+
+
+def _searchable(body: bytes) -> bytes:
+    """What a search looks into: the object, and the bodies its records hold in base64."""
+    if b'"body_b64"' not in body and b'"rawData"' not in body:
+        return body  # a record's body is in clear in its line: ids and @usernames as they were
+    units = units_of(body) or []
+    return b"\n".join([body, *(unit.body for unit in units if unit.rebuild is not None)])
+
+
+def _holds_bytes(body: bytes, user_id: int, mentions: Any) -> bool:
+    return contains_number(body, user_id) or bool(
+        mentions is not None and mentions.search(body.decode("utf-8", "replace"))
+    )
+
+
 # -- storage -----------------------------------------------------------------------------------------
 
 
@@ -194,7 +271,7 @@ class _Buckets:
         while batch := list(itertools.islice(objects, LIST_BATCH)):
             bodies = pool.map(lambda obj: _get(self.target.s3, obj[1], obj[2]), batch)
             for obj, body in zip(batch, bodies, strict=True):
-                if wanted(body):
+                if wanted(_searchable(body)):
                     found[obj] = body
         return found
 
@@ -235,7 +312,8 @@ def _find(target: Target, person: Person, pool: ThreadPoolExecutor) -> _Found:
     raw = buckets.matching(pool, lambda body: contains_number(body, person.user_id), set())
     usernames: set[str] = set()
     for body in raw.values():
-        usernames |= usernames_of(parse_json(body), person.user_id)
+        for unit in units_of(body) or [_Unit(body, body)]:
+            usernames |= usernames_of(unit.update, person.user_id)
     days = _days(target)
     ids = pa.array(sorted(person.ids), pa.int64())
     for keys in days.values():  # usernames of their own rows: raw may have expired
@@ -257,6 +335,55 @@ def _find_with(target: Target, person: Person, pool: ThreadPoolExecutor | None) 
         return _find(target, person, own)
 
 
+def _delete(target: Target, bucket: str, key: str, versioned: bool) -> None:
+    target.s3.delete_object(Bucket=bucket, Key=key)
+    if versioned:
+        _purge_old_versions(target.s3, bucket, key, keep_latest=False)
+
+
+def _replace(target: Target, bucket: str, key: str, body: bytes, content_type: str, versioned: bool) -> None:
+    target.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+    if versioned:
+        _purge_old_versions(target.s3, bucket, key, keep_latest=True)
+
+
+def _forget_records(
+    target: Target, place: tuple[str, str, str], units: list[_Unit], user_id: int, mentions: Any,
+    report: Report, versioned: bool,
+) -> None:  # fmt: skip
+    """A record object: the person's records become blank lines (the ETL skips them, and the other
+    records keep their line numbers, which name their quarantine copies), the records that hold them
+    are re-encoded without them, every other line stays byte for byte; no record left, no object."""
+    where, bucket, key = place
+    lines, deleted, rewritten = [], 0, 0
+    for unit in units:
+        if not unit.line.strip() or not _holds_bytes(unit.body, user_id, mentions):
+            lines.append(unit.line)
+            continue
+        update = unit.update
+        if update is None or authored_by(update, user_id):
+            lines.append(b"\n" if unit.line.endswith(b"\n") else b"")
+            deleted += 1
+            continue
+        cleaned, removed = scrub(update, user_id, mentions)
+        if removed.changed and unit.rebuild is not None:
+            lines.append(unit.rebuild(to_json(cleaned, separators=(",", ":"))))
+            rewritten += 1
+        else:
+            lines.append(unit.line)
+    if not deleted and not rewritten:
+        return
+    report.count(where, "records_deleted", deleted)
+    report.count(where, "records_rewritten", rewritten)
+    body = b"".join(lines)
+    if body.strip():
+        _replace(target, bucket, key, body, "application/octet-stream", versioned)
+        report.count(where, "rewritten")
+    else:
+        _delete(target, bucket, key, versioned)
+        report.count(where, "deleted")
+
+
 def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = None) -> Report:
     """Erase the person: raw objects first (deleted or rewritten), then the processed days. Safe to
     re-run, and re-run after a failure: what is already done is found no more."""
@@ -267,22 +394,22 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
     versioned = {b: _versioned(target.s3, b) for b in (target.raw_bucket, target.processed_bucket)}
     for (role, bucket, key), body in sorted(found.raw.items()):
         where = f"{role}:{_prefix_of(key)}"
+        units = units_of(body)
+        if units is not None:
+            _forget_records(target, (where, bucket, key), units, user_id, mentions, report, versioned[bucket])
+            continue
         update = parse_json(body)
         if update is None or authored_by(update, user_id):
             # Theirs, or not JSON (a quarantined body that names them): nothing in it to keep.
-            target.s3.delete_object(Bucket=bucket, Key=key)
+            _delete(target, bucket, key, versioned[bucket])
             report.count(where, "deleted")
-            if versioned[bucket]:
-                _purge_old_versions(target.s3, bucket, key, keep_latest=False)
             continue
         cleaned, removed = scrub(update, user_id, mentions)
         if not removed.changed:
             continue  # the number or name was something else (a price, another word)
         body = to_json(cleaned, separators=(",", ":"))
-        target.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+        _replace(target, bucket, key, body, "application/json", versioned[bucket])
         report.count(where, "rewritten")
-        if versioned[bucket]:
-            _purge_old_versions(target.s3, bucket, key, keep_latest=True)
 
     storage = S3Storage(target.s3)
     for day, keys in sorted(found.days.items()):
@@ -322,16 +449,21 @@ def subject_export(target: Target, user_id: int, *, pool: ThreadPoolExecutor | N
     person = Person(user_id, target.key)
     found = _find_with(target, person, pool)
     authored, mentioned, unreadable = [], [], []
+    mentions = mention_pattern(found.usernames)
     for (role, _bucket, key), body in sorted(found.raw.items()):
-        update = parse_json(body)
-        entry = {"bucket": role, "key": key}
-        if update is None:
-            unreadable.append({**entry, "body": body.decode("utf-8", "replace")})
-        elif authored_by(update, user_id):
-            authored.append({**entry, "update": update})
-        elif scrub(update, user_id, mention_pattern(found.usernames))[1].changed:
-            mentioned.append({**entry, "update_id": update.get("update_id"),
-                              "about_you": fragments(update, user_id)})  # fmt: skip
+        units = units_of(body)
+        for unit in units if units is not None else [_Unit(body, body)]:
+            if units is not None and not (unit.line.strip() and _holds_bytes(unit.body, user_id, mentions)):
+                continue  # a record of someone else in the same object
+            update = unit.update
+            entry = {"bucket": role, "key": key, **({"line": unit.number} if unit.number else {})}
+            if update is None:
+                unreadable.append({**entry, "body": unit.body.decode("utf-8", "replace")})
+            elif authored_by(update, user_id):
+                authored.append({**entry, "update": update})
+            elif scrub(update, user_id, mentions)[1].changed:
+                mentioned.append({**entry, "update_id": update.get("update_id"),
+                                  "about_you": fragments(update, user_id)})  # fmt: skip
     rows, references = [], []
     for day, keys in sorted(found.days.items()):
         own, replies = rows_of(_read_day(target, keys), person.ids)

@@ -65,11 +65,13 @@ class IngestionStack(Stack):
         ia_days = config.raw_infrequent_access_after_days
         # Retention: updates (stored and refused) expire; allow-list markers are state and stay.
         # Raw holds everything unredacted, so old versions go after RAW_NONCURRENT_DAYS, not 30.
+        # The firehose layout's prefixes expire in both layouts: a stage that switched back keeps them.
         raw_expiry = Duration.days(config.raw_retention_days)
+        expire = (RAW_PREFIX, f"{REFUSED_PREFIX}/", FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX)
         self.raw_bucket = data_bucket(
             self, "RawBucket", config, access_logs=access_logs, log_prefix="raw/",
             infrequent_access_after=Duration.days(ia_days) if ia_days else None,
-            expire_prefixes={RAW_PREFIX: raw_expiry, f"{REFUSED_PREFIX}/": raw_expiry},
+            expire_prefixes=dict.fromkeys(expire, raw_expiry),
             noncurrent_days=RAW_NONCURRENT_DAYS,
         )  # fmt: skip
 

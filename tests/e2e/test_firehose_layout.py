@@ -17,12 +17,14 @@ from telegram_etl.firehose import decode_record
 pytestmark = pytest.mark.e2e
 CONVERSATION = generate(seed=11, updates=240, days=3)
 SETTINGS = CONVERSATION.settings()
+KEY = "firehose-layout-e2e-pseudonym-key"
 
 
 def pipeline_for(s3_server, name: str, layout: str, **buffers) -> LocalPipeline:
     settings = dataclasses.replace(SETTINGS, raw_layout=layout, **buffers)
+    # One pseudonym key for all (pseudonyms are on by default): the same person, the same pseudonym.
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket=f"{name}-raw", processed_bucket=f"{name}-out",
-                             settings=settings, pseudonym_key_text="one key for every layout")  # fmt: skip
+                             settings=settings, pseudonym_key_text=KEY)  # fmt: skip
     pipeline.create_buckets()
     return pipeline
 

@@ -27,19 +27,25 @@ def demo(s3_server, tmp_path_factory):
                        settings=settings, data_dir=folder)  # fmt: skip
     off = LocalPipeline(s3_server.client_env(), raw_bucket="privacy-raw", processed_bucket="privacy-off",
                         settings=replace(settings, pseudonymize_users=False))  # fmt: skip
-    on.create_buckets()
-    off.create_buckets()
+    # The same traffic in the firehose layout (its own raw bucket), with the same key.
+    batched = LocalPipeline(s3_server.client_env(), raw_bucket="privacy-fh-raw", processed_bucket="privacy-fh",
+                            settings=replace(settings, raw_layout="firehose"), data_dir=folder)  # fmt: skip
+    for pipeline in (on, off, batched):
+        pipeline.create_buckets()
     for delivery in conversation.deliveries:
-        response = on.post_webhook(
-            json.dumps(delivery.update).encode(), request_time_ms=delivery.request_time_ms
-        )
-        assert response["statusCode"] == 200
+        for pipeline in (on, batched):
+            response = pipeline.post_webhook(
+                json.dumps(delivery.update).encode(), request_time_ms=delivery.request_time_ms
+            )
+            assert response["statusCode"] == 200
     days = raw_days(on)
     event = {"start_date": days[0], "end_date": days[-1]}
-    results = {"on": on.run_etl(event), "off": off.run_etl(event)}
+    results = {"on": on.run_etl(event), "off": off.run_etl(event), "firehose": batched.run_etl(event)}
     answers = {"on": answer_all(on, folder / "on"), "off": answer_all(off, folder / "off")}
+    answer_all(batched, folder / "firehose")  # its Parquet mirror
     table = pq.read_table(folder / "on" / "telegram")
-    return conversation, on, results, answers, table
+    tables = {"object": table, "firehose": pq.read_table(folder / "firehose" / "telegram")}
+    return conversation, on, results, answers, tables
 
 
 def people_in(updates: list[dict]) -> tuple[set[int], set[str]]:
@@ -80,8 +86,10 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"\(\d{2}\) 9?\d{4}-\d{4}")
 
 
-def test_no_person_id_name_username_cpf_email_or_phone_in_the_processed_table(demo):
-    conversation, pipeline, results, _, table = demo
+@pytest.mark.parametrize("layout", ["object", "firehose"])
+def test_no_person_id_name_username_cpf_email_or_phone_in_the_processed_table(demo, layout):
+    conversation, pipeline, results, _, tables = demo
+    table = tables[layout]
     updates = [delivery.update for delivery in conversation.deliveries]
     ids, names = people_in(updates)
     texts = [u.get("message", {}).get("text") or "" for u in updates]
@@ -101,6 +109,17 @@ def test_no_person_id_name_username_cpf_email_or_phone_in_the_processed_table(de
     totals = results["on"]["totals"]["redactions"]
     assert totals["cpf"] > 0 and totals["email"] > 0 and totals["phone"] > 0
     assert results["off"]["totals"]["redactions"] == totals  # redaction is always on
+    assert results["firehose"]["totals"]["redactions"] == totals
+
+
+def test_both_raw_layouts_give_the_identical_table_with_privacy_on(demo):
+    _, _, results, _, tables = demo
+    # ingested_at is the arrival (firehose) or the S3 server's LastModified, i.e. now (objects).
+    by_objects, by_records = (tables[layout].sort_by("update_id").drop_columns(["ingested_at"])
+                              for layout in ("object", "firehose"))  # fmt: skip
+    assert by_records.num_rows == by_objects.num_rows > 1_000
+    assert by_records.equals(by_objects)
+    assert results["firehose"]["totals"]["written"] == results["on"]["totals"]["written"]
 
 
 def test_the_answers_are_the_same_with_and_without_pseudonyms(demo):

@@ -157,6 +157,10 @@ def test_processed_rows_of_the_person_go_and_replies_to_them_lose_the_reference(
     reply["message"]["text"] = "@WertCrypto veja /report"
     reaction = load_fixture("36_message_reaction_user.json")
     table = table_of(wert_message, reply, reaction)
+    assert table["text"].to_pylist()[1] == "[mention] veja /report"  # redacted by the ETL
+    # A day processed before redaction existed still holds the @username: forget replaces it.
+    texts = pa.array([wert_message["message"]["text"], reply["message"]["text"], None], pa.string())
+    table = table.set_column(table.schema.get_field_index("text"), ARROW_SCHEMA.field("text"), texts)
     assert table["reply_to_user_id"].to_pylist() == [None, WERT, None]
 
     kept, changes = forget_rows(table, {WERT}, mention_pattern({"wertcrypto"}))

@@ -142,3 +142,18 @@ def test_invalid_layout_settings_are_rejected(settings, problem):
     with pytest.raises(ConfigError) as error:
         StageConfig.from_context("x", settings)
     assert any(p.startswith(problem) for p in error.value.problems)
+
+
+def test_everything_firehose_writes_expires_after_raw_retention_days(synthesized, template):
+    pipeline = synthesized[0]
+    _, stream = stream_of(template)
+    raw = template.to_json()["Resources"][logical_id(pipeline.ingestion.raw_bucket)]["Properties"]
+    expiring = {
+        rule["Prefix"]: rule["ExpirationInDays"]
+        for rule in raw["LifecycleConfiguration"]["Rules"]
+        if "Prefix" in rule and rule["Status"] == "Enabled"
+    }
+    s3 = stream["ExtendedS3DestinationConfiguration"]
+    for written in (s3["Prefix"], s3["ErrorOutputPrefix"]):  # records and failed deliveries
+        (rule,) = [prefix for prefix in expiring if written.startswith(prefix)]
+        assert expiring[rule] == firehose_config().raw_retention_days

@@ -29,7 +29,8 @@ def s3(monkeypatch, aws_credentials):
         "RAW_BUCKET": RAW,
         "PROCESSED_BUCKET": PROCESSED,
         "TIMEZONE": "America/Sao_Paulo",
-        "PSEUDONYM_KEY": "a test key",  # the default: people as pseudonyms
+        # pseudonymize_users is on by default: the ETL refuses to start without a key (the local form).
+        "PSEUDONYM_KEY": "test-pseudonym-key",
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():

@@ -52,6 +52,8 @@ REDACTED = [
     # people's @mentions
     ("@mariana_costa pode me ajudar?", "[mention] pode me ajudar?", "mention"),
     ("falei com @joaosilva ontem", "falei com [mention] ontem", "mention"),
+    # a username `make forget` erased (same length, underscores): still a person's mention
+    ("@__________ tudo bem?", "[mention] tudo bem?", "mention"),
 ]
 
 KEPT = [
