@@ -3,7 +3,7 @@
 The conversation model is layers of shared definitions (sql/*.cte.sql: messages -> requests -> cases,
 see docs/conversation-model.md), each written once and put in front of every query that uses it as a
 WITH clause, so each named query is complete SQL. The stage settings that shape the model (time zone,
-staff, our bot, topic rules, feedback values) enter in one place, `model_values`, as SQL literals.
+staff, our bot, topic rules, feedback values, bot hand-overs) enter in one place, `model_values`, as SQL literals.
 DuckDB runs the same text after sqlglot's documented trino -> duckdb transpilation.
 """
 
@@ -31,6 +31,7 @@ class ModelSettings(Protocol):
     feedback_unresolved_values: Sequence[str]
     satisfied_reactions: Sequence[str]
     unsatisfied_reactions: Sequence[str]
+    bot_handover_patterns: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ def topic_rule_sql(rules: Mapping[str, Sequence[str]]) -> str:
     return f"CASE {' '.join(branches)} END" if branches else "CAST(NULL AS varchar)"
 
 
+def bot_handover_sql(patterns: Sequence[str]) -> str:
+    """The hand-over patterns as one regular expression (a NULL one, which matches nothing, when empty)."""
+    if not patterns:
+        return "CAST(NULL AS varchar)"
+    return literal("|".join(f"(?:{p})" for p in patterns))
+
+
 def model_values(settings: ModelSettings) -> dict[str, str]:
     """Each ${name} of the SQL files as the SQL text it stands for."""
     if "'" in settings.timezone:
@@ -79,6 +87,7 @@ def model_values(settings: ModelSettings) -> dict[str, str]:
         "feedback_resolved_values": _values(settings.feedback_resolved_values),
         "satisfied_reactions": _values(settings.satisfied_reactions),
         "unsatisfied_reactions": _values(settings.unsatisfied_reactions),
+        "bot_handover_pattern": bot_handover_sql(settings.bot_handover_patterns),
     }
 
 

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
         (workdir / "settings.json").write_text(json.dumps({
             "timezone": settings.timezone, "staff_user_ids": list(settings.staff_user_ids),
             "bot_username": settings.bot_username, "topic_rules": dict(settings.topic_rules),
+            "bot_handover_patterns": list(settings.bot_handover_patterns),
         }, ensure_ascii=False, indent=2), encoding="utf-8")  # fmt: skip
         # The Lambdas' JSON logs at ERROR keep the terminal readable; set --log-level INFO to see them.
         pipeline = LocalPipeline(

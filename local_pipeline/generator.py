@@ -196,6 +196,8 @@ BOT_ANSWERS: dict[str, list[str]] = {
     "cancelamento": ["Pedidos ainda não enviados podem ser cancelados em Meus pedidos > Cancelar."],
 }
 BOT_HANDOFF = "Não encontrei uma resposta para isso. Já chamei a equipe, um atendente vai te responder aqui."
+# The demo's bot_handover_patterns (over the normalized text): they match BOT_HANDOFF, no FAQ answer.
+BOT_HANDOVER_PATTERNS = (r"\bja chamei a equipe\b", r"\bum atendente (ja )?vai te responder\b")
 FEEDBACK_TEXT = "Isso resolveu sua dúvida?"
 RESOLVED, UNRESOLVED = "feedback:resolved", "feedback:unresolved"
 FEEDBACK_MARKUP = {"inline_keyboard": [[{"text": "Sim 👍", "callback_data": RESOLVED},
@@ -207,7 +209,10 @@ COMMANDS = [("/start", "/start"), ("/status {n}", "/status"), (f"/ajuda@{BOT_USE
 # Local hours people write at: business hours, a lunch dip, evenings, a quiet night.
 HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 5, 9, 12, 11, 8, 5, 6, 9, 10, 8, 6, 5, 5, 4, 3, 2, 1]
 ANSWERERS = ("staff", "our_bot")  # the roles whose replies answer a request
-BOT_SHARE = ("cases", "bot_answered", "contained", "escalated")  # the Ledger's figures of the bot, per topic
+# ... and, kept apart as the model does, our bot's hand-overs (an escalation, never an answer).
+ANSWERER_KINDS = (*ANSWERERS, "bot_handover")
+# The Ledger's figures of the bot, per topic (bot_handled: answered or handed over).
+BOT_SHARE = ("cases", "bot_answered", "contained", "escalated", "handed_over", "bot_handled")
 WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
 
@@ -264,10 +269,16 @@ class _Message:
     message_id: int = 0
     update_id: int = 0
     payload: dict[str, Any] | None = None
+    handover: bool = False  # our bot's hand-over to staff (BOT_HANDOFF)
 
     @property
     def delivered(self) -> bool:
         return self.role != "our_bot"  # Telegram never sends a bot its own messages
+
+    @property
+    def answerer(self) -> str:
+        """Its role as an answerer: a hand-over of our bot is kept apart from its answers."""
+        return "bot_handover" if self.handover else self.role
 
 
 @dataclass(eq=False)
@@ -470,7 +481,8 @@ class _Conversation:
                 emoji = SATISFIED if rng.random() < 0.75 else UNSATISFIED
                 self.add(_Reaction(self.later(answer.at, 10, 600), answer, user, [], [emoji]))
         elif outcome < 0.8:  # the bot has no answer: it hands over to staff, who mostly come
-            self.bot_message(self.later(request.at, 2, 25), BOT_HANDOFF, reply_to=request)
+            handover = self.bot_message(self.later(request.at, 2, 25), BOT_HANDOFF, reply_to=request)
+            handover.handover = True
             if rng.random() < 0.9:
                 self.staff_reply(target)
         elif outcome < 0.85:  # staff answer and the bot stays out of it
@@ -806,7 +818,8 @@ class GeneratedConversation:
     def settings(self, stage: str = "demo") -> StageConfig:
         """The group's stage settings: its staff, our bot, its time zone and topic rules."""
         return StageConfig(stage=stage, timezone=self.timezone, staff_user_ids=self.staff_user_ids,
-                           bot_username=self.bot_username, topic_rules=self.topic_rules)  # fmt: skip
+                           bot_username=self.bot_username, topic_rules=self.topic_rules,
+                           bot_handover_patterns=BOT_HANDOVER_PATTERNS)  # fmt: skip
 
 
 def generate(
@@ -1110,7 +1123,7 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
     answers: dict[int, list[_Message]] = defaultdict(list)
     in_topics = _Timeline(
         [m for m in messages if m.role in ANSWERERS and m.thread is not None],
-        lambda m: (m.chat["id"], _thread(m), m.role),
+        lambda m: (m.chat["id"], _thread(m), m.answerer),
     )
     for a in messages:
         if a.role in ANSWERERS and a.reply_to is not None:
@@ -1120,12 +1133,15 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
                 if not (target.request and None not in (target.topic, r.topic) and target.topic != r.topic):
                     answers[id(r)].append(a)
     for r in requests:
-        for role in ANSWERERS if r.thread is not None else ():
+        for role in ANSWERER_KINDS if r.thread is not None else ():
             later = in_topics.between(
                 (r.chat["id"], _thread(r), role), _seconds(r.at) + 1, _seconds(r.at) + week
             )
             if later:
                 answers[id(r)].append(later[0])
+    # A hand-over is not an answer: answers proper, and the hand-overs, kept apart.
+    handovers = {key: [a for a in found if a.handover] for key, found in answers.items()}
+    answers = defaultdict(list, {key: [a for a in found if not a.handover] for key, found in answers.items()})
     minutes = [
         (min(a.at for a in answers[id(r)]) - r.at).total_seconds() / 60 for r in requests if answers[id(r)]
     ]
@@ -1167,20 +1183,23 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
             outcome = "unresolved" if id(r) in again else "unknown"
         ledger.outcomes[outcome] += 1
 
-        # Our bot's share: its first answer and staff's kept apart. Contained: the bot answered, no staff
-        # did, and nothing says unresolved (the feedback, else an unsatisfied reaction, else asking
-        # again). Escalated: staff answered after the bot.
+        # Our bot's share: its first answer, its first hand-over and staff's kept apart. Contained: the bot
+        # answered, did not hand over, no staff did, and nothing says unresolved (the feedback, else an
+        # unsatisfied reaction, else asking again). Escalated: the bot handed over, or staff answered after it.
         bot_at = min((a.at for a in answers[id(r)] if a.role == "our_bot"), default=None)
         staff_at = min((a.at for a in answers[id(r)] if a.role == "staff"), default=None)
+        handed_over = bool(handovers.get(id(r)))
         if id(r) in feedback:
             unresolved = feedback[id(r)][1] == UNRESOLVED
         else:
             unresolved = UNSATISFIED in reaction or id(r) in again
         share = ledger.bot.setdefault(r.topic, dict.fromkeys(BOT_SHARE, 0))
         share["cases"] += 1
+        share["handed_over"] += handed_over
+        share["bot_handled"] += handed_over or bot_at is not None
+        share["escalated"] += handed_over or (None not in (bot_at, staff_at) and bot_at < staff_at)
         if bot_at is not None:
             share["bot_answered"] += 1
-            share["contained"] += staff_at is None and not unresolved
-            share["escalated"] += staff_at is not None and bot_at < staff_at
+            share["contained"] += staff_at is None and not handed_over and not unresolved
             minutes_to_bot[r.topic].append((bot_at - r.at).total_seconds() / 60)
     ledger.minutes_to_bot_answer = dict(minutes_to_bot)

@@ -59,7 +59,8 @@ TEXT: dict[str, dict[str, str]] = {
         "bot_share": "The bot's share: cases it answered, contained and escalated",
         "bot_note": "{answered} of {cases} cases were answered by the bot (its own messages, posted to POST "
         "/outgoing): {contained} contained (no staff needed and nothing says unresolved: {containment} of "
-        "those it answered) and {escalated} escalated (staff answered after it: {escalation}).",
+        "those it answered or handed over) and {escalated} escalated (handed over to staff, or staff answered "
+        "after it: {escalation}).",
         "bot_top": "Totals over the {topics} largest topics.",
         "bot_unknown": "The bot answered no case here: either it does not answer, or its own messages are "
         "not known (Telegram never sends a bot its own messages: its backend posts them to POST /outgoing).",
@@ -142,8 +143,8 @@ TEXT: dict[str, dict[str, str]] = {
         "bot_share": "A parte do bot: casos que ele respondeu, conteve e escalou",
         "bot_note": "{answered} de {cases} casos foram respondidos pelo bot (as mensagens dele, enviadas "
         "para POST /outgoing): {contained} contidos (sem a equipe, e nada indica não resolvido: "
-        "{containment} dos que ele respondeu) e {escalated} escalados (a equipe respondeu depois dele: "
-        "{escalation}).",
+        "{containment} dos que ele respondeu ou passou à equipe) e {escalated} escalados (passados à equipe, "
+        "ou a equipe respondeu depois dele: {escalation}).",
         "bot_top": "Totais dos {topics} assuntos maiores.",
         "bot_unknown": "O bot não respondeu nenhum caso aqui: ou ele não responde, ou as mensagens dele não "
         "são conhecidas (o Telegram nunca envia a um bot as próprias mensagens: o backend dele as envia "
@@ -463,7 +464,7 @@ def render(
     rated = feedback.get("rated") or 0
     days = t("weekdays").split()
     bot_rows = answers.get("q3_bot_containment", [])
-    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in ("cases", "bot_answered", "contained", "escalated")}
+    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in ("cases", "bot_answered", "contained", "escalated", "bot_handled")}
 
     stats = "".join(
         [
@@ -509,29 +510,29 @@ def render(
         median=n(answered.get("median_minutes_to_reply")),
         again=n(again.get("followed_by_another_question", 0)),
     )
-    bot_answered = bot["bot_answered"]
+    bot_answered, handled = bot["bot_answered"], bot["bot_handled"]  # handled: answered or handed over
     bot_chart = (
         split_bar(
             [
                 (t("contained"), bot["contained"], GOOD),
                 (t("escalated"), bot["escalated"], ACCENT),
-                (t("bot_other"), bot_answered - bot["contained"] - bot["escalated"], MUTED),
+                (t("bot_other"), handled - bot["contained"] - bot["escalated"], MUTED),
             ],
             lang,
         )
-        if bot_answered
+        if handled
         else f'<p class="empty">{escape(t("bot_unknown"))}</p>'
     )
     bot_note = ""
-    if bot_answered:
+    if handled:
         bot_note = t(
             "bot_note",
             answered=n(bot_answered),
             cases=n(bot["cases"]),
             contained=n(bot["contained"]),
-            containment=percent(100 * bot["contained"] / bot_answered, lang, DASH),
+            containment=percent(100 * bot["contained"] / handled, lang, DASH),
             escalated=n(bot["escalated"]),
-            escalation=percent(100 * bot["escalated"] / bot_answered, lang, DASH),
+            escalation=percent(100 * bot["escalated"] / handled, lang, DASH),
         )
         if len(bot_rows) >= BOT_TOPICS_SHOWN:  # the query keeps the largest topics only
             bot_note += " " + t("bot_top", topics=n(len(bot_rows)))

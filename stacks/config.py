@@ -84,6 +84,22 @@ def _is_date(value: object) -> bool:
     return True
 
 
+# Our bot calling people in (Portuguese, English, Spanish), over the normalized text: specific phrases, so
+# that an FAQ answer that merely mentions the team is not taken for a hand-over.
+DEFAULT_BOT_HANDOVER_PATTERNS = (
+    r"\b(vou|vamos|ja|irei) (te )?(chamar|chamei|transferir|transferi|encaminhar|encaminhei|acionar|acionei)"
+    r" (a |o |um |uma |nossa |nosso )?(equipe|atendente|atendimento|humano|pessoa|suporte|time)\b",
+    r"\b(um|uma|nosso|nossa) (atendente|pessoa da equipe|pessoa do time|humano) (ja )?(vai|ira|deve) te"
+    r" (responder|atender|ajudar)\b",
+    r"\b(transferring|connecting|passing|handing) you (over )?to (a|an|our|the) (human|agent|team|person|operator)\b",
+    r"\b(a|an|our) (human|agent|team member|operator) will (reply|respond|answer|be with you|get back)\b",
+    r"\b(te )?(paso|transfiero|comunico) con (un|una|el|la|nuestro|nuestra) (agente|asesor|asesora|humano|persona"
+    r"|equipo)\b",
+    r"\b(un|una|nuestro|nuestra) (agente|asesor|asesora|humano|persona del equipo) (ya )?te"
+    r" (respondera|atendera|ayudara)\b",
+)
+
+
 def topic_pattern_problem(pattern: object) -> str | None:
     """What is wrong with a topic rule's pattern, or None."""
     if not isinstance(pattern, str) or not pattern:
@@ -116,6 +132,9 @@ class StageConfig:
     feedback_unresolved_values: tuple[str, ...] = ("feedback:unresolved",)
     satisfied_reactions: tuple[str, ...] = ("\N{THUMBS UP SIGN}",)
     unsatisfied_reactions: tuple[str, ...] = ("\N{THUMBS DOWN SIGN}",)
+    # Regular expressions over the normalized text (lower case, no accents or punctuation): a message of
+    # our bot matching one hands the case over to staff (an escalation, never an answer or containment).
+    bot_handover_patterns: tuple[str, ...] = DEFAULT_BOT_HANDOVER_PATTERNS
     api_rate_limit: float = 10.0
     api_burst_limit: int = 20
     # Only these source ranges may call the webhook (Telegram's published webhook ranges); empty turns
@@ -211,6 +230,9 @@ class StageConfig:
                 *((lambda pattern=pattern: topic_pattern_problem(pattern) is None,
                    f"topic_rules[{topic!r}]: {pattern!r} {topic_pattern_problem(pattern)}")
                   for topic, patterns in self.topic_rules.items() for pattern in patterns),
+                *((lambda pattern=pattern: topic_pattern_problem(pattern) is None,
+                   f"bot_handover_patterns: {pattern!r} {topic_pattern_problem(pattern)}")
+                  for pattern in self.bot_handover_patterns),
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
                 *self._retention_checks(),
@@ -269,7 +291,7 @@ class StageConfig:
                     problems.append(f"{name} must be a list of {convert.__name__}s, got {values.pop(name)!r}")
         for name, check in (("staff_user_ids", _ints), ("feedback_resolved_values", _strings),
                             ("feedback_unresolved_values", _strings), ("satisfied_reactions", _strings),
-                            ("unsatisfied_reactions", _strings)):  # fmt: skip
+                            ("unsatisfied_reactions", _strings), ("bot_handover_patterns", _strings)):  # fmt: skip
             if name in values:
                 try:
                     values[name] = tuple(check(name, values[name]))

@@ -1,4 +1,5 @@
--- Answers: per request and answerer role (staff, our_bot: where the bot's own messages are known), the
+-- Answers: per request and answerer role (staff, our_bot: where the bot's own messages are known;
+-- bot_handover: our bot's messages that call staff in, which are not answers but escalations), the
 -- first message of that role that answers it within 7 days: a reply to the request or to a later message
 -- of its asker (a follow-up: not a request on another topic), or, in a forum topic, the first message of
 -- that role in the topic after the request. Computed in time order per asker (window functions), never
@@ -40,7 +41,7 @@ FROM (
                    false AS asked_is_request, CAST(NULL AS varchar) AS asked_topic,
                    CAST(NULL AS timestamp) AS answered_at
             FROM requests AS r
-            CROSS JOIN (VALUES 'staff', 'our_bot') AS role (answerer_role)
+            CROSS JOIN (VALUES 'staff', 'our_bot', 'bot_handover') AS role (answerer_role)
             UNION ALL
             SELECT chat_id, user_id, asked_id, asked_at, NULL, 0, answerer_role, asked_is_request, asked_topic,
                    answered_at
@@ -65,10 +66,16 @@ FROM (
         FROM (
             SELECT r.chat_id, r.topic_thread_id, r.message_id, r."date", 1 AS is_request, role.answerer_role
             FROM requests AS r
-            CROSS JOIN (VALUES 'staff', 'our_bot') AS role (answerer_role)
+            CROSS JOIN (VALUES 'staff', 'our_bot', 'bot_handover') AS role (answerer_role)
             WHERE r.topic_thread_id IS NOT NULL
             UNION ALL
-            SELECT chat_id, topic_thread_id, message_id, "date", 0, role
+            SELECT chat_id, topic_thread_id, message_id, "date", 0,
+                   CASE
+                       WHEN role = 'our_bot'
+                            AND coalesce(regexp_like(normalized_text, ${bot_handover_pattern}), false)
+                           THEN 'bot_handover'
+                       ELSE role
+                   END
             FROM messages
             WHERE role IN ('staff', 'our_bot')
               AND topic_thread_id IS NOT NULL

@@ -1,7 +1,8 @@
 -- Support cases: one per request, with whether and when it was answered (first, by staff, by our bot),
 -- its feedback, the asker's reaction to an answer, whether it was asked again within 24 h, its outcome,
--- and, for the bot, whether it contained the case (answered it, no staff needed, not unresolved) or
--- escalated it (staff answered after the bot).
+-- and, for the bot, whether it contained the case (answered it, did not hand it over, no staff needed, not
+-- unresolved) or escalated it (handed it over to staff, or staff answered after the bot). A hand-over
+-- (bot_handover_patterns) is not an answer: it sets bot_handed_over_at, never answered_at.
 SELECT
     c.*,
     CASE
@@ -11,10 +12,11 @@ SELECT
         WHEN c.asked_again THEN 'unresolved'
         ELSE 'unknown'
     END AS outcome,
-    c.bot_answered_at IS NOT NULL AND c.staff_answered_at IS NULL
+    c.bot_answered_at IS NOT NULL AND c.bot_handed_over_at IS NULL AND c.staff_answered_at IS NULL
         AND coalesce(c.feedback, CASE WHEN c.reaction = 'unsatisfied' THEN 'unresolved' END,
                      CASE WHEN c.asked_again THEN 'unresolved' END, 'open') <> 'unresolved' AS contained_by_bot,
-    coalesce(c.bot_answered_at < c.staff_answered_at, false) AS escalated_to_staff
+    c.bot_handed_over_at IS NOT NULL OR coalesce(c.bot_answered_at < c.staff_answered_at, false)
+        AS escalated_to_staff
 FROM (
     SELECT
         r.*,
@@ -22,6 +24,7 @@ FROM (
         round(date_diff('second', r."date", a.answered_at) / 60.0, 1) AS first_response_minutes,
         a.staff_answered_at,
         a.bot_answered_at,
+        a.bot_handed_over_at,
         f.verdict AS feedback,
         x.reaction,
         coalesce(
@@ -37,9 +40,10 @@ FROM (
         SELECT
             chat_id,
             request_id,
-            min(answered_at) AS answered_at,
+            min(CASE WHEN answerer_role <> 'bot_handover' THEN answered_at END) AS answered_at,
             min(CASE WHEN answerer_role = 'staff' THEN answered_at END) AS staff_answered_at,
-            min(CASE WHEN answerer_role = 'our_bot' THEN answered_at END) AS bot_answered_at
+            min(CASE WHEN answerer_role = 'our_bot' THEN answered_at END) AS bot_answered_at,
+            min(CASE WHEN answerer_role = 'bot_handover' THEN answered_at END) AS bot_handed_over_at
         FROM answers
         GROUP BY 1, 2
     ) AS a ON a.chat_id = r.chat_id AND a.request_id = r.message_id
@@ -72,6 +76,7 @@ FROM (
           ON reply.chat_id = now.chat_id
          AND reply.answer_id = now.message_id
          AND reply.user_id = now.user_id
+         AND reply.answerer_role <> 'bot_handover'
         JOIN requests AS r
           ON r.chat_id = reply.chat_id
          AND r.user_id = reply.user_id

@@ -1,5 +1,6 @@
 -- Staff replies: each message by staff (or our bot) that replies to a customer's message, with who
--- answered, and that message's author, time and, when it is a request, its topic.
+-- answered (bot_handover: our bot calling staff in, bot_handover_patterns), and that message's author, time
+-- and, when it is a request, its topic.
 SELECT
     asked.chat_id,
     asked.user_id,
@@ -7,7 +8,11 @@ SELECT
     asked."date" AS asked_at,
     other.message_id IS NOT NULL AS asked_is_request,
     other.topic AS asked_topic,
-    a.role AS answerer_role,
+    CASE
+        WHEN a.role = 'our_bot' AND coalesce(regexp_like(a.normalized_text, ${bot_handover_pattern}), false)
+            THEN 'bot_handover'
+        ELSE a.role
+    END AS answerer_role,
     a.message_id AS answer_id,
     a."date" AS answered_at
 FROM messages AS a

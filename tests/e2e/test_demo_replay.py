@@ -149,15 +149,14 @@ def test_q3_feedback_answers_asked_again_and_outcomes_equal_the_ledger(replay):
 
 
 def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
-    """Cases answered by the bot, contained and escalated per topic, and the median minutes to its first
-    answer, from the generator's intent. Without the posts to /outgoing the bot answers nothing."""
+    """Cases answered by the bot, handed over by it, contained and escalated per topic, and the median
+    minutes to its first answer, from the generator's intent. Without the posts to /outgoing the bot answers nothing."""
     conversation, _, _, answers = replay
     ledger, rules = conversation.ledger, conversation.topic_rules
     totals = {key: sum(share[key] for share in ledger.bot.values()) for key in BOT_SHARE}
     assert totals["cases"] == ledger.questions
-    assert (
-        0 < totals["contained"] < totals["bot_answered"] and 0 < totals["escalated"] < totals["bot_answered"]
-    )
+    assert 0 < totals["contained"] < totals["bot_answered"] < totals["bot_handled"]
+    assert 0 < totals["handed_over"] < totals["escalated"] < totals["bot_handled"]
     rows = answers["q3_bot_containment"]
     found = {r["topic"]: {key: r[key] for key in BOT_SHARE} for r in rows}
     # Topics the rules cover by name, "(no topic)" for requests without one; the others by their counts.
@@ -171,8 +170,8 @@ def test_q3_the_bots_share_per_topic_equals_the_ledger(replay):
         tuple(share.values()) for t, share in ledger.bot.items() if t is not None and t not in rules
     )
     for r in rows:
-        assert r["containment_pct"] == percent(r["contained"], r["bot_answered"])
-        assert r["escalation_pct"] == percent(r["escalated"], r["bot_answered"])
+        assert r["containment_pct"] == percent(r["contained"], r["bot_handled"])
+        assert r["escalation_pct"] == percent(r["escalated"], r["bot_handled"])
     # The median minutes to the bot's first answer is an approximate percentile (Athena's approx_percentile,
     # DuckDB's t-digest): within the middle half of the ledger's values, once rounded to 0.1 min.
     for t, minutes in ledger.minutes_to_bot_answer.items():

@@ -13,6 +13,7 @@ from local_pipeline.generator import (
     BOT,
     BOT_ANSWERS,
     BOT_HANDOFF,
+    BOT_HANDOVER_PATTERNS,
     BOT_SHARE,
     BOT_USERNAME,
     CHAT,
@@ -26,6 +27,8 @@ from local_pipeline.generator import (
     TOPIC_RULES,
     generate,
 )
+from stacks.config import DEFAULT_BOT_HANDOVER_PATTERNS
+from telegram_etl.text import normalize
 
 
 @pytest.fixture(scope="module")
@@ -326,11 +329,25 @@ def test_the_bots_share_adds_up(conversation):
     totals = {key: sum(share[key] for share in ledger.bot.values()) for key in BOT_SHARE}
     assert totals["cases"] == ledger.questions and set(ledger.bot) - {None} == set(ledger.topics)
     assert 0 < totals["bot_answered"] <= ledger.answered
-    assert 0 < totals["contained"] and 0 < totals["escalated"]
+    assert 0 < totals["contained"] and 0 < totals["handed_over"] < totals["escalated"]
     for topic, share in ledger.bot.items():
-        assert share["contained"] + share["escalated"] <= share["bot_answered"] <= share["cases"]
+        # A hand-over is an escalation, never an answer: handled = answered or handed over.
+        assert share["contained"] + share["escalated"] <= share["bot_handled"] <= share["cases"]
+        assert share["contained"] <= share["bot_answered"] <= share["bot_handled"]
+        assert share["handed_over"] <= share["escalated"]
+        assert share["bot_handled"] <= share["bot_answered"] + share["handed_over"]
         assert len(ledger.minutes_to_bot_answer.get(topic, [])) == share["bot_answered"]
     minutes = [m for ms in ledger.minutes_to_bot_answer.values() for m in ms]
     assert (
         all(m > 0 for m in minutes) and sorted(minutes)[len(minutes) // 2] < 1
     )  # the bot answers in seconds
+
+
+def test_the_demo_handover_patterns_match_the_handover_and_no_faq_answer():
+    """Under the ETL's normalization, the demo's bot_handover_patterns (and the default ones) match
+    BOT_HANDOFF and none of the bot's FAQ answers or its feedback prompt."""
+    others = [*(t for texts in BOT_ANSWERS.values() for t in texts), FEEDBACK_TEXT]
+    for patterns in (BOT_HANDOVER_PATTERNS, DEFAULT_BOT_HANDOVER_PATTERNS):
+        either = re.compile("|".join(f"(?:{p})" for p in patterns))
+        assert either.search(normalize(BOT_HANDOFF))
+        assert not [t for t in others if either.search(normalize(t))]
