@@ -3,7 +3,8 @@
 The conversation model is layers of shared definitions (sql/*.cte.sql: messages -> requests -> cases,
 see docs/conversation-model.md), each written once and put in front of every query that uses it as a
 WITH clause, so each named query is complete SQL. The stage settings that shape the model (time zone,
-staff, our bot, topic rules, feedback values, bot hand-overs) enter in one place, `model_values`, as SQL literals.
+staff, our bot, topic rules, feedback values, bot hand-overs) enter in one place, `model_values`, as SQL
+literals.
 DuckDB runs the same text after sqlglot's documented trino -> duckdb transpilation.
 """
 

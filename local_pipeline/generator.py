@@ -1183,9 +1183,10 @@ def _count(items: list[_Item], ledger: Ledger, zone: ZoneInfo) -> None:
             outcome = "unresolved" if id(r) in again else "unknown"
         ledger.outcomes[outcome] += 1
 
-        # Our bot's share: its first answer, its first hand-over and staff's kept apart. Contained: the bot
-        # answered, did not hand over, no staff did, and nothing says unresolved (the feedback, else an
-        # unsatisfied reaction, else asking again). Escalated: the bot handed over, or staff answered after it.
+        # Our bot's share: its first answer, its hand-overs and staff's first answer kept apart. Contained:
+        # the bot answered, did not hand over, no staff did, and nothing says unresolved (the feedback, else
+        # an unsatisfied reaction, else asking again). Escalated: the bot handed over, or staff answered
+        # after it.
         bot_at = min((a.at for a in answers[id(r)] if a.role == "our_bot"), default=None)
         staff_at = min((a.at for a in answers[id(r)] if a.role == "staff"), default=None)
         handed_over = bool(handovers.get(id(r)))

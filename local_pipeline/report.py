@@ -59,8 +59,8 @@ TEXT: dict[str, dict[str, str]] = {
         "bot_share": "The bot's share: cases it answered, contained and escalated",
         "bot_note": "{answered} of {cases} cases were answered by the bot (its own messages, posted to POST "
         "/outgoing): {contained} contained (no staff needed and nothing says unresolved: {containment} of "
-        "those it answered or handed over) and {escalated} escalated (handed over to staff, or staff answered "
-        "after it: {escalation}).",
+        "those it answered or handed over) and {escalated} escalated (handed over to staff, or staff "
+        "answered after it: {escalation}).",
         "bot_top": "Totals over the {topics} largest topics.",
         "bot_unknown": "The bot answered no case here: either it does not answer, or its own messages are "
         "not known (Telegram never sends a bot its own messages: its backend posts them to POST /outgoing).",
@@ -464,7 +464,8 @@ def render(
     rated = feedback.get("rated") or 0
     days = t("weekdays").split()
     bot_rows = answers.get("q3_bot_containment", [])
-    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in ("cases", "bot_answered", "contained", "escalated", "bot_handled")}
+    bot_keys = ("cases", "bot_answered", "contained", "escalated", "bot_handled")
+    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in bot_keys}
 
     stats = "".join(
         [

@@ -91,10 +91,11 @@ DEFAULT_BOT_HANDOVER_PATTERNS = (
     r" (a |o |um |uma |nossa |nosso )?(equipe|atendente|atendimento|humano|pessoa|suporte|time)\b",
     r"\b(um|uma|nosso|nossa) (atendente|pessoa da equipe|pessoa do time|humano) (ja )?(vai|ira|deve) te"
     r" (responder|atender|ajudar)\b",
-    r"\b(transferring|connecting|passing|handing) you (over )?to (a|an|our|the) (human|agent|team|person|operator)\b",
+    r"\b(transferring|connecting|passing|handing) you (over )?to (a|an|our|the)"
+    r" (human|agent|team|person|operator)\b",
     r"\b(a|an|our) (human|agent|team member|operator) will (reply|respond|answer|be with you|get back)\b",
-    r"\b(te )?(paso|transfiero|comunico) con (un|una|el|la|nuestro|nuestra) (agente|asesor|asesora|humano|persona"
-    r"|equipo)\b",
+    r"\b(te )?(paso|transfiero|comunico) con (un|una|el|la|nuestro|nuestra)"
+    r" (agente|asesor|asesora|humano|persona|equipo)\b",
     r"\b(un|una|nuestro|nuestra) (agente|asesor|asesora|humano|persona del equipo) (ya )?te"
     r" (respondera|atendera|ayudara)\b",
 )
@@ -291,7 +292,8 @@ class StageConfig:
                     problems.append(f"{name} must be a list of {convert.__name__}s, got {values.pop(name)!r}")
         for name, check in (("staff_user_ids", _ints), ("feedback_resolved_values", _strings),
                             ("feedback_unresolved_values", _strings), ("satisfied_reactions", _strings),
-                            ("unsatisfied_reactions", _strings), ("bot_handover_patterns", _strings)):  # fmt: skip
+                            ("unsatisfied_reactions", _strings),
+                            ("bot_handover_patterns", _strings)):  # fmt: skip
             if name in values:
                 try:
                     values[name] = tuple(check(name, values[name]))
