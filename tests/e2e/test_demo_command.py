@@ -80,7 +80,7 @@ def test_the_report_shows_the_bots_answers_posted_to_outgoing(demo_run):
         f"{totals['bot_answered']} of {totals['cases']} cases were answered by the bot (its own messages, posted "
         f"to POST /outgoing): {totals['contained']} contained" in page
     )
-    assert f"and {totals['escalated']} escalated (staff answered after it" in page
+    assert f"and {totals['escalated']} escalated (handed over to staff, or staff answered after it" in page
 
 
 def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):

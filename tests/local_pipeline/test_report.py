@@ -47,11 +47,14 @@ def answers(*, rated: int = 3, days: int = 7, bot: bool = True) -> dict[str, lis
         ],
         # Without the bot's own messages (nothing posted to /outgoing) the query still has its rows, with zeros.
         "q3_bot_containment": [
+            # With the bot: 4 answered, 1 handed over (escalated, not answered), 1 escalated after an answer.
             {"topic": "rastreio", "cases": 5, "bot_answered": 4 if bot else 0, "contained": 2 if bot else 0,
-             "containment_pct": 50.0 if bot else None, "escalated": 1 if bot else 0,
-             "escalation_pct": 25.0 if bot else None, "median_minutes_to_bot_answer": 0.3333 if bot else None},
+             "containment_pct": 40.0 if bot else None, "escalated": 2 if bot else 0,
+             "escalation_pct": 40.0 if bot else None, "median_minutes_to_bot_answer": 0.3333 if bot else None,
+             "handed_over": 1 if bot else 0, "bot_handled": 5 if bot else 0},
             {"topic": "(no topic)", "cases": 2, "bot_answered": 0, "contained": 0, "containment_pct": None,
-             "escalated": 0, "escalation_pct": None, "median_minutes_to_bot_answer": None},
+             "escalated": 0, "escalation_pct": None, "median_minutes_to_bot_answer": None, "handed_over": 0,
+             "bot_handled": 0},
         ],
     }  # fmt: skip
 
@@ -146,7 +149,7 @@ def test_every_chart_has_a_table_with_its_csv():
     bot_csv = unquote(dict(links)["bot_containment"]).lstrip("\ufeff").splitlines()
     assert bot_csv == [
         "topic,cases,answered by the bot,containment %,escalation %,median to the bot's answer (min)",
-        "rastreio,5,4,50,25,0.33",
+        "rastreio,5,4,40,40,0.33",
         "(no topic),2,0,,,",
     ]
 
@@ -159,22 +162,23 @@ def test_the_bots_share_answered_contained_and_escalated_in_either_language():
     english = bot_share(cells(render(answers(), subtitle="s", timezone="UTC")))
     assert (
         "4 of 7 cases were answered by the bot (its own messages, posted to POST /outgoing): 2 contained (no "
-        "staff needed and nothing says unresolved: 50 % of those it answered) and 1 escalated (staff answered "
-        "after it: 25 %)." in english
+        "staff needed and nothing says unresolved: 40 % of those it answered or handed over) and 2 escalated "
+        "(handed over to staff, or staff answered after it: 40 %)." in english
     )
+    # Of the 5 cases the bot handled (4 answered, 1 handed over): 2 contained, 2 escalated, 1 neither.
     for part in (
-        "contained: 2 (50 %)",
-        "escalated to staff: 1 (25 %)",
-        "answered by the bot, not contained: 1 (25 %)",
+        "contained: 2 (40 %)",
+        "escalated to staff: 2 (40 %)",
+        "answered by the bot, not contained: 1 (20 %)",
     ):
         assert part in english
-    assert "<td>rastreio</td><td>5</td><td>4</td><td>50 %</td><td>25 %</td><td>0.3</td>" in english
+    assert "<td>rastreio</td><td>5</td><td>4</td><td>40 %</td><td>40 %</td><td>0.3</td>" in english
     # A topic the bot answered nothing of has no rates (a dash), never 0 %.
     assert "<td>(no topic)</td><td>2</td><td>0</td><td>\u2013</td><td>\u2013</td><td>\u2013</td>" in english
     portuguese = bot_share(cells(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR")))
     assert (
         "4 de 7 casos foram respondidos pelo bot" in portuguese
-        and "escalados para a equipe: 1 (25 %)" in portuguese
+        and "escalados para a equipe: 2 (40 %)" in portuguese
     )
     assert "<td>(sem assunto)</td><td>2</td><td>0</td>" in portuguese and "<td>0,3</td>" in portuguese
 
