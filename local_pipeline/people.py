@@ -33,10 +33,16 @@ def local_key(folder: Path) -> bytes:
         else:
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_hex(32))
-    key = path.read_text().strip()
+    key = existing_key(folder)
     if not key:
         raise RuntimeError(f"{path} is empty: delete it to start a new key (and re-run every day)")
-    return key.encode("utf-8")
+    return key
+
+
+def existing_key(folder: Path) -> bytes | None:
+    """The key in folder/pseudonym-key if there is one (never creates it): what the ETL was given."""
+    path = Path(folder) / KEY_FILE
+    return path.read_text(encoding="utf-8").strip().encode("utf-8") if path.is_file() else None
 
 
 def stage_key(stage: str) -> bytes:  # pragma: no cover - needs an AWS account

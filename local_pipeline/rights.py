@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local_pipeline.people import existing_key
 from local_pipeline.subject import (
     BadUserId,
     authored_by,
@@ -72,7 +73,6 @@ from telegram_etl.storage import S3Storage
 from telegram_ingest.firehose import encode_record
 
 LOCAL_WORKDIR = Path(".local/demo")
-KEY_FILE = "pseudonym-key"  # the local pipeline's key, in its data folder (the key is its UTF-8 text)
 READ_WORKERS = 32
 LIST_BATCH = 1_000  # keys read concurrently at a time
 DAY_PREFIX = f"{PROCESSED_PREFIX}/context_date="
@@ -529,16 +529,11 @@ def aws_target(stage: str, session: Any = None) -> Target:
                   where=f"stage {stage}")  # fmt: skip
 
 
-def local_key(workdir: Path) -> bytes | None:
-    path = workdir / KEY_FILE
-    return path.read_text(encoding="utf-8").encode("utf-8") if path.is_file() else None
-
-
 def local_targets(s3: Any, workdir: Path) -> list[Target]:
     """Every local pipeline's bucket pair in the server: <name>-raw with <name>-processed."""
     names = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     pairs = sorted(name.removesuffix("-raw") for name in names if name.endswith("-raw"))
-    key = local_key(workdir)
+    key = existing_key(workdir)
     return [Target(s3, f"{pair}-raw", f"{pair}-processed", key, where=f"{workdir} ({pair})")
             for pair in pairs if f"{pair}-processed" in names]  # fmt: skip
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from local_pipeline.generator import generate
-from local_pipeline.rights import local_key
+from local_pipeline.people import existing_key
 from telegram_etl.privacy import pseudonym
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +60,7 @@ def customer(seed: int = 7, updates: int = 150, days: int = 3) -> int:
 def test_forget_one_customer_then_their_export_is_empty_and_the_others_are_untouched(demo):
     person = customer()
     # With pseudonyms on, the table names them by their pseudonym under the local key.
-    key = local_key(demo)
+    key = existing_key(demo)
     names = {person} | ({pseudonym(person, key)} if key else set())
     before = rows(demo)
     theirs = [row for row in before if row[1] in names]
