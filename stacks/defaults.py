@@ -26,6 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_ssm as ssm
@@ -53,6 +54,26 @@ class _AcknowledgeAtSynth:
         for rule in self._findings():
             acknowledge(self._construct, rule, self._reason)
         return []
+
+
+def generated_secret(
+    scope: Construct, construct_id: str, description: str, *, rotation: str,
+    removal_policy: RemovalPolicy | None = None,
+) -> secretsmanager.Secret:  # fmt: skip
+    """A secret generated at deploy time: its value never appears in the template, the repo or a log.
+    64 of A-Z, a-z and 0-9 (Telegram accepts 1-256 of A-Z, a-z, 0-9, _ and - in a secret_token).
+    `rotation` says why there is no rotation Lambda."""
+    secret = secretsmanager.Secret(
+        scope,
+        construct_id,
+        description=description,
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            exclude_punctuation=True, include_space=False, password_length=64
+        ),
+        removal_policy=removal_policy,
+    )
+    acknowledge(secret, "AwsSolutions-SMG4", rotation)
+    return secret
 
 
 def acknowledge_wildcard_on(

@@ -26,6 +26,7 @@ from stacks.defaults import (
     acknowledge_wildcard_on,
     alarm_on,
     data_bucket,
+    generated_secret,
     powertools_layer,
     python_function,
     removal_policy,
@@ -81,22 +82,13 @@ class EtlStack(Stack):
 
         # The key of people's pseudonyms (docs/privacy.md): generated at deploy time, never in the template,
         # the repo or a log. Kept with the data: losing it would change every person's pseudonym.
-        self.pseudonym_key_secret = secretsmanager.Secret(
-            self,
-            "PseudonymKeySecret",
-            description=f"Key of the processed table's pseudonyms of people ({config.stage})",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                exclude_punctuation=True, include_space=False, password_length=64
-            ),
+        self.pseudonym_key_secret = generated_secret(
+            self, "PseudonymKeySecret", f"Key of the processed table's pseudonyms of people ({config.stage})",
+            rotation="Rotating the key changes every person's pseudonym, which splits each person's "
+            "history in two unless every day is re-run at once: a deliberate admin step (docs/privacy.md), "
+            "not a rotation Lambda.",
             removal_policy=removal_policy(config),
-        )
-        acknowledge(
-            self.pseudonym_key_secret,
-            "AwsSolutions-SMG4",
-            "Rotating the key changes every person's pseudonym, which splits each person's history in two "
-            "unless every day is re-run at once: a deliberate admin step (docs/privacy.md), not a rotation "
-            "Lambda.",
-        )
+        )  # fmt: skip
         CfnOutput(
             self,
             "PseudonymKeySecretArn",

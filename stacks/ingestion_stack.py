@@ -24,6 +24,7 @@ from stacks.defaults import (
     alarm_on,
     alerts_topic,
     data_bucket,
+    generated_secret,
     log_outcome_metric,
     powertools_layer,
     python_function,
@@ -75,7 +76,8 @@ class IngestionStack(Stack):
             noncurrent_days=RAW_NONCURRENT_DAYS,
         )  # fmt: skip
 
-        self.webhook_secret = self._generated_secret(
+        self.webhook_secret = generated_secret(
+            self,
             "WebhookSecret",
             f"Telegram setWebhook secret_token ({config.stage})",
             rotation="Rotating the token means calling Telegram's setWebhook with the new value; it is a "
@@ -303,27 +305,11 @@ class IngestionStack(Stack):
                  "Firehose throttled PutRecord: the webhook answered 5xx and Telegram redelivers; raise the "
                  "stream's quota if it persists.", self.alerts_topic)  # fmt: skip
 
-    def _generated_secret(
-        self, construct_id: str, description: str, *, rotation: str
-    ) -> secretsmanager.Secret:
-        """A secret generated at deploy time: its value never appears in the template, the repo or a log.
-        64 of A-Z, a-z and 0-9: Telegram accepts 1-256 of A-Z, a-z, 0-9, _ and - in a secret_token.
-        `rotation` says why there is no rotation Lambda."""
-        secret = secretsmanager.Secret(
-            self,
-            construct_id,
-            description=description,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                exclude_punctuation=True, include_space=False, password_length=64
-            ),
-        )
-        acknowledge(secret, "AwsSolutions-SMG4", rotation)
-        return secret
-
     def _relay_secret(self, config: StageConfig, environment: dict[str, str]) -> secretsmanager.Secret:
         """Relay mode: the bot backend's own webhook secret, which the operator puts here (its value never
         appears in the template); the backend checks it as it checked Telegram's."""
-        relay_secret = self._generated_secret(
+        relay_secret = generated_secret(
+            self,
             "RelaySecret",
             f"secret_token the existing bot backend expects on its webhook ({config.stage})",
             rotation="The backend's own webhook secret: it changes when the backend's owner changes it, then "
