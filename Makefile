@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 AWS_VENV := .venv-aws
 AWS_BIN := $(AWS_VENV)/bin
 STAGE ?= dev
-# The CDK CLI must not try to reach its telemetry host (there may be no network), and Node 20's
-# end-of-life banner is noise.
+# The CDK CLI must not try to reach its telemetry host (there may be no network).
 export CDK_DISABLE_CLI_TELEMETRY := true
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The project's Node.js LTS (package.json pins the `node` package, which ships the binary) comes first,
+# for the CDK CLI and for jsii under the tests, whatever Node the machine has.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help setup demo-setup aws-setup browser demo sql poll report answers forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
@@ -101,7 +102,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 test: lint browser aws-setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(MAKE) --no-print-directory synth
 
 synth: setup
