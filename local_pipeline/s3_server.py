@@ -68,7 +68,8 @@ class SeaweedS3:
         progress: Callable[[str], None] | None = None,
         weed: str | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir)
+        # Absolute: weed runs in this folder and resolves -dir against it, so a relative path nested twice.
+        self.data_dir = Path(data_dir).resolve()
         self.s3_port = s3_port
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout  # then SIGKILL: weed's own shutdown can take 15-30 s
