@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 AWS_VENV := .venv-aws
 AWS_BIN := $(AWS_VENV)/bin
 STAGE ?= dev
+# setuptools warns on every editable install that a folder named like a package may shadow it: ours are
+# mapped on purpose (pyproject.toml's package-dir), so that one warning is noise.
+EDITABLE_QUIET := PYTHONWARNINGS="ignore:Editable installation"
 # The CDK CLI must not try to reach its telemetry host (there may be no network).
 export CDK_DISABLE_CLI_TELEMETRY := true
 # The project's Node.js LTS (package.json pins the `node` package, which ships the binary) comes first,
@@ -33,7 +36,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(EDITABLE_QUIET) $(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.demo-installed
 
 # Only what the local tools need (requirements-demo.txt): no CDK, no Node.js.
@@ -42,7 +45,7 @@ demo-setup: $(VENV)/.demo-installed
 $(VENV)/.demo-installed: requirements-demo.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(EDITABLE_QUIET) $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -94,7 +97,7 @@ aws-setup: $(AWS_VENV)/.installed
 $(AWS_VENV)/.installed: requirements-aws.txt pyproject.toml
 	@test -x $(AWS_BIN)/python || $(PYTHON) -m venv $(AWS_VENV)
 	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-aws.txt
-	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(EDITABLE_QUIET) $(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 lint: setup
