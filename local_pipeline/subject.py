@@ -34,7 +34,15 @@ MAX_USER_ID = 2**63 - 1
 # Where an Update names who acted: the payload's own user (message.from, poll_answer.user, ...).
 _ACTOR_KEYS = ("from", "user")
 _NESTED_MESSAGE_KEEP = ("message_id", "date", "chat")
+_EXTERNAL_REPLY_KEEP = ("origin", "chat", "message_id")
 _USER_LINK = re.compile(r"tg://user\?id=(\d+)")
+# A User's fields (Bot API). Imported history writes a user as {"id": ...} alone (a reply's author, a
+# text mention's user): an object made only of User fields is a user, whatever it leaves out.
+_USER_FIELDS = frozenset({
+    "id", "is_bot", "first_name", "last_name", "username", "language_code", "is_premium",
+    "added_to_attachment_menu", "can_join_groups", "can_read_all_group_messages", "supports_inline_queries",
+    "can_connect_to_business", "has_main_web_app",
+})  # fmt: skip
 
 
 class BadUserId(ValueError):
@@ -58,7 +66,30 @@ def _is_person(value: object, user_id: int) -> bool:
     """A User object, or a private Chat, with this id (a story or a sticker set has an `id` too)."""
     if not isinstance(value, dict) or not _is_id(value.get("id"), user_id):
         return False
-    return "first_name" in value or "is_bot" in value or value.get("type") == "private"
+    return (
+        "first_name" in value
+        or "is_bot" in value
+        or value.get("type") == "private"
+        or value.keys() <= _USER_FIELDS
+    )
+
+
+def _origin_is(origin: object, user_id: int) -> bool:
+    """A MessageOrigin that names the person (a forward or an external reply of theirs)."""
+    return (
+        isinstance(origin, dict)
+        and origin.get("type") == "user"
+        and _is_person(origin.get("sender_user"), user_id)
+    )
+
+
+def _quotes_them(message: dict[str, Any], user_id: int) -> bool:
+    """Whether a message replies to one of theirs, so that its `quote` holds their words."""
+    replied = message.get("reply_to_message")
+    external = message.get("external_reply")
+    return (isinstance(replied, dict) and _is_person(replied.get("from"), user_id)) or (
+        isinstance(external, dict) and _origin_is(external.get("origin"), user_id)
+    )
 
 
 def payload_of(update: dict[str, Any]) -> dict[str, Any] | None:
@@ -102,7 +133,8 @@ def mention_pattern(usernames: Iterable[str]) -> re.Pattern[str] | None:
     names = sorted({name.lower() for name in usernames if name}, key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"@(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    # Not inside an e-mail address or another word ("vendas@joanapereira.com.br" is no mention).
+    return re.compile(r"(?<![\w@.])@(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
 
 
 def without_mentions(text: str, pattern: re.Pattern[str] | None) -> tuple[str, int]:
@@ -176,8 +208,21 @@ def scrub(update: Any, user_id: int, mentions: re.Pattern[str] | None = None) ->
             # A forward from them: Telegram's own shape for a sender who hides their account.
             report.count("forward_origins")
             return {"type": "hidden_user", "date": node.get("date"), "sender_user_name": ""}
+        quoting = _quotes_them(node, user_id)
         result = {}
         for key, value in node.items():
+            if key == "quote" and quoting:  # their words, quoted in the reply
+                report.count("quotes")
+                continue
+            if (
+                key == "external_reply"
+                and isinstance(value, dict)
+                and _origin_is(value.get("origin"), user_id)
+            ):
+                # Their message in another chat: what links the reply to it stays, its content goes.
+                report.count("external_replies")
+                result[key] = {k: clean(value[k]) for k in _EXTERNAL_REPLY_KEEP if k in value}
+                continue
             if drop(value):
                 continue
             result[key] = clean(value)
@@ -209,8 +254,18 @@ def fragments(update: Any, user_id: int) -> list[Any]:
             if node.get("type") == "user" and _is_person(node.get("sender_user"), user_id):
                 found.append(node)
                 return
-            for child in node.values():
-                walk(child)
+            quoting = _quotes_them(node, user_id)
+            for key, child in node.items():
+                if key == "quote" and quoting:
+                    found.append({"quote": child})
+                elif (
+                    key == "external_reply"
+                    and isinstance(child, dict)
+                    and _origin_is(child.get("origin"), user_id)
+                ):
+                    found.append({"external_reply": child})
+                else:
+                    walk(child)
         elif isinstance(node, list):
             for child in node:
                 walk(child)
