@@ -21,6 +21,7 @@ from moto import mock_aws
 from local_pipeline.desktop_export import convert, iter_messages, load_export
 from local_pipeline.rights import Target, forget, subject_export
 from local_pipeline.subject import fragments, holds, mention_pattern, scrub, without_mentions
+from telegram_etl.flatten import flatten
 from telegram_etl.job import process_day
 from telegram_etl.privacy import People, pseudonym
 from telegram_etl.storage import S3Storage
@@ -68,8 +69,12 @@ def test_an_imported_text_mention_of_the_person_goes():
     ]
     cleaned, removed = scrub(mention, PERSON)
     assert removed.removed == {"entities": 1}
-    assert "entities" not in cleaned["message"] or cleaned["message"]["entities"] == []
-    assert str(PERSON) not in json.dumps(cleaned)
+    # The span stays a mention (the ETL writes [mention] there, before and after), without them or their name.
+    assert cleaned["message"]["entities"] == [{"type": "text_mention", "offset": 0, "length": 7}]
+    assert cleaned["message"]["text"] == "_______, veja o pedido"
+    assert str(PERSON) not in json.dumps(cleaned) and "Nnnnnnn" not in json.dumps(cleaned)
+    assert flatten(cleaned, None)["text"] == flatten(mention, None)["text"] == "[mention], veja o pedido"
+    assert not scrub(cleaned, PERSON)[1].changed
 
 
 def test_the_persons_quoted_words_and_external_reply_go():
@@ -151,6 +156,8 @@ def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credential
         "chat": {"id": -1001234567890, "type": "supergroup"}, "message_id": 7,
     }  # fmt: skip
     live["message"]["quote"] = {"text": "meu telefone é 11 99999-0000", "position": 0}
+    click = load_fixture("30_callback_query_message.json")  # an admin's button naming the person (item 7)
+    click["callback_query"]["data"] = f"ban:{PERSON}:spam"
     live_day = date(2024, 4, 1)
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
@@ -161,16 +168,29 @@ def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credential
             client.put_object(Bucket=RAW, Key=obj.key, Body=obj.body)
         client.put_object(Bucket=RAW, Key=f"telegram/context_date={live_day}/{live['update_id']}.json",
                           Body=json.dumps(live).encode())  # fmt: skip
+        client.put_object(Bucket=RAW, Key=f"telegram/context_date={live_day}/{click['update_id']}.json",
+                          Body=json.dumps(click).encode())  # fmt: skip
         etl(client, [*days, live_day])
         alias = pseudonym(PERSON, KEY)
         before = table(client)
         assert before["user_id"].to_pylist().count(alias) == 6
         assert before["reply_to_user_id"].to_pylist().count(alias) == 1  # 39740
+        assert f"ban:{alias}:spam" in before["callback_data"].to_pylist()
 
         report = forget(Target(client, RAW, PROCESSED, KEY, where="test"), PERSON)
-        assert sum(c.get("rewritten", 0) for c in report.counts.values()) == 3  # the reply, the mention, live
+        # The reply, the mention, the live reply, the click.
+        assert sum(c.get("rewritten", 0) for c in report.counts.values()) == 4
+        forgotten = table(client)
+        assert "ban:_________:spam" in forgotten["callback_data"].to_pylist()
         etl(client, [*days, live_day])  # e.g. a backfill after the forget
         after = table(client)
+        key = ["update_id"]
+        assert (
+            after.drop_columns(["ingested_at"])
+            .sort_by([(k, "ascending") for k in key])
+            .equals(forgotten.drop_columns(["ingested_at"]).sort_by([(k, "ascending") for k in key]))
+        )
+        assert not any(str(alias) in (value or "") for value in after["callback_data"].to_pylist())
         assert alias not in after["user_id"].to_pylist() + after["reply_to_user_id"].to_pylist()
         assert len(after) == len(before) - 6
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=RAW):
