@@ -286,6 +286,9 @@ class _Chats:
         title = next(titles, target.get("title"))
         self.old = {"id": old_id, "type": "group", **({"title": title} if isinstance(title, str) else {})}
 
+    def has(self, exported_id: int) -> bool:
+        return 0 < exported_id <= MAX_ID or (self.old is not None and -MIGRATED_ID_SHIFT < exported_id < 0)
+
     def of(self, exported_id: int) -> tuple[dict[str, Any], int]:
         """(chat, Bot API message id) of an exported message id, or Skip."""
         if 0 < exported_id <= MAX_ID:
@@ -391,7 +394,8 @@ def to_message(
         message.update(_service(item, chats, people))
         return message
     replied = item.get("reply_to_message_id")
-    if _is_int(replied) and "reply_to_peer_id" not in item:  # a reply in another chat is no reply here
+    # A reply in another chat is no reply here, nor one to an id that is no message's (it stays a message).
+    if _is_int(replied) and "reply_to_peer_id" not in item and chats.has(replied):
         # The replied message as far as the export knows it: its author when it is in the export too.
         replied_chat, replied_id = chats.of(replied)
         reply: dict[str, Any] = {"message_id": replied_id, "chat": replied_chat, "date": 0}
@@ -547,7 +551,7 @@ def _service(item: dict[str, Any], chats: _Chats, people: _Senders) -> dict[str,
         return {"migrate_from_chat_id": chats.old["id"] if chats.old is not None else None}
     if action == "pin_message":
         pinned = item.get("message_id")
-        chat, pinned_id = chats.of(pinned) if _is_int(pinned) and pinned != 0 else (chats.target, 0)
+        chat, pinned_id = chats.of(pinned) if _is_int(pinned) and chats.has(pinned) else (chats.target, 0)
         return {"pinned_message": {"chat": chat, "message_id": pinned_id, "date": 0}}
     if action == "topic_created":
         return {"forum_topic_created": {"name": title or ""}}

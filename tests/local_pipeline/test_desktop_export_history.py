@@ -223,3 +223,35 @@ def test_the_old_groups_id_must_be_a_basic_groups_and_name_one_upgrade(tmp_path:
         -4518810793,
         SUPERGROUP,
     }
+
+
+def test_the_model_counts_the_old_group_and_the_supergroup_as_one_group(tmp_path: Path):
+    """Through the conversation model's own `messages` layer (DuckDB over the Parquet the ETL would write):
+    the old group's messages, under the stand-in id, belong to the supergroup's group."""
+    import pyarrow.parquet as pq
+
+    from analytics.queries import compose, model_values, render_sql, shared_definitions, to_duckdb
+    from local_pipeline.runner import duckdb_over
+    from telegram_etl.rows import to_table
+
+    export = load_export(UPGRADED)
+    messages = export["chats"]["list"][0]["messages"]
+    messages.insert(3, {"id": -999681086, "type": "service", "date": "2020-12-22T23:15:00", "actor": "Sssss",
+                        "actor_id": "user222222222", "action": "migrate_to_supergroup", "text": ""})  # fmt: skip
+    messages.insert(4, {"id": 1, "type": "service", "date": "2020-12-22T23:15:00", "actor": "My Supergroup",
+                        "actor_id": "channel1234567890", "action": "migrate_from_group", "title": "Velho",
+                        "text": ""})  # fmt: skip
+    conversion = convert(export, timezone=SAO_PAULO, export_timezone=TASHKENT)
+    for day in conversion.days:
+        updates = [json.loads(o.body) for o in conversion.objects if o.day.isoformat() == day]
+        folder = tmp_path / "telegram" / f"context_date={day}"
+        folder.mkdir(parents=True)
+        pq.write_table(to_table([flatten(u, None) for u in updates]).table, folder / "part-00000.parquet")
+    settings = StageConfig(stage="t")
+    layers = {name: render_sql(path, model_values(settings)) for name, path in shared_definitions().items()}
+    sql = compose(
+        "SELECT chat_id, group_chat_id, count(*) AS n FROM messages GROUP BY 1, 2 ORDER BY 1", layers
+    )
+    found = duckdb_over(tmp_path / "telegram").execute(to_duckdb(sql)).fetchall()
+    old = old_group_stand_in(SUPERGROUP)
+    assert sorted(found) == sorted([(old, SUPERGROUP, 4), (SUPERGROUP, SUPERGROUP, 2)])

@@ -124,3 +124,14 @@ def test_any_json_value_in_any_field_is_imported_or_skipped_and_counted(messages
         row = flatten(update, None)
         assert row["message_id"] is not None and row["chat_id"] is not None and row["date"] is not None
         assert not to_table([row]).rejected
+
+
+def test_a_reply_or_pin_to_an_id_that_is_no_message_leaves_the_message_imported():
+    reply = {**BASE, "id": 1, "reply_to_message_id": -5}  # a supergroup without pre-upgrade history
+    pin = {"id": 2, "type": "service", "date_unixtime": "1654418737", "actor_id": "user149994951",
+           "action": "pin_message", "message_id": 2**70}  # fmt: skip
+    conversion = imported(export_of(reply, pin))
+    assert (len(conversion.objects), dict(conversion.skipped)) == (2, {})
+    updates = {u["message"]["message_id"]: u["message"] for u in iter_messages(conversion)}
+    assert "reply_to_message" not in updates[1]
+    assert updates[2]["pinned_message"]["message_id"] == 0
