@@ -473,7 +473,8 @@ def flatten_values(
         if text:
             entities = holder.get("entities") if has_text else holder.get("caption_entities")
             command, target = leading_command(text, entities)
-            target = command_target(target)
+            if target is not None:  # a person's username is no bot's
+                target = command_target(target)
             if type(entities) is list:
                 for entity in entities:  # a text_mention is rare: look before calling
                     if type(entity) is dict and entity.get("type") == "text_mention":
