@@ -1,6 +1,6 @@
 """`make answers STAGE=...` and `make report STAGE=...`: the named queries in the stage's Athena workgroup.
 
-    python -m local_pipeline.athena answers|report --stage STAGE [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+    python -m analyst.athena answers|report --stage STAGE [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                                    [--lang en|pt-BR] [--out report.html] [--price-per-tb 5.0]
 
 Each named query runs through awswrangler (`wr.athena.read_sql_query`) in the workgroup
@@ -24,11 +24,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from analyst.answers import ANSWERS, table
+from analyst.report import LANGUAGES, render, translate
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries
-from local_pipeline.answers import ANSWERS, table
-from local_pipeline.report import LANGUAGES, render, translate
-from local_pipeline.settings import stage_config
 from stacks.config import ConfigError, StageConfig
+from standins.settings import stage_config
 
 PRICE_PER_TB = 5.0  # USD per TB scanned, Athena's list price in most regions
 MINIMUM_BYTES = 10 * 1024 * 1024  # Athena bills at least 10 MB per query
@@ -123,9 +123,7 @@ def megabytes(count: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m local_pipeline.athena", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m analyst.athena", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["answers", "report"])
     parser.add_argument("--stage", required=True, help="the deployed stage (cdk.json), e.g. dev or prod")
     parser.add_argument(

@@ -1,6 +1,6 @@
 """`make sql`: an interactive SQL shell over the local pipeline's Parquet, with the same names as in Athena.
 
-    python -m local_pipeline.sql [DIR] [--settings FILE.json | --stage STAGE] [-c SQL]
+    python -m analyst.sql [DIR] [--settings FILE.json | --stage STAGE] [-c SQL]
 
 DIR is the processed table's folder (hive layout, context_date=YYYY-MM-DD/*.parquet; default
 .local/demo/parquet/telegram, what `make demo` leaves). The table is `telegram_updates`, and each layer of
@@ -35,9 +35,9 @@ from analytics.queries import (
     shared_definitions,
     to_duckdb,
 )
-from local_pipeline.runner import duckdb_over
-from local_pipeline.settings import stage_config
 from stacks.config import ConfigError, StageConfig
+from standins.runner import duckdb_over
+from standins.settings import stage_config
 
 DEFAULT_DIR = Path(".local/demo/parquet/telegram")
 MAX_ROWS = 40

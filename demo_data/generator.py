@@ -37,7 +37,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from local_pipeline.conversation import Delivery
+from demo_data.conversation import Delivery
 from stacks.config import StageConfig
 
 BOT_USERNAME = "ajuda_loja_bot"

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import fcntl
 import heapq
 import json
-import os
 import shutil
 import signal
 import sys
@@ -31,15 +29,16 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
-from local_pipeline.answers import ANSWERS, table
-from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
-from local_pipeline.generator import GeneratedConversation, generate
-from local_pipeline.report import LANGUAGES, render, translate
-from local_pipeline.runner import LocalPipeline, answer_all
-from local_pipeline.s3_server import SeaweedS3
+from analyst.answers import ANSWERS, table
+from analyst.report import LANGUAGES, render, translate
+from demo_data.generator import GeneratedConversation, generate
 from stacks.config import RAW_LAYOUTS
+from standins.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
+from standins.runner import LocalPipeline, answer_all
+from standins.s3_server import SeaweedS3
+from standins.workdir import DemoRunning, lock_workdir
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -204,31 +203,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.exit(2, f"make demo: --log-level {args.log_level.lower()} is not a level: use one of "
                        f"{', '.join(LOG_LEVELS)}\n")  # fmt: skip
     return args
-
-
-class DemoRunning(RuntimeError):
-    pass
-
-
-def lock_workdir(workdir: Path) -> IO[str]:
-    """An exclusive lock on the work folder for the demo's lifetime (released by the OS when the process
-    ends, however it ends): a second demo there would delete the first one's data."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    handle = open(workdir / ".demo.lock", "a+")  # held open for the demo's lifetime
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "?"
-        handle.close()
-        raise DemoRunning(
-            f"another demo (pid {holder}) is running in {workdir}: wait for it to end, or give this one "
-            "its own folder with --workdir"
-        ) from None
-    handle.truncate(0)
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from botapi.client import BotApi, BotApiError, token_from_environment
-from local_pipeline.report import LANGUAGES, render, translate
-from local_pipeline.runner import LocalPipeline, answer_all, raw_days
-from local_pipeline.s3_server import SeaweedS3
-from local_pipeline.settings import stage_config
+from analyst.report import LANGUAGES, render, translate
+from ops.botapi import BotApi, BotApiError, token_from_environment
+from standins.runner import LocalPipeline, answer_all, raw_days
+from standins.s3_server import SeaweedS3
+from standins.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 
 WORKDIR = Path(".local/bot")

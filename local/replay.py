@@ -1,6 +1,6 @@
 """Replay a file of Telegram updates through the local pipeline and print every answer.
 
-    python -m local_pipeline.replay [INPUT.jsonl] [--telegram-export result.json [--export-timezone ZONE]
+    python -m local.replay [INPUT.jsonl] [--telegram-export result.json [--export-timezone ZONE]
                                     [--bot-user-id ID]] [--settings FILE.json] [--json OUT.json]
                                     [--parquet-out DIR] [--report OUT.html] [--lang en|pt-BR]
 
@@ -11,7 +11,7 @@ DuckDB over the Parquet it wrote. --settings holds stage settings, the keys of a
 (timezone, staff_user_ids, bot_username, topic_rules, feedback values, allowed_chat_ids, ...), over the
 defaults. This is also how to try settings on exported updates before deploying them.
 
---telegram-export adds a Telegram Desktop chat export's history (local_pipeline.desktop_export), alone
+--telegram-export adds a Telegram Desktop chat export's history (ops.desktop_export), alone
 or with INPUT: its messages are stored in the raw bucket as `make import-export` stores them in AWS, in
 the days of their local dates, before the ETL runs; a message also delivered live counts once.
 """
@@ -33,13 +33,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local_pipeline.answers import ANSWERS, table
-from local_pipeline.desktop_export import Conversion, NotAnExport
-from local_pipeline.import_export import add_export_options, convert_file, write_objects
-from local_pipeline.report import LANGUAGES, render, translate
-from local_pipeline.runner import LocalPipeline, answer_all, raw_days
-from local_pipeline.s3_server import SeaweedS3
+from analyst.answers import ANSWERS, table
+from analyst.report import LANGUAGES, render, translate
+from ops.desktop_export import Conversion, NotAnExport
+from ops.import_export import add_export_options, convert_file, write_objects
 from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
+from standins.runner import LocalPipeline, answer_all, raw_days
+from standins.s3_server import SeaweedS3
 from telegram_etl.days import MAX_BACKFILL_DAYS
 
 
@@ -177,9 +177,7 @@ def replay(
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m local_pipeline.replay", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m local.replay", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "input", nargs="?", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>} (optional with '
         "--telegram-export)",

@@ -1,9 +1,9 @@
 """`make import-export FILE=result.json STAGE=prod`: a Telegram Desktop export's history into a stage.
 
-    python -m local_pipeline.import_export FILE --stage STAGE [--export-timezone ZONE] [--bot-user-id ID]
+    python -m ops.import_export FILE --stage STAGE [--export-timezone ZONE] [--bot-user-id ID]
                                            [--no-etl] [--json]
 
-The export becomes raw objects (local_pipeline.desktop_export), written to the stage's raw bucket (the
+The export becomes raw objects (ops.desktop_export), written to the stage's raw bucket (the
 ingestion stack's RawBucketName output) in the layout the webhook writes; then the ETL Lambda (the ETL
 stack's function) is invoked asynchronously for the days that changed, which it reprocesses whole as
 every night. Everything is converted before anything is written: a file that is not an export, or is
@@ -32,10 +32,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_pipeline.desktop_export import Conversion, NotAnExport, RawObject, convert, load_export
-from local_pipeline.settings import stage_config
+from ops.desktop_export import Conversion, NotAnExport, RawObject, convert, load_export
 from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
+from standins.settings import stage_config
 from telegram_etl.days import MAX_BACKFILL_DAYS
 from telegram_ingest.webhook import RAW_PREFIX
 
@@ -179,9 +179,7 @@ def run_etl(lambda_client: Any, function: str, days: list[str]) -> list[dict[str
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m local_pipeline.import_export", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m ops.import_export", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path, help="the export's result.json (Telegram Desktop, format JSON)")
     parser.add_argument(
         "--stage", required=True, help="the stage in cdk.json (its time zone, allow-list, bot)"
@@ -195,7 +193,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def add_export_options(parser: argparse.ArgumentParser) -> None:
-    """The options an export import takes, the same here and in local_pipeline.replay."""
+    """The options an export import takes, the same here and in local.replay."""
     parser.add_argument(
         "--export-timezone",
         help="time zone of the machine that made an older-format export (its dates have no offset); "

@@ -1,6 +1,6 @@
 """`make forget` and `make subject-export`: one person's data, erased or handed over (issue 14, LGPD).
 
-    python -m local_pipeline.rights forget|export --user-id ID [--stage STAGE | --workdir DIR] [--out FILE]
+    python -m ops.rights forget|export --user-id ID [--stage STAGE | --workdir DIR] [--out FILE]
 
 With --stage: the deployed stage, through boto3 with the usual credentials (its buckets and pseudonym key
 from the stacks' outputs). Without: the local pipeline's data (default .local/demo, what `make demo` leaves;
@@ -8,7 +8,7 @@ from the stacks' outputs). Without: the local pipeline's data (default .local/de
 
 forget walks every object of the raw bucket (telegram/, refused/, allowed-chats/: days, the bot's own
 messages, imported exports; firehose/ and firehose-errors/ of the firehose layout) and the ETL's quarantine,
-deletes what the person authored and rewrites the rest without them (local_pipeline.subject says exactly
+deletes what the person authored and rewrites the rest without them (ops.subject says exactly
 what; an object of Firehose records, record by record, the other lines byte for byte), then rewrites
 every processed day that held them, directly on the Parquet (raw may have expired), as the ETL writes a
 day: one object, replaced at once. Old versions of every object it deleted or rewrote are deleted too.
@@ -41,8 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_pipeline.people import existing_key
-from local_pipeline.subject import (
+from ops.subject import (
     BadUserId,
     authored_by,
     conform,
@@ -58,6 +57,7 @@ from local_pipeline.subject import (
 )
 from stacks.config import ConfigError
 from stacks.names import stack_name
+from standins.pseudonym_key import existing_key
 from telegram_etl.firehose import BadRecord, decode_record
 from telegram_etl.job import (
     PART_BYTES,
@@ -505,7 +505,7 @@ def stack_outputs(cloudformation: Any, name: str) -> dict[str, str]:
 
 def aws_target(stage: str, session: Any = None) -> Target:
     """The stage's buckets (its stacks' outputs) and, with pseudonymize_users, its key (Secrets Manager)."""
-    from local_pipeline.settings import stage_config
+    from standins.settings import stage_config
 
     config = stage_config(stage)
     session = session or boto3.session.Session()
@@ -579,7 +579,7 @@ def run(action: str, targets: list[Target], user_id: int, out: Path | None) -> i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m local_pipeline.rights",
+        prog="python -m ops.rights",
         description="A person's rights: forget them, or export their data.",
     )
     parser.add_argument("action", choices=["forget", "export"])
@@ -602,8 +602,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> int:
-    from local_pipeline.demo import DemoRunning, lock_workdir
-    from local_pipeline.s3_server import SeaweedS3
+    from standins.s3_server import SeaweedS3
+    from standins.workdir import DemoRunning, lock_workdir
 
     if not (workdir / "seaweedfs").is_dir():
         raise RightsError(

@@ -1,6 +1,6 @@
 """One person's data in raw Updates and in processed rows: find it, remove it (issue 14, a person's rights).
 
-Pure functions over parsed JSON and Arrow tables; local_pipeline.rights does the storage. The rules, in
+Pure functions over parsed JSON and Arrow tables; ops.rights does the storage. The rules, in
 docs/privacy.md ("A person's rights"):
 
 - An Update the person *authored* (its actor is them: the sender, clicker, reactor, voter, member who

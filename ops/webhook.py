@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any, NamedTuple
 
-from botapi.client import BotApi, BotApiError, token_from_environment
+from ops.botapi import BotApi, BotApiError, token_from_environment
 from stacks.names import stack_name
 from telegram_etl.flatten import UPDATE_KINDS
 

@@ -22,12 +22,12 @@ import duckdb
 import pyarrow as pa
 
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
-from local_pipeline.api_gateway import proxy_event
-from local_pipeline.conversation import SETTINGS as SAMPLE_SETTINGS
-from local_pipeline.conversation import conversation
-from local_pipeline.firehose import LocalFirehose
-from local_pipeline.people import local_key
+from demo_data.conversation import SETTINGS as SAMPLE_SETTINGS
+from demo_data.conversation import conversation
 from stacks.config import StageConfig
+from standins.api_gateway import proxy_event
+from standins.firehose import LocalFirehose
+from standins.pseudonym_key import local_key
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
 
@@ -88,7 +88,7 @@ class LocalPipeline:
     settings: StageConfig = field(default_factory=lambda: StageConfig(stage="local"))
     webhook_secret: str = "local-webhook-secret"  # noqa: S105 - a local-only value, never deployed
     log_level: str = "WARNING"  # the Lambdas' JSON logs; INFO shows one line per update and per day
-    # Where the pseudonym key is kept (local_pipeline.people.KEY_FILE); None: a new key for this pipeline.
+    # Where the pseudonym key is kept (standins.pseudonym_key.KEY_FILE); None: a new key for this pipeline.
     data_dir: Path | None = None
     # A fixed key instead (the sample conversation's documented answers), as its text.
     pseudonym_key_text: str | None = field(default=None, repr=False)

@@ -1,6 +1,6 @@
 import pytest
 
-from local_pipeline.runner import FakeContext, answer_sample_conversation
+from standins.runner import FakeContext, answer_sample_conversation
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A real S3-compatible server (SeaweedFS `weed mini`) on loopback, for the whole test session."""
-    from local_pipeline.s3_server import SeaweedS3
+    from standins.s3_server import SeaweedS3
 
     with SeaweedS3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server

@@ -1,5 +1,5 @@
-"""Run by tests/local_pipeline/test_athena_answers.py under .venv-aws (awswrangler needs pyarrow < 26):
-`python -m local_pipeline.athena report` through the real awswrangler against moto's Athena and S3.
+"""Run by tests/analyst/test_athena_answers.py under .venv-aws (awswrangler needs pyarrow < 26):
+`python -m analyst.athena report` through the real awswrangler against moto's Athena and S3.
 
 moto runs no SQL and writes no result file, and says every query scanned 0 bytes: two botocore hooks
 stand in for Athena there. After StartQueryExecution, the query's CSV result is written where Athena
@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
-from local_pipeline import athena
+from analyst import athena
 
 RESULTS = "s3://athena-results/results/"
 ROWS = {  # a few named queries' rows, as CSV cells; every other query returns its header only

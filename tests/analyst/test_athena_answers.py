@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from analyst import athena
 from analytics.queries import named_queries, to_duckdb
-from local_pipeline import athena
-from local_pipeline.conversation import SETTINGS
+from demo_data.conversation import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_PYTHON = ROOT / ".venv-aws" / "bin" / "python"
@@ -70,7 +70,7 @@ def test_the_date_filter_keeps_only_the_chosen_days_when_run(answers, tmp_path_f
     """q1_volume_by_day, with the days clause, in DuckDB over the sample conversation (10 and 11 March)."""
     import duckdb
 
-    from local_pipeline.runner import answer_sample_conversation, duckdb_over
+    from standins.runner import answer_sample_conversation, duckdb_over
 
     workdir = tmp_path_factory.mktemp("days")
     answer_sample_conversation(s3_server.client_env(), workdir)
@@ -93,7 +93,7 @@ def test_awswrangler_runs_each_query_in_the_workgroup_with_the_days_as_parameter
         pytest.fail("awswrangler's venv is missing: `make aws-setup` (make test runs it)")
     out = tmp_path / "report.html"
     run = subprocess.run(
-        [str(AWS_PYTHON), str(ROOT / "tests/local_pipeline/athena_moto_check.py"), str(out)], cwd=ROOT,
+        [str(AWS_PYTHON), str(ROOT / "tests/analyst/athena_moto_check.py"), str(out)], cwd=ROOT,
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_DEFAULT_REGION": "us-east-1"},

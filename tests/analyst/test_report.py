@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from local_pipeline.report import column_chart, csv_uri, number, render
+from analyst.report import column_chart, csv_uri, number, render
 
 
 def answers(*, rated: int = 3, days: int = 7, bot: bool = True) -> dict[str, list[dict]]:
@@ -226,7 +226,7 @@ def test_the_page_is_one_offline_file():
 
 
 def test_the_demo_chooses_the_report_language():
-    from local_pipeline.demo import parse_args
+    from local.demo import parse_args
 
     assert parse_args([]).lang == "en"
     assert parse_args(["--lang", "pt-BR"]).lang == "pt-BR"

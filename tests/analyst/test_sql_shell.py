@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.sql import statements
+from analyst.sql import statements
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def table(s3_server, tmp_path_factory) -> Path:
     """The sample conversation's processed table, and the settings it was made with beside it (as the demo
     leaves them: <workdir>/parquet/telegram and <workdir>/settings.json)."""
-    from local_pipeline.conversation import SETTINGS
-    from local_pipeline.runner import answer_sample_conversation
+    from demo_data.conversation import SETTINGS
+    from standins.runner import answer_sample_conversation
 
     workdir = tmp_path_factory.mktemp("sql")
     answer_sample_conversation(s3_server.client_env(), workdir / "parquet")
@@ -31,7 +31,7 @@ def table(s3_server, tmp_path_factory) -> Path:
 
 def sql_shell(table: Path, stdin: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "local_pipeline.sql", str(table), *args], input=stdin, cwd=ROOT,
+        [sys.executable, "-m", "analyst.sql", str(table), *args], input=stdin, cwd=ROOT,
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from local_pipeline.generator import (
+from demo_data.generator import (
     ANONYMOUS_ADMIN,
     BOT,
     BOT_ANSWERS,

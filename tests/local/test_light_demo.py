@@ -56,10 +56,10 @@ class Block:
         if name.split(".")[0] in {NOT_FOR_THE_DEMO!r}:
             raise ImportError("not installed for the demo: " + name)
 sys.meta_path.insert(0, Block())
-import local_pipeline.demo, local_pipeline.sql, local_pipeline.replay, local_pipeline.poll, local_pipeline.report
-import local_pipeline.people
+import local.demo, analyst.sql, local.replay, local.poll, analyst.report
+import ops.people
 import telegram_ingest.app, telegram_etl.app, telegram_etl.job
-from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer
+from standins.runner import LAMBDAS_DIR, LambdaContainer
 for name in ("ingest", "etl"):
     LambdaContainer(LAMBDAS_DIR / name / "handler.py", {{"RAW_BUCKET": "r", "PROCESSED_BUCKET": "p",
         "WEBHOOK_SECRET": "s", "TIMEZONE": "UTC", "AWS_DEFAULT_REGION": "us-east-1", "PSEUDONYM_KEY": "k"}})

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from botapi.client import BotApi
-from local_pipeline.poll import OffsetStore, Poller
-from local_pipeline.runner import LocalPipeline
+from local.poll import OffsetStore, Poller
+from ops.botapi import BotApi
+from standins.runner import LocalPipeline
 from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.helpers import UPDATE_FILES
 
@@ -119,7 +119,7 @@ def test_a_bot_with_a_webhook_is_a_clear_error(pipeline, tmp_path):
 
 
 def test_network_errors_are_retried(pipeline, tmp_path, monkeypatch):
-    monkeypatch.setattr("local_pipeline.poll.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("local.poll.time.sleep", lambda seconds: None)
     with FakeBotApi() as bot_api:
         bot_api.add_updates(real_updates()[:3])
         bot_api.fail_next = 2
@@ -147,7 +147,7 @@ def test_make_poll_then_make_report_as_commands(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "local_pipeline.poll",
+                "local.poll",
                 "poll",
                 "--workdir",
                 str(tmp_path),
@@ -168,7 +168,7 @@ def test_make_poll_then_make_report_as_commands(tmp_path):
     assert poll.returncode == 0, output
     assert f"{len(updates)} updates stored, next offset {updates[-1]['update_id'] + 1}" in output
 
-    report = subprocess.run([sys.executable, "-m", "local_pipeline.poll", "report", "--workdir", str(tmp_path)],
+    report = subprocess.run([sys.executable, "-m", "local.poll", "report", "--workdir", str(tmp_path)],
                             cwd=root, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert report.returncode == 0, report.stdout + report.stderr
     assert f"'written': {len(updates)}" in report.stdout

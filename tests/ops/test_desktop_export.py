@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local_pipeline.desktop_export import (
+from ops.desktop_export import (
     NotAnExport,
     chats_of,
     convert,

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from local_pipeline.import_export import StageResources, day_runs, main, stage_resources
+from ops.import_export import StageResources, day_runs, main, stage_resources
 from tests.helpers import FIXTURES_DIR
 
 NEW = FIXTURES_DIR / "39_desktop_export_new_format.json"

@@ -15,7 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from local_pipeline.rights import Person, RightsError, Target, aws_target, forget, main, subject_export
+from ops.rights import Person, RightsError, Target, aws_target, forget, main, subject_export
 from telegram_etl.job import process_day
 from telegram_etl.privacy import pseudonym
 from telegram_etl.schema import ARROW_SCHEMA
@@ -287,7 +287,7 @@ def test_with_pseudonyms_the_rows_are_found_by_the_persons_pseudonym(s3):
 
 
 def test_the_export_file_is_one_json_with_what_they_authored(s3, tmp_path, capsys, monkeypatch):
-    import local_pipeline.rights as rights
+    import ops.rights as rights
 
     monkeypatch.setattr(rights, "aws_target", lambda stage: target(s3))
     out = tmp_path / "export.json"
@@ -299,7 +299,7 @@ def test_the_export_file_is_one_json_with_what_they_authored(s3, tmp_path, capsy
 
 
 def test_the_output_names_the_person_only_by_pseudonym_or_hash(s3, capsys, monkeypatch):
-    import local_pipeline.rights as rights
+    import ops.rights as rights
 
     monkeypatch.setattr(rights, "aws_target", lambda stage: target(s3))
     assert main(["forget", "--user-id", str(WERT), "--stage", "dev"]) == 0

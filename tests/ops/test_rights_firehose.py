@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from local_pipeline.rights import forget, subject_export, units_of
+from ops.rights import forget, subject_export, units_of
 from telegram_etl.firehose import decode_record
 from telegram_ingest.firehose import encode_record
-from tests.local_pipeline.test_rights_aws import (
+from tests.ops.test_rights_aws import (
     DAYS,
     PROCESSED,
     RAW,
@@ -25,7 +25,7 @@ from tests.local_pipeline.test_rights_aws import (
     updates,
     versions,
 )
-from tests.local_pipeline.test_rights_aws import s3 as object_layout  # noqa: F401 (the buckets, mocked)
+from tests.ops.test_rights_aws import s3 as object_layout  # noqa: F401 (the buckets, mocked)
 
 DAY1, DAY2 = (f"firehose/context_date={day}/" for day in DAYS)
 OBJECT1 = f"{DAY1}telegram-raw-1-2025-03-10-09-50-00-0a1b.jsonl"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from local_pipeline.subject import (
+from ops.subject import (
     BadUserId,
     authored_by,
     contains_number,

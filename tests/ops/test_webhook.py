@@ -6,8 +6,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from botapi.client import BotApi, BotApiError
-from botapi.webhook import WebhookTarget, describe_webhook, main, set_webhook, webhook_target
+from ops.botapi import BotApi, BotApiError
+from ops.webhook import WebhookTarget, describe_webhook, main, set_webhook, webhook_target
 from telegram_etl.flatten import UPDATE_KINDS
 from tests.fake_bot_api import TOKEN, FakeBotApi
 

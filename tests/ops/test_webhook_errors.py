@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from botapi.webhook import main
+from ops.webhook import main
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 

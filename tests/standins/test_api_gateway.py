@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local_pipeline.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse, proxy_event
+from standins.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse, proxy_event
 
 
 def request(url, body=b"", method="POST", headers=None):

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_pipeline.firehose import STREAM, LocalFirehose
+from standins.firehose import STREAM, LocalFirehose
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 

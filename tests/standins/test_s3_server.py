@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local_pipeline.s3_server import SeaweedS3, group_members
+from standins.s3_server import SeaweedS3, group_members
 
 pytestmark = pytest.mark.e2e
 
