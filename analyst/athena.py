@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from analyst.answers import ANSWERS, table
-from analyst.report import LANGUAGES, render, translate
+from analyst.report import render
+from analyst.report_texts import LANGUAGES, translate
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries
 from stacks.config import ConfigError, StageConfig
 from standins.settings import stage_config

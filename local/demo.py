@@ -32,7 +32,8 @@ from types import FrameType
 from typing import Any
 
 from analyst.answers import ANSWERS, table
-from analyst.report import LANGUAGES, render, translate
+from analyst.report import render
+from analyst.report_texts import LANGUAGES, translate
 from demo_data.generator import GeneratedConversation, generate
 from stacks.config import RAW_LAYOUTS
 from standins.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from analyst.report import LANGUAGES, render, translate
+from analyst.report import render
+from analyst.report_texts import LANGUAGES, translate
 from ops.botapi import BotApi, BotApiError, token_from_environment
 from standins.runner import LocalPipeline, answer_all, raw_days
 from standins.s3_server import SeaweedS3

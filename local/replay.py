@@ -34,7 +34,8 @@ from types import FrameType
 from typing import Any
 
 from analyst.answers import ANSWERS, table
-from analyst.report import LANGUAGES, render, translate
+from analyst.report import render
+from analyst.report_texts import LANGUAGES, translate
 from ops.desktop_export import Conversion, NotAnExport
 from ops.import_export import add_export_options, convert_file, write_objects
 from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig

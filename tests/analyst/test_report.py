@@ -8,7 +8,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from analyst.report import column_chart, csv_uri, number, render
+from analyst.report import render
+from analyst.report_charts import column_chart
+from analyst.report_tables import csv_uri
+from analyst.report_texts import number
 
 
 def answers(*, rated: int = 3, days: int = 7, bot: bool = True) -> dict[str, list[dict]]:
