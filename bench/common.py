@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from demo_data.generator import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES, generate
+from demo_data.generator import generate
+from demo_data.group import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES
 from stacks.config import StageConfig
 
 DAY = date(2025, 3, 10)

@@ -8,13 +8,13 @@ from collections import Counter
 
 import pytest
 
-from demo_data.generator import (
+from demo_data.generator import generate
+from demo_data.group import (
     ANONYMOUS_ADMIN,
     BOT,
     BOT_ANSWERS,
     BOT_HANDOFF,
     BOT_HANDOVER_PATTERNS,
-    BOT_SHARE,
     BOT_USERNAME,
     CHAT,
     FEEDBACK_MARKUP,
@@ -25,8 +25,8 @@ from demo_data.generator import (
     SMALL_GROUP,
     SUPERGROUP,
     TOPIC_RULES,
-    generate,
 )
+from demo_data.ledger import BOT_SHARE
 from stacks.config import DEFAULT_BOT_HANDOVER_PATTERNS
 from telegram_etl.text import normalize
 

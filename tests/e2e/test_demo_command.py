@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from demo_data.generator import BOT_SHARE, generate
+from demo_data.generator import generate
+from demo_data.ledger import BOT_SHARE
 from standins.s3_server import SeaweedS3
 
 pytestmark = pytest.mark.e2e

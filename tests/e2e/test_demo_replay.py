@@ -12,7 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pyarrow.parquet as pq
 import pytest
 
-from demo_data.generator import BOT_SHARE, BOT_USERNAME, REQUESTS, generate
+from demo_data.generator import generate
+from demo_data.group import BOT_USERNAME, REQUESTS
+from demo_data.ledger import BOT_SHARE
 from local.demo import replay as post_all
 from local.demo import scheduled_event
 from standins.api_gateway import LocalApiGateway
