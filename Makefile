@@ -60,35 +60,35 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 demo: demo-setup
-	$(BIN)/python -m local_pipeline.demo $(ARGS)
+	$(BIN)/python -m local.demo $(ARGS)
 
 # An interactive SQL shell over the demo's Parquet (or DIR=...): telegram_updates and the model's layers.
 sql: demo-setup
-	$(BIN)/python -m local_pipeline.sql $(if $(DIR),$(DIR)) $(ARGS)
+	$(BIN)/python -m analyst.sql $(if $(DIR),$(DIR)) $(ARGS)
 
 # Your real bot without AWS: long-poll it into the local pipeline (TELEGRAM_BOT_TOKEN), then report.
 poll: demo-setup
-	$(BIN)/python -m local_pipeline.poll poll $(ARGS)
+	$(BIN)/python -m local.poll poll $(ARGS)
 
 # Without STAGE on the command line: your bot's local data (make poll). With STAGE=dev|prod: Athena.
 ifeq ($(origin STAGE),command line)
 report: aws-setup
-	$(AWS_BIN)/python -m local_pipeline.athena report --stage $(STAGE) $(ARGS)
+	$(AWS_BIN)/python -m analyst.athena report --stage $(STAGE) $(ARGS)
 else
 report: demo-setup
-	$(BIN)/python -m local_pipeline.poll report $(ARGS)
+	$(BIN)/python -m local.poll report $(ARGS)
 endif
 
 # The named queries in the stage's Athena workgroup (AWS credentials; ARGS="--from 2025-03-01 --to ...").
 answers: aws-setup
-	$(AWS_BIN)/python -m local_pipeline.athena answers --stage $(STAGE) $(ARGS)
+	$(AWS_BIN)/python -m analyst.athena answers --stage $(STAGE) $(ARGS)
 
 # A person's rights (docs/privacy.md): erase them, or write what is held about them to one file. With
 # STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).
 forget subject-export: demo-setup
 	@test -n "$(USER_ID)" || { echo "make $@: USER_ID=<the person's Telegram user id> is required" >&2; exit 2; }
 	@# Not echoed: the command line names the person.
-	@$(BIN)/python -m local_pipeline.rights $(if $(filter forget,$@),forget,export) --user-id "$(USER_ID)" \
+	@$(BIN)/python -m ops.rights $(if $(filter forget,$@),forget,export) --user-id "$(USER_ID)" \
 	  $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--workdir $(or $(DIR),.local/demo)) $(ARGS)
 
 # awswrangler needs pyarrow < 26 (the ETL pins 26): its own venv, from requirements-aws.txt.
@@ -117,18 +117,18 @@ deploy: setup
 
 # Points the bot at the deployed webhook (URL and secret from the stage's stack), then shows its state.
 set-webhook: setup
-	$(BIN)/python -m botapi.webhook set --stage $(STAGE)
+	$(BIN)/python -m ops.webhook set --stage $(STAGE)
 
 webhook-info: setup
-	$(BIN)/python -m botapi.webhook info --stage $(STAGE)
+	$(BIN)/python -m ops.webhook info --stage $(STAGE)
 
 # A Telegram Desktop export's history into the stage's raw bucket, then the ETL for the days it changed.
 import-export: setup
 	@test -n "$(FILE)" || { echo "usage: make import-export FILE=result.json STAGE=dev|prod [ARGS=...]"; exit 2; }
-	$(BIN)/python -m local_pipeline.import_export "$(FILE)" --stage $(STAGE) $(ARGS)
+	$(BIN)/python -m ops.import_export "$(FILE)" --stage $(STAGE) $(ARGS)
 
 docs: setup
-	$(BIN)/python -m local_pipeline.docs
+	$(BIN)/python -m devtools.docs
 
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q

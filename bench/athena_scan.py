@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from analytics.queries import TABLE_NAME, named_queries
+from bench.common import SETTINGS
 from telegram_etl.schema import COLUMN_NAMES
 
 
@@ -37,8 +38,6 @@ def print_scans(root: Path) -> None:
     sizes = column_bytes(root)
     print(f"| query | scans of {TABLE_NAME} | columns named | bytes scanned, at most |")
     print("|---|---|---|---|")
-    from bench.queries import SETTINGS  # bench.queries imports this module
-
     for query in named_queries(SETTINGS):
         tree = sqlglot.parse_one(query.sql, read="trino")
         scans = sum(1 for table in tree.find_all(exp.Table) if table.name == TABLE_NAME)

@@ -12,9 +12,17 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from local_pipeline.generator import generate
+from demo_data.generator import generate
+from demo_data.group import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES
+from stacks.config import StageConfig
 
 DAY = date(2025, 3, 10)
+TIMEZONE = "America/Sao_Paulo"
+# The generated group's own settings: its staff, bot and topic rules, as the demo uses them.
+SETTINGS = StageConfig(
+    stage="bench", timezone=TIMEZONE, staff_user_ids=STAFF_USER_IDS, bot_username=BOT_USERNAME,
+    topic_rules=dict(TOPIC_RULES),
+)  # fmt: skip
 
 
 def updates(count: int, *, seed: int = 1) -> list[dict[str, Any]]:

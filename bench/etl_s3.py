@@ -6,7 +6,7 @@ little; real S3 answers a GET in ~20-50 ms, where concurrency is what matters. `
 delay to every S3 request of both clients (a botocore `before-send` hook) to measure that regime.
 
 With `--raw-layout firehose` the same day is stored as Firehose would store it (records of many
-updates per object, through the local stand-in, local_pipeline/firehose.py) and only our ETL runs (the
+updates per object, through the local stand-in, standins/firehose.py) and only our ETL runs (the
 naive baseline reads one object per update). The ETL runs in a fresh process of its own, so that its
 client CPU and peak memory are its own, not the upload's.
 
@@ -31,11 +31,11 @@ from botocore.config import Config
 
 from bench.common import DAY, bodies, peak_rss_mib, rate, timer, updates
 from bench.naive import naive_etl
-from local_pipeline.demo import progress
-from local_pipeline.firehose import LocalFirehose
-from local_pipeline.runner import LocalPipeline
-from local_pipeline.s3_server import SeaweedS3
+from local.demo import progress
 from stacks.config import StageConfig
+from standins.firehose import LocalFirehose
+from standins.runner import LocalPipeline
+from standins.s3_server import SeaweedS3
 from telegram_etl.firehose import update_ids_of_day
 from telegram_ingest.firehose import encode_record
 

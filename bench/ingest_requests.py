@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from bench.common import bodies
-from local_pipeline.api_gateway import proxy_event
-from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer, LocalPipeline
-from local_pipeline.s3_server import SeaweedS3
 from stacks.config import StageConfig
+from standins.api_gateway import proxy_event
+from standins.runner import LAMBDAS_DIR, LambdaContainer, LocalPipeline
+from standins.s3_server import SeaweedS3
 from telegram_ingest.app import SECRET_HEADER
 
 SECRET = "bench-secret"

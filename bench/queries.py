@@ -19,21 +19,13 @@ import pyarrow.parquet as pq
 
 from analytics.queries import named_queries
 from bench.athena_scan import print_scans
-from bench.common import timer, updates
-from local_pipeline.demo import progress
-from local_pipeline.generator import BOT_USERNAME, STAFF_USER_IDS, TOPIC_RULES
-from local_pipeline.runner import duckdb_over, run_query
-from stacks.config import StageConfig
+from bench.common import SETTINGS, TIMEZONE, timer, updates
+from local.demo import progress
+from standins.runner import duckdb_over, run_query
 from telegram_etl.flatten import flatten
 from telegram_etl.privacy import People
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 
-TIMEZONE = "America/Sao_Paulo"
-# The generated group's own settings: its staff, bot and topic rules, as the demo uses them.
-SETTINGS = StageConfig(
-    stage="bench", timezone=TIMEZONE, staff_user_ids=STAFF_USER_IDS, bot_username=BOT_USERNAME,
-    topic_rules=dict(TOPIC_RULES),
-)  # fmt: skip
 ID_COLUMNS = ("update_id", "message_id", "reply_to_message_id")
 TIME_COLUMNS = ("date", "edit_date", "ingested_at")
 

@@ -13,7 +13,7 @@ import sys
 
 from bench.common import bodies
 from bench.ingest_requests import SECRET, latencies, row
-from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer
+from standins.runner import LAMBDAS_DIR, LambdaContainer
 from tests.fake_bot_backend import FakeBotBackend
 
 

@@ -1,1 +1,3 @@
-"""Runs the pipeline on this machine: SeaweedFS as S3, the real Lambda handlers, DuckDB as Athena."""
+"""The old home of the local tools, kept for one external contract only: `python -m local_pipeline.replay`
+(local_pipeline/replay/ runs local.replay). Nothing imports this package; the code lives by role in
+demo_data/, standins/, analyst/, ops/ and local/ (docs/architecture.md)."""

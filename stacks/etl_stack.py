@@ -77,7 +77,7 @@ class EtlStack(Stack):
             expire_prefixes=expire,
         )  # fmt: skip
 
-        # Read by `make forget` / `make subject-export STAGE=...` (local_pipeline.rights).
+        # Read by `make forget` / `make subject-export STAGE=...` (ops.rights).
         CfnOutput(self, "ProcessedBucketName", value=self.processed_bucket.bucket_name)
 
         # The key of people's pseudonyms (docs/privacy.md): generated at deploy time, never in the template,
@@ -93,7 +93,7 @@ class EtlStack(Stack):
             self,
             "PseudonymKeySecretArn",
             value=self.pseudonym_key_secret.secret_arn,
-            description="Key of people's pseudonyms (python -m local_pipeline.people pseudonym --stage)",
+            description="Key of people's pseudonyms (python -m ops.people pseudonym --stage)",
         )
         environment = {
             "RAW_BUCKET": raw_bucket.bucket_name,

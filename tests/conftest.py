@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.runner import FakeContext, answer_sample_conversation
+from standins.runner import FakeContext, answer_sample_conversation
 
 # jsii (under the CDK tests) runs the project's pinned Node.js LTS (package.json), however pytest was
 # started: `make test` puts it first on PATH too, a bare `pytest` would otherwise take the machine's node.
@@ -34,7 +34,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A real S3-compatible server (SeaweedFS `weed mini`) on loopback, for the whole test session."""
-    from local_pipeline.s3_server import SeaweedS3
+    from standins.s3_server import SeaweedS3
 
     with SeaweedS3(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.docs import (
+from devtools.docs import (
     QUERIES_DOC,
     README,
     SCHEMA_DOC,
@@ -44,7 +44,8 @@ def test_every_local_link_of_the_docs_exists():
 
 def test_every_option_of_the_tools_is_documented():
     """Each command-line option of the demo, make sql, replay, poll and the Athena answers is in the docs."""
-    from local_pipeline import athena, demo, poll, replay, sql
+    from analyst import athena, sql
+    from local import demo, poll, replay
 
     text = README.read_text()
     for module in (demo, sql, replay, poll, athena):

@@ -1,6 +1,6 @@
 """Every named query, run by DuckDB over Parquet that the real ETL wrote from the sample conversation
 (ingested through the real webhook Lambda into a real S3 server), checked against answers computed by
-hand from local_pipeline/conversation.py and docs/conversation-model.md.
+hand from demo_data/conversation.py and docs/conversation-model.md.
 
 The group, America/Sao_Paulo (UTC-3): customers Ana, Bruno, Diego and Eva; Carla is staff.
 Monday 2025-03-10: Ana /start 09:05 and "Como faço para rastrear meu pedido?" 09:07 (Carla replies 09:20,
@@ -19,7 +19,7 @@ from datetime import date
 import pytest
 
 from analytics.queries import named_queries, to_duckdb
-from local_pipeline.conversation import SETTINGS
+from demo_data.conversation import SETTINGS
 
 pytestmark = pytest.mark.e2e
 
@@ -150,7 +150,7 @@ def test_weekly_trends_per_monday_week_agree_with_the_totals(answers):
 
 def test_staff_candidates_find_carla(answers):
     """Carla (Telegram id 103) is found by her pseudonym, which an admin gets from her id with the key."""
-    from local_pipeline.runner import SAMPLE_PSEUDONYM_KEY
+    from standins.runner import SAMPLE_PSEUDONYM_KEY
     from telegram_etl.privacy import pseudonym
 
     (carla, *others) = answers["setup_staff_candidates"]
@@ -166,7 +166,7 @@ def test_transpilation_is_the_documented_one():
 
 
 def _answer(table, settings, name):
-    from local_pipeline.runner import duckdb_over, run_query
+    from standins.runner import duckdb_over, run_query
 
     query = next(q for q in named_queries(settings) if q.name == name)
     return run_query(duckdb_over(table), query)
@@ -175,7 +175,7 @@ def _answer(table, settings, name):
 def test_changed_staff_changes_past_days_once_they_are_re_run(answers, s3_server, tmp_path):
     """Staff is set by the ETL (people are pseudonyms in the table, the SQL cannot know who is who): a
     changed staff_user_ids applies to the days re-run through the ETL with the day-range event."""
-    from local_pipeline.runner import SAMPLE_PSEUDONYM_KEY, LocalPipeline, answer_all
+    from standins.runner import SAMPLE_PSEUDONYM_KEY, LocalPipeline, answer_all
 
     no_staff = replace(SETTINGS, staff_user_ids=())
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="sample-raw", processed_bucket="sample-restaffed",
@@ -224,7 +224,7 @@ def test_days_written_before_user_is_staff_take_staff_from_the_setting(answers, 
     staff_user_ids itself decides, so an upgrade does not turn staff into customers."""
     import pyarrow.parquet as pq
 
-    from local_pipeline.runner import LocalPipeline, answer_all
+    from standins.runner import LocalPipeline, answer_all
 
     clear = replace(SETTINGS, pseudonymize_users=False)
     pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="sample-raw", processed_bucket="sample-legacy",

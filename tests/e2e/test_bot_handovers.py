@@ -15,9 +15,9 @@ and DuckDB, with the default bot_handover_patterns.
 
 import pytest
 
-from local_pipeline.replay import day_ranges
-from local_pipeline.runner import LocalPipeline, answer_all, raw_days
+from local.replay import day_ranges
 from stacks.config import StageConfig
+from standins.runner import LocalPipeline, answer_all, raw_days
 from tests.e2e.test_bot_messages import Group
 
 pytestmark = pytest.mark.e2e

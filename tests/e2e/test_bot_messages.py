@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local_pipeline.replay import day_ranges
-from local_pipeline.runner import LocalPipeline, answer_all, raw_days
+from local.replay import day_ranges
 from stacks.config import StageConfig
+from standins.runner import LocalPipeline, answer_all, raw_days
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.replay import load_settings, read_deliveries, replay_into
-from local_pipeline.runner import LocalPipeline
+from local.replay import load_settings, read_deliveries, replay_into
 from stacks.config import RAW_LAYOUTS
+from standins.runner import LocalPipeline
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ def test_every_conversation_has_its_settings_expectations_and_derivation():
 
 
 def test_replay_command_contract(tmp_path):
-    """`python -m local_pipeline.replay INPUT --settings --json --parquet-out`, as a user runs it: an
+    """`python -m local.replay INPUT --settings --json --parquet-out`, as a user runs it: an
     invalid line is reported with its number and the rest is replayed."""
     source = CONVERSATIONS / "feedback_prompts.jsonl"
     lines = source.read_text().splitlines()
@@ -73,7 +73,7 @@ def test_replay_command_contract(tmp_path):
     broken.write_text("\n".join([lines[0], "{not json", '{"update": {"update_id": 1}}', *lines[1:]]) + "\n")
     out, parquet, report = tmp_path / "answers.json", tmp_path / "table", tmp_path / "report.html"
     run = subprocess.run(
-        [sys.executable, "-m", "local_pipeline.replay", str(broken), "--settings",
+        [sys.executable, "-m", "local.replay", str(broken), "--settings",
          str(CONVERSATIONS / "feedback_prompts.settings.json"), "--json", str(out), "--parquet-out", str(parquet),
          "--report", str(report), "--lang", "pt-BR"],
         capture_output=True, text=True, timeout=300, check=False,
@@ -98,7 +98,7 @@ def test_replay_command_contract(tmp_path):
 def test_replay_command_takes_the_raw_layout(tmp_path):
     out = tmp_path / "answers.json"
     run = subprocess.run(
-        [sys.executable, "-m", "local_pipeline.replay", str(CONVERSATIONS / "feedback_prompts.jsonl"),
+        [sys.executable, "-m", "local.replay", str(CONVERSATIONS / "feedback_prompts.jsonl"),
          "--settings", str(CONVERSATIONS / "feedback_prompts.settings.json"), "--raw-layout", "firehose",
          "--json", str(out)],
         capture_output=True, text=True, timeout=300, check=False,
@@ -108,7 +108,7 @@ def test_replay_command_takes_the_raw_layout(tmp_path):
 
 
 def test_settings_unknown_to_this_version_are_ignored_with_a_warning(tmp_path, capsys):
-    from local_pipeline.replay import load_settings
+    from local.replay import load_settings
 
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"timezone": "UTC", "staff_user_ids": [1], "some_future_setting": True}))

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from local_pipeline.generator import BOT_SHARE, generate
-from local_pipeline.s3_server import SeaweedS3
+from demo_data.generator import generate
+from demo_data.ledger import BOT_SHARE
+from standins.s3_server import SeaweedS3
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ def processes_mentioning(text: str) -> list[str]:
 
 
 def demo(workdir: Path, *args: str, **kwargs) -> subprocess.Popen:
-    command = [sys.executable, "-m", "local_pipeline.demo", "--workdir", str(workdir), *args]
+    command = [sys.executable, "-m", "local.demo", "--workdir", str(workdir), *args]
     return subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs
     )
@@ -87,7 +88,7 @@ def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
     _, _, workdir = demo_run
     assert (workdir / "settings.json").is_file()  # the topic rules and staff the views need
     run = subprocess.run(
-        [sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram"), "-c",
+        [sys.executable, "-m", "analyst.sql", str(workdir / "parquet" / "telegram"), "-c",
          "SELECT count(*) AS rule_topics FROM requests WHERE topic_source = 'rule';"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -96,7 +97,7 @@ def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
 
     readme = (ROOT / "README.md").read_text()
     (follow_up,) = re.findall(r"### Your own questions in SQL.*?```sql\n(.*?)```", readme, re.DOTALL)
-    run = subprocess.run([sys.executable, "-m", "local_pipeline.sql", str(workdir / "parquet" / "telegram")],
+    run = subprocess.run([sys.executable, "-m", "analyst.sql", str(workdir / "parquet" / "telegram")],
                          input=follow_up, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.match(r"topic +\| weekday \| cases \| median_minutes\n", run.stdout)

@@ -12,11 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.api_gateway import LocalApiGateway
-from local_pipeline.demo import replay as post_all
-from local_pipeline.demo import scheduled_event
-from local_pipeline.generator import BOT_SHARE, BOT_USERNAME, REQUESTS, generate
-from local_pipeline.runner import LocalPipeline, answer_all
+from demo_data.generator import generate
+from demo_data.group import BOT_USERNAME, REQUESTS
+from demo_data.ledger import BOT_SHARE
+from local.demo import replay as post_all
+from local.demo import scheduled_event
+from standins.api_gateway import LocalApiGateway
+from standins.runner import LocalPipeline, answer_all
 from telegram_etl.privacy import redact
 
 pytestmark = pytest.mark.e2e

@@ -17,11 +17,11 @@ from dataclasses import replace
 
 import pytest
 
-from local_pipeline.desktop_export import load_export
-from local_pipeline.import_export import convert_file, write_objects
-from local_pipeline.replay import day_ranges
-from local_pipeline.runner import LocalPipeline, answer_all, duckdb_over, raw_days
+from local.replay import day_ranges
+from ops.desktop_export import load_export
+from ops.import_export import convert_file, write_objects
 from stacks.config import StageConfig
+from standins.runner import LocalPipeline, answer_all, duckdb_over, raw_days
 from telegram_etl.privacy import pseudonym
 from tests.helpers import FIXTURES_DIR
 
@@ -197,7 +197,7 @@ def test_a_changed_export_rewrites_only_what_changed(s3_server, tmp_path):
 
 
 def test_replay_command_with_an_export(tmp_path):
-    """`python -m local_pipeline.replay INPUT --telegram-export result.json --json`, as a user runs it."""
+    """`python -m local.replay INPUT --telegram-export result.json --json`, as a user runs it."""
     deliveries = tmp_path / "live.jsonl"
     lines = [{"update": {"update_id": 500_000_001 + i, "message": live(message_id)},
               "received_ms": int(BY_ID[message_id]["date_unixtime"]) * 1000 + 700}
@@ -209,7 +209,7 @@ def test_replay_command_with_an_export(tmp_path):
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({"staff_user_ids": [STAFF], "bot_username": "TeknologiUmumBot"}))
     out = tmp_path / "answers.json"
-    command = [sys.executable, "-m", "local_pipeline.replay", str(deliveries), "--telegram-export", str(EXPORT),
+    command = [sys.executable, "-m", "local.replay", str(deliveries), "--telegram-export", str(EXPORT),
                "--bot-user-id", str(BOT_ID), "--settings", str(settings), "--json", str(out)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -224,7 +224,7 @@ def test_replay_command_with_an_export(tmp_path):
 def test_replay_refuses_a_bad_export_before_storing_anything(tmp_path, content):
     bad = tmp_path / "result.json"
     bad.write_text(content)
-    done = subprocess.run([sys.executable, "-m", "local_pipeline.replay", "--telegram-export", str(bad)],
+    done = subprocess.run([sys.executable, "-m", "local.replay", "--telegram-export", str(bad)],
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("replay: ")

@@ -14,7 +14,7 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.runner import LocalPipeline
+from standins.runner import LocalPipeline
 from telegram_etl.job import part_key, process_day
 from telegram_etl.storage import S3Storage
 from tests.lambdas.etl.faults import FailingOnWrite, Injected

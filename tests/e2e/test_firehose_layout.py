@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.generator import generate
-from local_pipeline.runner import LocalPipeline, raw_days
+from demo_data.generator import generate
+from standins.runner import LocalPipeline, raw_days
 from telegram_etl.firehose import decode_record
 
 pytestmark = pytest.mark.e2e

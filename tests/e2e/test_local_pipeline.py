@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.runner import LocalPipeline
+from standins.runner import LocalPipeline
 from telegram_etl.schema import ARROW_SCHEMA
 from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES
 

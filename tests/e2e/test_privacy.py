@@ -9,8 +9,8 @@ from dataclasses import replace
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.generator import generate
-from local_pipeline.runner import LocalPipeline, answer_all, raw_days
+from demo_data.generator import generate
+from standins.runner import LocalPipeline, answer_all, raw_days
 from telegram_etl.privacy import NOT_PEOPLE, pseudonym
 
 pytestmark = pytest.mark.e2e

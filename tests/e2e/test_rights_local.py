@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from local_pipeline.generator import generate
-from local_pipeline.people import existing_key
+from demo_data.generator import generate
+from standins.pseudonym_key import existing_key
 from telegram_etl.privacy import pseudonym
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def rights(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "local_pipeline.rights", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ops.rights", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
 
 
@@ -36,7 +36,7 @@ def demo(request, tmp_path_factory) -> Path:
     """The demo's data in each raw layout (firehose: Firehose's batched objects of records)."""
     workdir = tmp_path_factory.mktemp(f"rights-demo-{request.param}")
     done = subprocess.run(
-        [sys.executable, "-m", "local_pipeline.demo", "--workdir", str(workdir), "--updates", "150", "--days", "3",
+        [sys.executable, "-m", "local.demo", "--workdir", str(workdir), "--updates", "150", "--days", "3",
          "--raw-layout", request.param],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

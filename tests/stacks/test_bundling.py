@@ -6,7 +6,7 @@ import sys
 from types import SimpleNamespace
 
 from stacks.defaults import LAMBDAS_DIR, LocalPipBundling
-from tests.local_pipeline.test_light_demo import ROOT, pins
+from tests.local.test_light_demo import ROOT, pins
 
 
 def test_the_etl_requirements_are_pinned_as_the_projects():

@@ -226,7 +226,7 @@ def test_processed_days_expire_when_processed_retention_days_is_set():
 
 
 def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
-    # local_pipeline.rights finds a stage's processed bucket by this output name.
+    # ops.rights finds a stage's processed bucket by this output name.
     outputs = Template.from_stack(pipeline.etl).to_json()["Outputs"]
     assert outputs["ProcessedBucketName"] == {"Value": {"Ref": logical_id(pipeline.etl.processed_bucket)}}
 

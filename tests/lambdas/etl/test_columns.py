@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import telegram_etl.flatten as flatten_module
-from local_pipeline.generator import generate
+from demo_data.generator import generate
 from telegram_etl.flatten import (
     LossyNumber,
     epoch_ms,

@@ -1,0 +1,220 @@
+"""The report's words in each language (TEXT, one entry per phrase and language), and numbers, rates and
+days written the way that language writes them. Adding a language is adding its column here."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+LANGUAGES = ("en", "pt-BR")
+DASH = "\u2013"  # an en dash: no value
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Telegram support group: analytics",
+        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "busiest_hour": "busiest hour ({timezone})",
+        "customer_messages": "customer messages",
+        "requests_cases": "requests (support cases)",
+        "top_topic": "most frequent topic",
+        "resolved_of_rated": "resolved, of {rated} rated",
+        "answered_of": "answered, of {requests} requests",
+        "no_ratings": "no ratings yet",
+        "no_data": "no data",
+        "no_rows": "No rows yet.",
+        "q1": "1. When do customers call?",
+        "q2": "2. Which problems are most frequent?",
+        "q3": "3. Does the bot resolve them?",
+        "by_hour": "Customer messages by local hour ({timezone})",
+        "heatmap": "Weekday \u00d7 hour: customer messages per day (average)",
+        "heatmap_legend": "average customer messages per day in that hour of that weekday",
+        "daily": "Customer messages per day",
+        "weekly": "Requests per week",
+        "weekly_note": "Weeks start on Monday; answered % and resolution per week are in the table.",
+        "topics": "Topics of requests (rules, else the most shared keyword)",
+        "coverage": "{without} of {requests} requests are covered by no topic rule ({pct}).",
+        "commands": "Bot commands",
+        "keywords": "Keywords of requests no rule covers (the next rule to add)",
+        "topic_table": "Per topic: requests, answered, first response, resolution",
+        "resolution": "Feedback on the bot's answers (the owner's last click per prompt)",
+        "answered_note": "{answered} of {requests} requests were answered by staff or the bot (median first "
+        "response {median} min); {again} were asked again on the same topic within 24 h.",
+        "staff_unknown": "Staff is unknown (no staff_user_ids): only anonymous admins and the bot count as "
+        "answers. See the named query setup_staff_candidates for who answers others most.",
+        "bot_share": "The bot's share: cases it answered, contained and escalated",
+        "bot_note": "{answered} of {cases} cases were answered by the bot (its own messages, posted to POST "
+        "/outgoing): {contained} contained (no staff needed and nothing says unresolved: {containment} of "
+        "those it answered or handed over) and {escalated} escalated (handed over to staff, or staff "
+        "answered after it: {escalation}).",
+        "bot_top": "Totals over the {topics} largest topics.",
+        "bot_unknown": "The bot answered no case here: either it does not answer, or its own messages are "
+        "not known (Telegram never sends a bot its own messages: its backend posts them to POST /outgoing).",
+        "contained": "contained",
+        "escalated": "escalated to staff",
+        "bot_other": "answered by the bot, not contained",
+        "bot_answered": "answered by the bot",
+        "containment_pct": "containment %",
+        "escalation_pct": "escalation %",
+        "median_bot_minutes": "median to the bot's answer (min)",
+        "outcomes": "How cases end",
+        "resolved": "resolved",
+        "unresolved": "not resolved",
+        "unknown": "unknown",
+        "table": "Table",
+        "csv": "Download CSV",
+        "hour": "hour",
+        "day": "day",
+        "week": "week",
+        "weekday": "weekday",
+        "messages": "messages",
+        "messages_per_day": "messages per day",
+        "requests": "requests",
+        "customers": "customers",
+        "topic": "topic",
+        "command": "command",
+        "uses": "uses",
+        "keyword": "keyword",
+        "answered": "answered",
+        "answered_pct": "answered %",
+        "median_minutes": "median first response (min)",
+        "rated": "rated",
+        "resolution_pct": "resolution % (rated)",
+        "resolved_pct": "resolved % (all cases)",
+        "asked_again_pct": "asked again %",
+        "outcome": "outcome",
+        "cases": "cases",
+        "share": "share %",
+        "no_topic": "(no topic)",
+        "demo_subtitle": "{deliveries} webhook deliveries and {bot} messages of the bot (POST /outgoing), "
+        "{first} to {last}, local time {timezone}; "
+        "generated locally by make demo (seed {seed})",
+        "bot_subtitle": "Days {first} to {last}, local time {timezone}",
+        "bot_title": "Telegram bot: analytics",
+        "replay_subtitle": "{input}: days {first} to {last}, local time {timezone}",
+    },
+    "pt-BR": {
+        "title": "Grupo de suporte no Telegram: análise",
+        "weekdays": "seg ter qua qui sex sáb dom",
+        "busiest_hour": "hora de maior movimento ({timezone})",
+        "customer_messages": "mensagens de clientes",
+        "requests_cases": "pedidos (casos de suporte)",
+        "top_topic": "assunto mais frequente",
+        "resolved_of_rated": "resolvidos, de {rated} avaliados",
+        "answered_of": "respondidos, de {requests} pedidos",
+        "no_ratings": "ainda sem avaliações",
+        "no_data": "sem dados",
+        "no_rows": "Ainda sem linhas.",
+        "q1": "1. Quando os clientes chamam?",
+        "q2": "2. Quais problemas são mais frequentes?",
+        "q3": "3. O bot resolve?",
+        "by_hour": "Mensagens de clientes por hora local ({timezone})",
+        "heatmap": "Dia da semana \u00d7 hora: mensagens de clientes por dia (média)",
+        "heatmap_legend": "média de mensagens de clientes por dia naquela hora daquele dia da semana",
+        "daily": "Mensagens de clientes por dia",
+        "weekly": "Pedidos por semana",
+        "weekly_note": "As semanas começam na segunda-feira; % respondidos e resolução por semana estão "
+        "na tabela.",
+        "topics": "Assuntos dos pedidos (regras, senão a palavra-chave mais compartilhada)",
+        "coverage": "{without} de {requests} pedidos não são cobertos por nenhuma regra de assunto ({pct}).",
+        "commands": "Comandos do bot",
+        "keywords": "Palavras-chave dos pedidos sem regra (a próxima regra a criar)",
+        "topic_table": "Por assunto: pedidos, respondidos, primeira resposta, resolução",
+        "resolution": "Avaliação das respostas do bot (o último clique do autor em cada pergunta)",
+        "answered_note": "{answered} de {requests} pedidos foram respondidos pela equipe ou pelo bot "
+        "(mediana da primeira resposta {median} min); {again} foram perguntados de novo sobre o mesmo "
+        "assunto em 24 h.",
+        "staff_unknown": "Equipe desconhecida (sem staff_user_ids): só administradores anônimos e o bot "
+        "contam como respostas. Veja a consulta setup_staff_candidates para saber quem mais responde.",
+        "bot_share": "A parte do bot: casos que ele respondeu, conteve e escalou",
+        "bot_note": "{answered} de {cases} casos foram respondidos pelo bot (as mensagens dele, enviadas "
+        "para POST /outgoing): {contained} contidos (sem a equipe, e nada indica não resolvido: "
+        "{containment} dos que ele respondeu ou passou à equipe) e {escalated} escalados (passados à equipe, "
+        "ou a equipe respondeu depois dele: {escalation}).",
+        "bot_top": "Totais dos {topics} assuntos maiores.",
+        "bot_unknown": "O bot não respondeu nenhum caso aqui: ou ele não responde, ou as mensagens dele não "
+        "são conhecidas (o Telegram nunca envia a um bot as próprias mensagens: o backend dele as envia "
+        "para POST /outgoing).",
+        "contained": "contidos (sem a equipe)",
+        "escalated": "escalados para a equipe",
+        "bot_other": "respondidos pelo bot, não contidos",
+        "bot_answered": "respondidos pelo bot",
+        "containment_pct": "% contenção",
+        "escalation_pct": "% escalados",
+        "median_bot_minutes": "mediana até a resposta do bot (min)",
+        "outcomes": "Como os casos terminam",
+        "resolved": "resolvido",
+        "unresolved": "não resolvido",
+        "unknown": "desconhecido",
+        "table": "Tabela",
+        "csv": "Baixar CSV",
+        "hour": "hora",
+        "day": "dia",
+        "week": "semana",
+        "weekday": "dia da semana",
+        "messages": "mensagens",
+        "messages_per_day": "mensagens por dia",
+        "requests": "pedidos",
+        "customers": "clientes",
+        "topic": "assunto",
+        "command": "comando",
+        "uses": "usos",
+        "keyword": "palavra-chave",
+        "answered": "respondidos",
+        "answered_pct": "% respondidos",
+        "median_minutes": "mediana da primeira resposta (min)",
+        "rated": "avaliados",
+        "resolution_pct": "% resolução (avaliados)",
+        "resolved_pct": "% resolvidos (todos os casos)",
+        "asked_again_pct": "% perguntados de novo",
+        "outcome": "desfecho",
+        "cases": "casos",
+        "share": "% do total",
+        "no_topic": "(sem assunto)",
+        "demo_subtitle": "{deliveries} entregas do webhook e {bot} mensagens do bot (POST /outgoing), "
+        "de {first} a {last}, hora local {timezone}; "
+        "gerado localmente por make demo (semente {seed})",
+        "bot_subtitle": "Dias {first} a {last}, hora local {timezone}",
+        "bot_title": "Bot do Telegram: análise",
+        "replay_subtitle": "{input}: dias {first} a {last}, hora local {timezone}",
+    },
+}
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    """One phrase of the page in `lang` (en or pt-BR), with its {placeholders} filled in."""
+    if lang not in TEXT:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    return TEXT[lang][key].format(**values)
+
+
+def number(value: Any, lang: str = "en", digits: int = 1) -> str:
+    """A count or a measure for people: integers with thousands separators, anything else rounded to
+    `digits` decimals without trailing zeros, in the language's separators; None is a dash."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        rounded = round(float(value), digits)
+        text = f"{rounded:,.{digits}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+    if lang == "pt-BR":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def percent(value: Any, lang: str, empty: str) -> str:
+    """A rate, or `empty` when its denominator is 0 (never a made-up 0 %)."""
+    return empty if value is None else f"{number(value, lang)} %"
+
+
+def day_label(value: Any, lang: str) -> str:
+    """A day as MM-DD (en) or DD/MM (pt-BR)."""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return day.strftime("%d/%m") if lang == "pt-BR" else day.strftime("%m-%d")

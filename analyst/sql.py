@@ -1,0 +1,190 @@
+"""`make sql`: an interactive SQL shell over the local pipeline's Parquet, with the same names as in Athena.
+
+    python -m analyst.sql [DIR] [--settings FILE.json | --stage STAGE] [-c SQL]
+
+DIR is the processed table's folder (hive layout, context_date=YYYY-MM-DD/*.parquet; default
+.local/demo/parquet/telegram, what `make demo` leaves). The table is `telegram_updates`, and each layer of
+the conversation model (messages, requests, cases, ...; docs/conversation-model.md) is a view of the same
+name, built with the settings the data was made with (time zone, staff, bot, topic rules): --settings (a
+JSON object of stage settings, as replay takes), else the settings.json `make demo` writes beside the
+Parquet, else cdk.json's stage (--stage, default $STAGE or dev).
+
+A statement ends with `;`. Athena (Trino) SQL is transpiled to DuckDB's by sqlglot, as the named queries
+are; SQL that only DuckDB understands runs as written. `.tables` lists the tables and views, `.queries`
+the named queries, `.q NAME` runs one, `.quit` (or Ctrl-D) leaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import duckdb
+
+from analytics.queries import (
+    NamedQuery,
+    compose,
+    model_values,
+    named_queries,
+    render_sql,
+    shared_definitions,
+    to_duckdb,
+)
+from stacks.config import ConfigError, StageConfig
+from standins.runner import duckdb_over
+from standins.settings import stage_config
+
+DEFAULT_DIR = Path(".local/demo/parquet/telegram")
+MAX_ROWS = 40
+
+
+def settings_for(table_root: Path, settings_file: Path | None, stage: str | None) -> StageConfig:
+    """--settings, else the demo's settings.json two folders up from the table, else cdk.json's stage."""
+    beside = table_root.resolve().parent.parent / "settings.json"
+    if settings_file is None and stage is None and beside.is_file():
+        settings_file = beside
+    if settings_file is not None:
+        values = json.loads(settings_file.read_text(encoding="utf-8"))
+        return StageConfig.from_context("local", values)
+    return stage_config(stage)
+
+
+def layer_views(settings: StageConfig) -> dict[str, str]:
+    """Each layer of the model as one DuckDB SELECT (the layers it reads inlined as WITH clauses)."""
+    values = model_values(settings)
+    layers = {name: render_sql(path, values) for name, path in shared_definitions().items()}
+    # The names are the SQL files' own stems.
+    return {name: to_duckdb(compose(f"SELECT * FROM {name}", layers)) for name in layers}  # noqa: S608
+
+
+def open_database(table_root: Path, settings: StageConfig) -> duckdb.DuckDBPyConnection:
+    """DuckDB with telegram_updates over the Parquet and a view per layer of the model."""
+    connection = duckdb_over(table_root)
+    for name, sql in layer_views(settings).items():
+        connection.execute(f"CREATE VIEW {name} AS {sql}")
+    return connection
+
+
+def translate(sql: str) -> str:
+    """Athena SQL as DuckDB SQL; the statement as written when sqlglot cannot read it as Trino."""
+    try:
+        return to_duckdb(sql)
+    except Exception:  # sqlglot raises several error types; DuckDB gets the last word
+        return sql
+
+
+def run(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Runs the statement transpiled from Athena's dialect; when DuckDB refuses that, as written."""
+    translated = translate(sql)
+    try:
+        cursor = connection.execute(translated)
+    except duckdb.Error:
+        if translated == sql:
+            raise
+        cursor = connection.execute(sql)
+    if cursor.description is None:
+        return [], []
+    return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def format_rows(columns: list[str], rows: list[tuple[Any, ...]], limit: int = MAX_ROWS) -> str:
+    if not columns:
+        return "OK"
+    cells = [["NULL" if v is None else str(v) for v in row] for row in rows[:limit]]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    more = f", {limit} shown" if len(rows) > limit else ""
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
+    return "\n".join(lines)
+
+
+def statements(lines: Iterable[str], prompt: TextIO | None) -> Iterator[str]:
+    """Statements ending in `;`, and dot-commands (one line each)."""
+    buffer: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if not buffer and stripped.startswith("."):
+            yield stripped
+        elif stripped:
+            buffer.append(line.rstrip("\n"))
+            if stripped.endswith(";"):
+                yield "\n".join(buffer).strip().rstrip(";").strip()
+                buffer = []
+        if prompt is not None:
+            prompt.write("   ...> " if buffer else "sql> ")
+            prompt.flush()
+    if buffer:
+        yield "\n".join(buffer).strip().rstrip(";").strip()
+
+
+def command(connection: duckdb.DuckDBPyConnection, text: str, queries: dict[str, NamedQuery]) -> str | None:
+    """A dot-command's output, or None for .quit."""
+    name, _, argument = text.partition(" ")
+    if name in (".quit", ".exit"):
+        return None
+    if name == ".tables":
+        rows = connection.execute(
+            "SELECT table_name, table_type FROM information_schema.tables ORDER BY table_type, table_name"
+        ).fetchall()
+        return "\n".join(f"{table}  ({kind.lower()})" for table, kind in rows)
+    if name == ".queries":
+        return "\n".join(f"{q.name}  {q.description}" for q in queries.values())
+    if name == ".q" and argument.strip() in queries:
+        return format_rows(*run(connection, queries[argument.strip()].sql))
+    return "commands: .tables  .queries  .q NAME  .quit"
+
+
+def shell(connection: duckdb.DuckDBPyConnection, settings: StageConfig, source: TextIO, out: TextIO) -> int:
+    """Reads statements from `source` until its end or .quit; returns 1 if any statement failed."""
+    queries = {q.name: q for q in named_queries(settings)}
+    interactive = source.isatty()
+    if interactive:
+        out.write(__doc__.split("\n\n")[3].strip() + "\n\nsql> ")
+        out.flush()
+    failed = 0
+    for statement in statements(source, out if interactive else None):
+        if statement.startswith("."):
+            output = command(connection, statement, queries)
+            if output is None:
+                break
+            print(output, file=out)
+            continue
+        try:
+            print(format_rows(*run(connection, statement)), file=out)
+        except duckdb.Error as error:
+            failed = 1
+            print(f"error: {error}", file=out)
+        out.flush()
+    return failed
+
+
+def main(argv: list[str] | None = None, source: TextIO | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make sql", description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR, help=f"default {DEFAULT_DIR}")
+    parser.add_argument("--settings", type=Path, help="stage settings (JSON object) the data was made with")
+    parser.add_argument("--stage", help="else the settings of this stage in cdk.json (default $STAGE, dev)")
+    parser.add_argument("-c", dest="sql", help="run this SQL (statements end with ;) and leave")
+    args = parser.parse_args(argv)
+    if not args.dir.is_dir():
+        print(f"make sql: {args.dir}: no such folder; run `make demo` first, or give DIR=", file=sys.stderr)
+        return 2
+    try:
+        settings = settings_for(args.dir, args.settings, args.stage)
+    except (OSError, ValueError, ConfigError) as error:
+        print(f"make sql: invalid settings: {error}", file=sys.stderr)
+        return 2
+    connection = open_database(args.dir, settings)
+    if args.sql is not None:
+        return shell(connection, settings, io.StringIO(args.sql + "\n"), sys.stdout)
+    return shell(connection, settings, source or sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

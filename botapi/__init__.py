@@ -1,1 +1,0 @@
-"""Operator tooling that talks to Telegram's Bot API: webhook registration and long polling."""
