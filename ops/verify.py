@@ -36,6 +36,7 @@ the 10 MB minimum ($0.001), 6 API requests, 2-3 Lambda invocations and ~50 S3 re
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -46,6 +47,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -206,18 +208,30 @@ def webhook_problems(info: dict[str, Any], stage: Stage, now: datetime, kinds: I
     return problems
 
 
+def update_kinds() -> tuple[str, ...]:
+    """telegram_etl.flatten.UPDATE_KINDS (what `make set-webhook` asks for), read from its source: importing
+    flatten needs the ETL's own dependencies (phonenumbers), which .venv-aws does not install."""
+    import telegram_etl
+
+    source = (Path(telegram_etl.__file__).parent / "flatten.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "UPDATE_KINDS" for t in node.targets
+        ):
+            return tuple(ast.literal_eval(node.value))
+    raise RuntimeError("telegram_etl/flatten.py defines no UPDATE_KINDS")
+
+
 def check_webhook(run: Run, stage: Stage, services: Services) -> None:
     if services.webhook_info is None:
         run.add("webhook", SKIPPED, "TELEGRAM_BOT_TOKEN is not set: getWebhookInfo not checked")
         return
-    from telegram_etl.flatten import UPDATE_KINDS
-
     try:
         info = services.webhook_info()
     except Exception as error:  # the Bot API client's errors name the method, never the token
         run.add("webhook", FAILED, str(error))
         return
-    problems = webhook_problems(info, stage, services.now(), UPDATE_KINDS)
+    problems = webhook_problems(info, stage, services.now(), update_kinds())
     last = info.get("last_error_message") or "none"
     summary = f"pending {info.get('pending_update_count', 0)}, last error: {last}"
     run.add("webhook", FAILED if problems else OK, "; ".join([*problems, summary]))

@@ -560,3 +560,7 @@ def test_the_verification_day_is_projected_and_outside_the_default_window():
         verify.choose_day(SETTINGS, date(2026, 3, 10), date(2023, 12, 31))
     with pytest.raises(verify.SetupError, match="within 60 days of today"):
         verify.choose_day(SETTINGS, date(2026, 3, 10), date(2026, 2, 1))
+
+
+def test_the_webhook_check_expects_every_kind_make_set_webhook_asks_for():
+    assert verify.update_kinds() == UPDATE_KINDS
