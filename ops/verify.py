@@ -400,10 +400,12 @@ def move_raw(
     for arrived in arrival_days(started, started + timedelta(seconds=timeout + 60), timezone):
         written.raw_keys |= {f"telegram/context_date={arrived.isoformat()}/{uid}.json" for uid in wanted}
     written.raw_keys |= {f"telegram/context_date={day.isoformat()}/{uid}.json" for uid in wanted}
-    deadline = time.monotonic() + timeout
+    deadline, scanned = time.monotonic() + timeout, {}
     while True:
         days = arrival_days(started, services.now(), timezone)
-        found = (_find_records if firehose else _find_objects)(s3, bucket, days, set(wanted), started)
+        found = (_find_records if firehose else _find_objects)(
+            s3, bucket, days, set(wanted), started, scanned
+        )
         if len(found) == len(wanted) or time.monotonic() >= deadline:
             break
         services.sleep(5 if firehose else 1)
@@ -431,40 +433,44 @@ def move_raw(
 
 
 def _find_objects(
-    s3: Any, bucket: str, days: list[date], ids: set[int], _: datetime
+    s3: Any, bucket: str, days: list[date], ids: set[int], _: datetime, scanned: dict[str, Any]
 ) -> dict[int, tuple[str, bytes]]:
+    """Our objects, by their exact keys (a day's listing would be thousands of keys in a busy stage)."""
     found = {}
     for arrived in days:
-        for key in keys_under(s3, bucket, f"telegram/context_date={arrived.isoformat()}/"):
-            match = re.search(r"/(\d+)\.json$", key)
-            if match and int(match.group(1)) in ids:
-                found[int(match.group(1))] = (key, s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        for uid in ids:
+            key = f"telegram/context_date={arrived.isoformat()}/{uid}.json"
+            try:
+                found[uid] = (key, s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            except s3.exceptions.NoSuchKey:
+                continue
     return found
 
 
 def _find_records(
-    s3: Any, bucket: str, days: list[date], ids: set[int], started: datetime
+    s3: Any, bucket: str, days: list[date], ids: set[int], started: datetime, scanned: dict[str, Any]
 ) -> dict[int, tuple[str, bytes]]:
-    """Our records in the Firehose objects delivered since the run started (each with its object)."""
+    """Our records in the Firehose objects delivered since the run started (each with its object); an
+    object read once is not read again (`scanned`: key -> our records in it)."""
     from telegram_etl.firehose import BadRecord, decode_record, lines
 
-    found = {}
     for arrived in days:
         pages = s3.get_paginator("list_objects_v2").paginate(
             Bucket=bucket, Prefix=f"firehose/context_date={arrived}/"
         )
         for item in (item for page in pages for item in page.get("Contents", [])):
-            if item["LastModified"] < started - timedelta(minutes=1):
+            if item["Key"] in scanned or item["LastModified"] < started - timedelta(minutes=1):
                 continue
             body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            scanned[item["Key"]] = {}
             for _, line in lines(body):
                 try:
                     record = decode_record(line)
                 except BadRecord:
                     continue
                 if record.update_id in ids:
-                    found[record.update_id] = (item["Key"], record.body)
-    return found
+                    scanned[item["Key"]][record.update_id] = (item["Key"], record.body)
+    return {uid: found for records in scanned.values() for uid, found in records.items()}
 
 
 def _remove_records(s3: Any, bucket: str, keys: set[str], ids: set[int]) -> None:
@@ -496,8 +502,8 @@ def run_lambda(run: Run, name: str, services: Services, function: str | None, da
     started = time.monotonic()
     try:
         result = services.invoke(function, event)
-    except StepFailed as error:
-        run.add(name, FAILED, f"{function}: {error}")
+    except Exception as error:  # the function's error, or Lambda's refusal (throttled, not authorized)
+        run.add(name, FAILED, f"{function}: {explain(error) or error}")
         return None
     totals = result.get("totals", {}) if isinstance(result, dict) else {}
     detail = ", ".join(f"{key} {value}" for key, value in totals.items() if isinstance(value, int))
@@ -554,6 +560,9 @@ def run_queries(run: Run, stage: Stage, services: Services, conversation: Conver
             if error.execution_id:
                 run.executions.append(error.execution_id)
             run.add(name, FAILED, str(error))
+            continue
+        except Exception as error:  # refused before it ran (InvalidRequestException, AccessDenied)
+            run.add(name, FAILED, explain(error) or f"{type(error).__name__}: {error}")
             continue
         if result.execution_id:
             run.executions.append(result.execution_id)
@@ -617,7 +626,10 @@ def verify(
     timezone = ZoneInfo(settings.timezone)
     chosen = choose_day(settings, services.now().astimezone(timezone).date(), day)
     check_webhook(run, stage, services)
-    check_alarms(run, stage, services)
+    try:
+        check_alarms(run, stage, services)
+    except Exception as error:  # e.g. no cloudwatch:DescribeAlarms: the rest can still be verified
+        run.add("alarms", FAILED, explain(error) or f"{type(error).__name__}: {error}")
     chat = settings.allowed_chat_ids[0] if settings.allowed_chat_ids else VERIFY_CHAT_ID
     started = services.now()
     resolved = settings.feedback_resolved_values[0] if settings.feedback_resolved_values else None

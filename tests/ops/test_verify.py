@@ -564,3 +564,122 @@ def test_the_verification_day_is_projected_and_outside_the_default_window():
 
 def test_the_webhook_check_expects_every_kind_make_set_webhook_asks_for():
     assert verify.update_kinds() == UPDATE_KINDS
+
+
+def test_a_refused_alarm_listing_is_a_failed_row_and_the_run_goes_on(session, tmp_path, capsys, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
+    stage = Stage(session, tmp_path)
+    services = stage.services()
+    real_client = services.client
+
+    class NoAlarms:
+        def get_paginator(self, name):
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "AccessDenied",
+                        "Message": "not authorized to perform: cloudwatch:DescribeAlarms",
+                    }
+                },
+                "DescribeAlarms",
+            )
+
+    services = replace(
+        services, client=lambda name: NoAlarms() if name == "cloudwatch" else real_client(name)
+    )
+    code = verify.main(["--stage", STAGE], services=services)
+    steps = rows_of(capsys.readouterr().out)
+    assert code == 1
+    assert steps["alarms"] == (
+        "failed",
+        "AWS refused DescribeAlarms (AccessDenied): not authorized to perform: cloudwatch:DescribeAlarms",
+    )
+    assert steps["q3_questions_answered"][0] == "ok" and steps["cleanup"][0] == "ok"
+
+
+class FakeApiGateway:
+    """get_resources and test_invoke_method of the REST API (moto's API Gateway needs extras)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def get_paginator(self, name):
+        assert name == "get_resources"
+
+        class Pages:
+            def paginate(self, restApiId):
+                assert restApiId == "abc123"
+                return [
+                    {
+                        "items": [
+                            {"path": "/", "id": "root1"},
+                            {"path": "/webhook", "id": "wh1"},
+                            {"path": "/outgoing", "id": "og1"},
+                        ]
+                    }
+                ]
+
+        return Pages()
+
+    def test_invoke_method(self, **params):
+        self.calls.append(params)
+        return {"status": 200, "body": '{"ok": true}', "log": f"Method request headers: {params['headers']}"}
+
+
+def test_behind_telegram_s_source_ranges_it_posts_through_test_invoke_with_the_secret(session, tmp_path):
+    stage = Stage(session, tmp_path)
+    apigateway = FakeApiGateway()
+    services = stage.services(
+        client=lambda name: apigateway if name == "apigateway" else session.client(name)
+    )
+    deployed = verify.read_stage(FakeCloudFormation(stage.outputs, stage.queue), STAGE)
+    post = verify.http_or_test_invoke(deployed, services, SETTINGS, "auto")
+    assert post("/outgoing", b'{"message_id": 1}') == (200, '{"ok": true}')
+    assert apigateway.calls == [
+        {
+            "restApiId": "abc123",
+            "resourceId": "og1",
+            "httpMethod": "POST",
+            "pathWithQueryString": "/outgoing",
+            "body": '{"message_id": 1}',
+            "headers": {"Content-Type": "application/json", SECRET_HEADER: SECRET},
+        }
+    ]
+
+
+def test_without_source_ranges_it_posts_over_http_with_the_secret(session, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(
+                (self.path, self.headers[SECRET_HEADER], self.rfile.read(int(self.headers["Content-Length"])))
+            )
+            self.send_response(401 if self.path.endswith("/outgoing") else 200)
+            self.end_headers()
+            self.wfile.write(b'{"ok": false}' if self.path.endswith("/outgoing") else b'{"ok": true}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stage = Stage(session, tmp_path)
+        stage.outputs["TelegramDevIngestion"]["WebhookUrl"] = (
+            f"http://127.0.0.1:{server.server_port}/dev/webhook"
+        )
+        deployed = verify.read_stage(FakeCloudFormation(stage.outputs, stage.queue), STAGE)
+        post = verify.http_or_test_invoke(
+            deployed, stage.services(), replace(SETTINGS, webhook_source_cidrs=()), "auto"
+        )
+        assert post("/webhook", b'{"update_id": 1}') == (200, '{"ok": true}')
+        assert post("/outgoing", b"[]") == (401, '{"ok": false}')
+    finally:
+        server.shutdown()
+    assert seen == [("/dev/webhook", SECRET, b'{"update_id": 1}'), ("/dev/outgoing", SECRET, b"[]")]
