@@ -412,8 +412,14 @@ def move_raw(
     missing = sorted(set(wanted) - set(found))
     layout = "Firehose records" if firehose else "objects"
     if missing:
+        late = ""
+        if firehose:  # out of today's data, those found; the object layout's keys go in the clean-up
+            _remove_records(s3, bucket, {source for source, _ in found.values()}, set(wanted))
+            late = (f"; records delivered later stay in today's data (chat {conversation.chat_id}): "
+                    "remove them from firehose/ before tonight's ETL")  # fmt: skip
         run.add("raw", FAILED, f"{len(missing)} of {len(wanted)} updates not in the raw bucket as {layout} "
-                f"after {timeout:.0f} s (update_ids {missing}): check the ingest Lambda's logs")  # fmt: skip
+                f"after {timeout:.0f} s (update_ids {missing}): check the ingest Lambda's logs"
+                + late)  # fmt: skip
         return False
     for uid, (source, body) in found.items():
         s3.put_object(Bucket=bucket, Key=f"telegram/context_date={day.isoformat()}/{uid}.json", Body=body,
@@ -573,9 +579,8 @@ def run_queries(run: Run, stage: Stage, services: Services, conversation: Conver
         if problem:
             run.add(name, FAILED, f"wrong rows: {problem}; {scanned}")
         else:
-            checked = (
-                f"{len(result.rows)} rows as expected" if name in expected else f"{len(result.rows)} rows"
-            )
+            count = f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
+            checked = f"{count} as expected" if name in expected else count
             run.add(name, OK, f"{checked}; {scanned}")
     unchecked = sorted(set(expected) - {name for name, _, _ in queries})
     if unchecked:
@@ -589,7 +594,8 @@ def clean_up(run: Run, stage: Stage, services: Services, written: Written) -> No
         if written.day is not None:
             raw_bucket = stage.ingestion["RawBucketName"]
             # The day's raw objects are all ours (check_day), and so are the keys this run wrote elsewhere.
-            raw = written.raw_keys | set(raw_day_keys(s3, raw_bucket, written.day))
+            day_keys = set(raw_day_keys(s3, raw_bucket, written.day))
+            raw = day_keys | {key for key in written.raw_keys - day_keys if _exists(s3, raw_bucket, key)}
             done.append(f"{delete_keys(s3, raw_bucket, raw)} raw")
             processed = processed_day_keys(s3, stage.etl["ProcessedBucketName"], written.day)
             done.append(f"{delete_keys(s3, stage.etl['ProcessedBucketName'], processed)} processed")
@@ -602,6 +608,16 @@ def clean_up(run: Run, stage: Stage, services: Services, written: Written) -> No
                 "again: it removes an earlier run's leftovers")  # fmt: skip
         return
     run.add("cleanup", OK, "removed " + ", ".join(done))
+
+
+def _exists(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except Exception as error:
+        if getattr(error, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
 
 
 def _athena_result_keys(athena: Any, executions: list[str]) -> dict[str, list[str]]:

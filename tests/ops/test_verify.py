@@ -129,6 +129,7 @@ class Stage:
         self.ingest = LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", env)
         self.etl = LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", env)
         self.firehose = firehose
+        self.late_click = False
         self.posts: list[tuple[str, int]] = []
         self.invoked: list[tuple[str, dict]] = []
         self.queries: list[str] = []
@@ -151,8 +152,11 @@ class Stage:
         ingest handler here wrote the object layout's key, which Firehose would not)."""
         from telegram_ingest.firehose import encode_record
 
-        update_id = json.loads(body)["update_id"]
+        update = json.loads(body)
+        update_id = update["update_id"]
         self.s3.delete_object(Bucket=RAW, Key=f"telegram/context_date=2026-03-10/{update_id}.json")
+        if "callback_query" in update and self.late_click:
+            return  # still in Firehose's buffer
         key = "firehose/context_date=2026-03-10/raw-stream-1-2026-03-10-12-30-00-abc.jsonl"
         try:
             existing = self.s3.get_object(Bucket=RAW, Key=key)["Body"].read()
@@ -293,13 +297,16 @@ def test_a_working_stage_passes_every_step_and_nothing_of_the_run_is_left(
     assert len(stage.queries) == len(names)
     assert all("context_date = '2024-01-01'" in sql for sql in stage.queries)
     for name in ("q1_messages_by_hour", "q3_questions_answered", "q3_feedback_resolution_rate"):
-        assert "rows as expected; 1.23 MB scanned, $0.000052" in steps[name][1]
+        assert "as expected; 1.23 MB scanned, $0.000052" in steps[name][1]
+    assert steps["q1_messages_by_hour"][1].startswith("2 rows as expected")
+    assert steps["q3_questions_answered"][1].startswith("1 row as expected")
     assert stage.invoked == [
         ("etl-fn", {"start_date": "2024-01-01", "end_date": "2024-01-01"}),
         ("model-fn", {"start_date": "2024-01-01", "end_date": "2024-01-01"}),
     ]
     # The clean-up: raw (arrival day and verification day), processed (ETL and model), Athena results.
-    assert steps["cleanup"][0] == "ok"
+    # 4 webhook updates moved to the day and 1 /outgoing message; the ETL's partition and the model's.
+    assert steps["cleanup"] == ("ok", f"removed 5 raw, 2 processed, {2 * len(names)} Athena result objects")
     assert stage.keys(RAW) == [] and stage.keys(PROCESSED) == [] and stage.keys(RESULTS) == []
     assert out.rstrip().endswith("verify dev: ok")
     assert f"Athena {len(names)} queries" in out
@@ -683,3 +690,26 @@ def test_without_source_ranges_it_posts_over_http_with_the_secret(session, tmp_p
     finally:
         server.shutdown()
     assert seen == [("/dev/webhook", SECRET, b'{"update_id": 1}'), ("/dev/outgoing", SECRET, b"[]")]
+
+
+def test_firehose_records_not_delivered_in_time_fail_raw_and_those_found_leave_today_s_data(
+    session, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
+    stage = Stage(session, tmp_path, firehose=True)
+    stage.late_click = True
+    code, out, _ = run_main(stage, capsys, "--raw-timeout", "0")
+    steps = rows_of(out)
+    assert code == 1
+    assert steps["raw"][0] == "failed"
+    assert steps["raw"][1].startswith(
+        "1 of 4 updates not in the raw bucket as Firehose records after 0 s (update_ids ["
+    )
+    assert steps["raw"][1].endswith(
+        "records delivered later stay in today's data (chat -1009999999999): remove them "
+        "from firehose/ before tonight's ETL"
+    )
+    assert steps["queries"][0] == "skipped" and stage.invoked == []
+    (key,) = stage.keys(RAW)  # the batch object, with the real update only; the /outgoing message removed
+    lines = stage.s3.get_object(Bucket=RAW, Key=key)["Body"].read().splitlines()
+    assert [json.loads(line)["update_id"] for line in lines] == [5]
