@@ -22,11 +22,11 @@ Steps (each one a row of the final table, ok / warn / failed / skipped with the 
               tables), and its queries' Athena results
 
 The verification day D is the stage's projection_start_date (cdk.json): the first day the Glue tables
-project, so Athena reads it, and years before the last 30 days that the queries show by default. It must
-hold no data: anything there that is not a previous run's is a refusal, nothing is written. Webhook
-updates are stored in the day they arrive (today), so the run moves them to D right away; our bot's message
-is stored in the day of its date (D). Update ids are near 2^63 and the chat is a reserved id (the
-allow-list's first chat, with one), so no key of the run can be a real update's.
+project, so Athena reads it. It must be at least 60 days old (outside the last 30 days the queries show by
+default; --day picks another) and hold no data: anything there that is not a previous run's is a refusal,
+and nothing is written. Webhook updates are stored in the day they arrive (today), so the run moves them to
+D right away; our bot's message is stored in the day of its date (D). Update ids are near 2^63 and the
+chat is a reserved id (the allow-list's first chat, with one), so no key of the run can be a real update's.
 
 Exit codes: 0 every step ok (warn included), 1 a step failed, 2 no credentials, an unknown stage or a stage
 that is not deployed (one line). The run costs well under $0.05 (estimate printed): ~20 Athena queries at
@@ -53,7 +53,14 @@ from zoneinfo import ZoneInfo
 
 from local_pipeline.athena import MINIMUM_BYTES, PRICE_PER_TB, database_name, plain, workgroup_name
 from local_pipeline.settings import stage_config
-from ops.verify_conversation import UPDATE_ID_BASE, VERIFY_CHAT_ID, Conversation, build, expected_rows
+from ops.verify_conversation import (
+    MESSAGE_ID_BASE,
+    UPDATE_ID_BASE,
+    VERIFY_CHAT_ID,
+    Conversation,
+    build,
+    expected_rows,
+)
 from ops.verify_conversation import row_mismatch as rows_differ
 from ops.verify_sql import NoWindow, for_day
 from stacks.config import ConfigError, StageConfig
@@ -61,6 +68,7 @@ from stacks.names import stack_name
 
 OK, WARN, FAILED, SKIPPED = "ok", "warn", "failed", "skipped"
 EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
+# telegram_ingest.app.SECRET_HEADER, which imports Powertools (not in .venv-aws).
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 RECENT_ERROR_SECONDS = 15 * 60
 MIN_DAY_AGE = 60  # days before today: outside every default window (the last 30 days) with a margin
@@ -303,8 +311,8 @@ def raw_day_keys(s3: Any, bucket: str, day: date) -> list[str]:
 
 
 def is_ours(key: str) -> bool:
-    """A raw object a verification run wrote: a webhook update id of our range, or a message of our bot
-    in the verification chat (/outgoing ids are hashes of chat and message; their body says)."""
+    """A raw object of a verification run's webhook updates: its update id is in the run's range. (Our
+    bot's /outgoing ids are hashes of chat and message: check_day reads their chat instead.)"""
     match = re.search(r"/(-?\d+)\.json$", key)
     return bool(match) and int(match.group(1)) >= UPDATE_ID_BASE
 
@@ -362,7 +370,8 @@ def check_day(
 def _outgoing_in_chat(s3: Any, bucket: str, key: str, chat_id: int) -> bool:
     try:
         update = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-        return update["message"]["chat"]["id"] == chat_id
+        message = update["message"]
+        return message["chat"]["id"] == chat_id and message["message_id"] >= MESSAGE_ID_BASE
     except (ValueError, KeyError, TypeError):
         return False
 
