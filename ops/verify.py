@@ -29,8 +29,9 @@ D right away; our bot's message is stored in the day of its date (D). Update ids
 chat is a reserved id (the allow-list's first chat, with one), so no key of the run can be a real update's.
 
 Exit codes: 0 every step ok (warn included), 1 a step failed, 2 no credentials, an unknown stage or a stage
-that is not deployed (one line). The run costs well under $0.05 (estimate printed): ~20 Athena queries at
-the 10 MB minimum ($0.001), 6 API requests, 2-3 Lambda invocations and ~50 S3 requests.
+that is not deployed (one line), 130 interrupted (after the clean-up). The run costs well under $0.05
+(estimate printed): ~20 Athena queries at the 10 MB minimum ($0.001), 6 API requests, 2-3 Lambda
+invocations and ~50 S3 requests.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
 
 OK, WARN, FAILED, SKIPPED = "ok", "warn", "failed", "skipped"
-EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 # telegram_ingest.app.SECRET_HEADER, which imports Powertools (not in .venv-aws).
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 RECENT_ERROR_SECONDS = 15 * 60
@@ -837,6 +838,9 @@ def main(argv: list[str] | None = None, services: Services | None = None) -> int
                                 query=wrangler_query(session), webhook_info=bot_webhook_info())  # fmt: skip
         run = verify(args.stage, settings, services, day=args.day, raw_timeout=args.raw_timeout,
                      price=args.price_per_tb, via=args.via)  # fmt: skip
+    except KeyboardInterrupt:  # the clean-up ran on the way out (verify's finally)
+        print("make verify: interrupted; what the run wrote was removed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as error:
         line = explain(error)
         if line is None:

@@ -713,3 +713,17 @@ def test_firehose_records_not_delivered_in_time_fail_raw_and_those_found_leave_t
     (key,) = stage.keys(RAW)  # the batch object, with the real update only; the /outgoing message removed
     lines = stage.s3.get_object(Bucket=RAW, Key=key)["Body"].read().splitlines()
     assert [json.loads(line)["update_id"] for line in lines] == [5]
+
+
+def test_ctrl_c_midway_still_cleans_up_and_is_one_line(session, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
+    stage = Stage(session, tmp_path)
+
+    def interrupted(function, event):
+        raise KeyboardInterrupt
+
+    code, out, err = run_main(stage, capsys, invoke=interrupted)
+    assert code == 130 and out == ""
+    assert err == "make verify: interrupted; what the run wrote was removed\n"
+    assert len(stage.posts) == 5  # posted and moved to the day, then removed
+    assert stage.keys(RAW) == []
