@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # for the CDK CLI and for jsii under the tests, whatever Node the machine has.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -26,6 +26,7 @@ help:
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
+	@echo "make verify STAGE=dev|prod   after every deploy: a synthetic conversation through the deployed stage, Athena included, cleaned up"
 	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
 	@echo "make forget | subject-export USER_ID=<id> [STAGE=dev|prod]   a person's rights (docs/privacy.md)"
 
@@ -82,6 +83,11 @@ endif
 # The named queries in the stage's Athena workgroup (AWS credentials; ARGS="--from 2025-03-01 --to ...").
 answers: aws-setup
 	$(AWS_BIN)/python -m analyst.athena answers --stage $(STAGE) $(ARGS)
+
+# After every deploy: a synthetic conversation through API Gateway, raw, the ETL, the model and every named
+# query in Athena, on a reserved day, then removed (ops/verify.py; AWS credentials; TELEGRAM_BOT_TOKEN optional).
+verify: aws-setup
+	$(AWS_BIN)/python -m ops.verify --stage $(STAGE) $(ARGS)
 
 # A person's rights (docs/privacy.md): erase them, or write what is held about them to one file. With
 # STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).

@@ -120,6 +120,9 @@ class EtlStack(Stack):
             # One run at a time: a manual backfill and the scheduled run never replace a day together.
             reserved_concurrency=1,
         )
+        # Read by `make verify` (ops/verify.py), which runs the ETL over its verification day.
+        CfnOutput(self, "EtlFunctionName", value=self.etl_function.function_name,
+                  description='The daily ETL: invoke with {"start_date": ..., "end_date": ...}')  # fmt: skip
         if config.pseudonymize_users:
             self.pseudonym_key_secret.grant_read(self.etl_function)
         # Read raw updates; write and replace only the processed prefixes. Nothing else.

@@ -231,6 +231,12 @@ def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
     assert outputs["ProcessedBucketName"] == {"Value": {"Ref": logical_id(pipeline.etl.processed_bucket)}}
 
 
+def test_the_etl_function_is_an_output_for_make_verify(pipeline):
+    # ops.verify invokes the ETL over its verification day by this output name.
+    outputs = Template.from_stack(pipeline.etl).to_json()["Outputs"]
+    assert outputs["EtlFunctionName"]["Value"] == {"Ref": logical_id(pipeline.etl.etl_function)}
+
+
 def test_the_pseudonym_key_is_a_generated_secret_passed_by_arn(pipeline, template):
     """Fixed interface with the rights tools (issue 14): output PseudonymKeySecretArn, env
     PSEUDONYM_KEY_SECRET_ARN; the value is generated at deploy time, never in the template."""
