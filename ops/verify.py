@@ -52,8 +52,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from local_pipeline.athena import MINIMUM_BYTES, PRICE_PER_TB, database_name, plain, workgroup_name
-from local_pipeline.settings import stage_config
+from analyst.athena import MINIMUM_BYTES, PRICE_PER_TB, database_name, plain, workgroup_name
 from ops.verify_conversation import (
     MESSAGE_ID_BASE,
     UPDATE_ID_BASE,
@@ -66,6 +65,7 @@ from ops.verify_conversation import row_mismatch as rows_differ
 from ops.verify_sql import NoWindow, for_day
 from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
+from standins.settings import stage_config
 
 OK, WARN, FAILED, SKIPPED = "ok", "warn", "failed", "skipped"
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -770,7 +770,7 @@ def wrangler_query(session: Any) -> Query:
 
 
 def bot_webhook_info() -> Callable[[], dict[str, Any]] | None:
-    from botapi.client import TOKEN_VARIABLE, BotApi
+    from ops.botapi import TOKEN_VARIABLE, BotApi
 
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:

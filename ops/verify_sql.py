@@ -4,7 +4,7 @@ Each predicate on the partition key (`context_date BETWEEN a AND b`, `context_da
 `<=`, `>`, `=`, `IN (...)`, qualified or quoted) becomes `context_date = 'D'`, whatever its bounds are
 (literals, `?`, `date_format(current_date - INTERVAL '30' DAY, '%Y-%m-%d')`, ...). Comments and string
 literals are never matched. A query without such a predicate that reads `telegram_updates` is narrowed as
-`make answers` narrows it (a WITH clause named like the table, local_pipeline.athena.within_days); any
+`make answers` narrows it (a WITH clause named like the table, analyst.athena.within_days); any
 other query without one is refused (NoWindow): run over every day, it would not test the day's rows.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from local_pipeline.athena import within_days
+from analyst.athena import within_days
 
 # Where an operand ends, at parenthesis depth 0.
 _STOP_WORDS = {

@@ -15,12 +15,12 @@ import pytest
 from moto import mock_aws
 
 from analytics.queries import named_queries, to_duckdb
-from local_pipeline.api_gateway import proxy_event
-from local_pipeline.runner import LAMBDAS_DIR, LambdaContainer, duckdb_over
-from local_pipeline.settings import stage_config
 from ops import verify
 from ops.verify_conversation import UPDATE_ID_BASE, build, expected_rows
 from ops.verify_sql import for_day
+from standins.api_gateway import proxy_event
+from standins.runner import LAMBDAS_DIR, LambdaContainer, duckdb_over
+from standins.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 from telegram_ingest.app import SECRET_HEADER
 

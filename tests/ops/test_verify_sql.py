@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from analytics.queries import named_queries
-from local_pipeline.conversation import SETTINGS
+from demo_data.conversation import SETTINGS
 from ops.verify_sql import NoWindow, for_day, replace_window
 
 DAY = date(2024, 1, 1)
