@@ -78,6 +78,9 @@ class FakeContext:
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local"
     aws_request_id = "local-request"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 25_000  # a fresh invocation of the ingest function (its timeout)
+
 
 @dataclass
 class LocalPipeline:
