@@ -128,6 +128,12 @@ class LocalPipeline:
                "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
         if self.settings.allowed_chat_ids:
             env["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in self.settings.allowed_chat_ids)
+        # As the stacks set them: /outgoing takes our bot's messages only; the ETL's late-data re-runs.
+        if self.settings.bot_user_id is not None:
+            env["BOT_USER_ID"] = str(self.settings.bot_user_id)
+        if self.settings.bot_username:
+            env["BOT_USERNAME"] = self.settings.bot_username
+        env["LATE_DATA_DAYS"] = str(self.settings.late_data_days)
         if self.firehose is not None:  # raw_layout "firehose": the ingest Lambda's boto3 reaches the stand-in
             env["FIREHOSE_STREAM"] = self.firehose.stream
             env["AWS_ENDPOINT_URL_FIREHOSE"] = self.firehose.endpoint_url

@@ -107,6 +107,7 @@ class IngestionStack(Stack):
             "manual step (docs/deployment-modes.md), not a rotation Lambda.",
         )
         environment["OUTGOING_SECRET_ARN"] = self.outgoing_secret.secret_arn
+        environment["LATE_DATA_DAYS"] = str(config.late_data_days)
         self.relay_secret = self._relay_secret(config, environment) if config.relay else None
         self.raw_stream = self._raw_stream(config) if config.raw_layout == "firehose" else None
         if self.raw_stream is not None:
@@ -212,6 +213,16 @@ class IngestionStack(Stack):
                  f"The webhook answered {CLIENT_ERRORS_ALARM_THRESHOLD}+ 4xx in 5 minutes: check "
                  "`make webhook-info` (last error) and the ingest logs.",
                  self.alerts_topic, threshold=CLIENT_ERRORS_ALARM_THRESHOLD)  # fmt: skip
+        # An /outgoing post (an edit, mostly) for a day older than the ETL's late-data re-runs reach.
+        beyond = log_outcome_metric(
+            self, "LateOutgoingMetric", config, log_group=self.ingest_function.log_group,
+            outcome="late_beyond_window", metric_name="LateOutgoingBeyondWindow",
+        )  # fmt: skip
+        alarm_on(self, "LateOutgoingAlarm", beyond,
+                 "POST /outgoing stored a message of a day older than late_data_days: the ETL will not "
+                 "re-run it by itself. Re-run that day (context_date in the ingest log) with "
+                 '{"date": ...}.',
+                 self.alerts_topic)  # fmt: skip
         if config.allowed_chat_ids:
             refused = log_outcome_metric(
                 self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,

@@ -274,7 +274,7 @@ def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, te
     )
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
     assert {a["Properties"]["MetricName"] for a in alarms} == {
-        "5XXError", "Errors", "4XXError", "UnauthorizedRequests"}  # fmt: skip
+        "5XXError", "Errors", "4XXError", "UnauthorizedRequests", "LateOutgoingBeyondWindow"}  # fmt: skip
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
 

@@ -196,6 +196,13 @@ def handle_outgoing(
         logger.exception("storage failed", extra=details)
         return http_response(500, {"ok": False, "error": "storage unavailable"})
     refused = [key for key, _ in objects if key.startswith(f"{REFUSED_PREFIX}/")]
+    today = now().astimezone(settings.timezone).date()
+    for message, (key, _) in zip(messages, objects, strict=True):
+        day = datetime.fromtimestamp(message["date"], tz=settings.timezone).date()
+        if key not in refused and (today - day).days >= settings.late_data_days:
+            # The ETL's scheduled runs re-run only the last late_data_days days: this one needs a manual run.
+            details = {"outcome": "late_beyond_window", "route": "outgoing", "context_date": day.isoformat()}
+            logger.warning("outgoing for a day the ETL no longer re-runs", extra=details)
     answer: dict[str, Any] = {"ok": True, "stored": len(objects) - len(refused)}
     if refused:
         answer["refused"] = len(refused)

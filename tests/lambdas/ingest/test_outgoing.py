@@ -4,6 +4,7 @@
 # ruff: noqa: F811
 
 import json
+import time
 
 import pytest
 
@@ -146,3 +147,18 @@ def test_outgoing_has_its_own_secret_when_one_is_configured(s3, env, lambda_cont
     assert (
         call(update, lambda_context, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})["statusCode"] == 200
     )
+
+
+def test_a_post_for_a_day_older_than_the_late_data_re_runs_is_logged_for_its_alarm(
+    s3, env, lambda_context, caplog
+):
+    """The bot's edit of a 3-week-old answer: stored, and said (the ETL's re-runs reach 7 days back)."""
+    env.setenv("LATE_DATA_DAYS", "7")
+    three_weeks_ago = int(time.time()) - 21 * 86_400
+    assert post(sent(2001, "Vou chamar a equipe.", date=three_weeks_ago), lambda_context)["statusCode"] == 200
+    assert (
+        post(sent(2002, "Seu pedido sai hoje.", date=int(time.time()) - 3600), lambda_context)["statusCode"]
+        == 200
+    )
+    late = [r for r in caplog.records if getattr(r, "outcome", None) == "late_beyond_window"]
+    assert len(late) == 1 and len(stored_keys(s3)) == 2
