@@ -64,7 +64,7 @@ def test_object_layout_an_outgoing_post_after_its_days_run_is_in_the_table_after
                                       request_time_ms=post.request_time_ms)["statusCode"] == 200  # fmt: skip
     first = pipeline.run_etl(scheduled_event(DAY))
     late_ids = {outgoing_update_id(m["chat"]["id"], m["message_id"]) for m in late.messages}
-    assert not late_ids & set(partition_ids(pipeline, DAY)) and first["late_reruns"] == []
+    assert not late_ids & set(partition_ids(pipeline, DAY)) and not first.get("late_reruns")
 
     # The next morning, after the run: the late post, keyed by its messages' send date (DAY).
     after_run = int(datetime.combine(NEXT, time(10), tzinfo=ZONE).timestamp() * 1000)
@@ -73,14 +73,14 @@ def test_object_layout_an_outgoing_post_after_its_days_run_is_in_the_table_after
     )
     post_deliveries(pipeline, NEXT)
     second = pipeline.run_etl(scheduled_event(NEXT))
-    assert second["late_reruns"] == [DAY.isoformat()]
-    assert [day["date"] for day in second["days"]] == [NEXT.isoformat(), DAY.isoformat()]
 
     ids = partition_ids(pipeline, DAY)
     assert len(ids) == len(set(ids))  # counted once
     on_time_ids = {outgoing_update_id(m["chat"]["id"], m["message_id"]) for p in on_time for m in p.messages}
     assert set(ids) == webhook_ids | on_time_ids | late_ids
     assert not late_ids & set(partition_ids(pipeline, NEXT))
+    assert second["late_reruns"] == [DAY.isoformat()]
+    assert [day["date"] for day in second["days"]] == [NEXT.isoformat(), DAY.isoformat()]
     # Nothing changed since: the run after re-runs nothing.
     assert pipeline.run_etl(scheduled_event(NEXT + timedelta(days=1)))["late_reruns"] == []
 
@@ -91,15 +91,15 @@ def test_firehose_layout_a_delivery_retried_past_its_days_run_is_in_the_table_af
     # S3 refuses Firehose's deliveries: the day's last records are still in the stream when the run reads.
     first = pipeline.etl.invoke(scheduled_event(DAY))  # no flush, unlike run_etl
     missing = day_ids - set(partition_ids(pipeline, DAY))
-    assert missing and first["late_reruns"] == []
+    assert missing and not first.get("late_reruns")
     assert pipeline.firehose is not None
     pipeline.firehose.flush()  # S3 is back: Firehose delivers them, filed under DAY, after its run
 
     next_ids = post_deliveries(pipeline, NEXT)
     second = pipeline.run_etl(scheduled_event(NEXT))
-    assert second["late_reruns"] == [DAY.isoformat()]
     ids, next_day = partition_ids(pipeline, DAY), partition_ids(pipeline, NEXT)
     assert sorted(ids) == sorted(day_ids)  # every record of the day, each once
     assert not set(next_day) & day_ids  # not on the next day too (redeliveries of DAY's updates included)
     assert set(next_day) == next_ids - day_ids
+    assert second["late_reruns"] == [DAY.isoformat()]
     assert pipeline.run_etl(scheduled_event(NEXT + timedelta(days=1)))["late_reruns"] == []
