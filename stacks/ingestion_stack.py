@@ -432,7 +432,7 @@ class IngestionStack(Stack):
             request_models={"application/json": update_model, "$default": update_model},
             request_validator=body_validator,
         )
-        # Our bot's own messages, posted by its backend (the same secret header): a Message, a list of
+        # Our bot's own messages, posted by its backend (its own secret header): a Message, a list of
         # them, or a Bot API response; the Lambda checks each message.
         messages_model = api.add_model(
             "SentMessagesModel",

@@ -45,7 +45,7 @@ def raw_object_exists(key: str) -> bool:
 
 
 allow_list = AllowList(settings.allowed_chat_ids, raw_object_exists)
-# Relay mode (RELAY_URL): the existing bot backend gets every update after it is stored.
+# Relay mode (RELAY_SECRET_ARN, or RELAY_URL locally): the bot backend gets every update once stored.
 relay = Relay.from_env(os.environ, secrets_manager_fetch)
 
 

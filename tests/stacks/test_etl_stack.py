@@ -270,3 +270,10 @@ def test_the_etl_may_keep_manifests_and_knows_how_far_back_late_data_is_re_run(p
     assert "manifest/*" in statements
     filters = template.find_resources("AWS::Logs::MetricFilter")
     assert any('"late_rerun"' in f["Properties"]["FilterPattern"] for f in filters.values())
+
+
+@pytest.mark.parametrize("settings", [{"late_data_days": 0}, {"late_data_days": 32}, {"late_data_days": "7"},
+                                      {"late_data_days": 14, "raw_retention_days": 14}])  # fmt: skip
+def test_late_data_days_is_bounded_and_below_raw_retention(settings):
+    with pytest.raises(ConfigError, match="late_data_days"):
+        StageConfig(stage="x", **settings)
