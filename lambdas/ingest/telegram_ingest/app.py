@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
 from telegram_ingest.firehose import MAX_RECORD_BYTES, encode_record
-from telegram_ingest.outgoing import OurBot, messages_of, outgoing_object
+from telegram_ingest.outgoing import OurBot, messages_of, outgoing_object, webhook_reply_message
 from telegram_ingest.relay import Relay, RelayFailed
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import (
@@ -141,7 +141,19 @@ def handle_webhook(
     else:
         logger.info("update stored", extra={**fields, "outcome": "stored", "key": key})
     if relay is not None:
-        return relay_to_backend(relay, body, fields, logger, time_left_s)
+
+        def record(answer: bytes) -> None:
+            # The bot's answer in the webhook response: never posted to /outgoing (no result comes back).
+            bot = OurBot(settings.bot_user_id, settings.bot_username)
+            message = webhook_reply_message(answer, update, bot, arrival_ms(request_time_ms, arrived) // 1000)
+            if message is None:
+                return
+            chat_allowed = allow_list.allows(message["chat"]["id"])
+            key, stored = outgoing_object(message, settings.timezone, refused=not chat_allowed)
+            put_object(settings.raw_bucket, key, stored)
+            logger.info("webhook answer recorded", extra={**fields, "outcome": "answer_recorded", "key": key})
+
+        return relay_to_backend(relay, body, fields, logger, time_left_s, record)
     return http_response(200, {"ok": True})
 
 
@@ -216,7 +228,7 @@ def handle_outgoing(
 
 def relay_to_backend(
     relay: Relay, body: bytes, fields: dict[str, Any], logger: Logger,
-    time_left_s: Callable[[], float] | None = None,
+    time_left_s: Callable[[], float] | None = None, record: Callable[[bytes], None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The bot backend's answer to the stored update, as Telegram's answer (telegram_ingest.relay says
     when it is a 502, which Telegram redelivers, and when a 200 that keeps the backend from a duplicate)."""
@@ -235,6 +247,12 @@ def relay_to_backend(
             **fields, "outcome": "relay_answer_too_large", "relay_status": answer.status})  # fmt: skip
         return http_response(answer.status, {"ok": 200 <= answer.status < 300})
     logger.info("update relayed", extra={**fields, "outcome": "relayed", "relay_status": answer.status})
+    if record is not None and 200 <= answer.status < 300 and answer.body:
+        try:
+            record(answer.body)
+        except Exception as error:  # the update is stored and the backend answered: Telegram gets it
+            logger.exception("webhook answer not recorded", extra={
+                **fields, "outcome": "answer_not_recorded", "error": type(error).__name__})  # fmt: skip
     response: dict[str, Any] = {"statusCode": answer.status, "headers": {"Content-Type": answer.content_type}}
     try:
         response["body"] = answer.body.decode("utf-8")

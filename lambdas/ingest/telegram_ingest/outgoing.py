@@ -101,3 +101,54 @@ def outgoing_object(
     day: date = datetime.fromtimestamp(message["date"], tz=timezone).date()
     key = refused_key(update_id, day) if refused else raw_key(update_id, day)
     return key, json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+# Methods a bot may answer in its webhook response that send a message (with its text or caption).
+SEND_METHODS = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendAnimation", "sendAudio", "sendVoice",
+    "sendVideoNote", "sendSticker", "sendPoll", "sendDice", "sendLocation", "sendVenue", "sendContact",
+})  # fmt: skip
+
+
+def webhook_reply_message(
+    answer: bytes, update: dict[str, Any], bot: OurBot, arrived_s: int
+) -> dict[str, Any] | None:
+    """The message our bot sends when its backend answers an update with a method in the webhook response
+    ({"method": "sendMessage", ...}), as far as it is known: Telegram returns no result for it, so its
+    message_id is made up (below zero, one per update: never a real one, the same on a redelivery) and its
+    date is the update's arrival. None when the answer sends no message to a chat given by id."""
+    try:
+        method = json.loads(answer)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(method, dict) or method.get("method") not in SEND_METHODS or not bot.known:
+        return None
+    chat_id = method.get("chat_id")
+    if not _int(chat_id):
+        return None  # "@channelusername": not a chat of ours
+    chat = next((c for c in _chats_of(update) if c.get("id") == chat_id), {"id": chat_id})
+    sender: dict[str, Any] = {"is_bot": True, "first_name": bot.username or "bot"}
+    if bot.user_id is not None:
+        sender["id"] = bot.user_id
+    if bot.username:
+        sender["username"] = bot.username
+    message: dict[str, Any] = {"message_id": -(update["update_id"] + 1), "from": sender, "chat": chat,
+                               "date": arrived_s}  # fmt: skip
+    for field in ("text", "caption"):
+        if isinstance(method.get(field), str):
+            message[field] = method[field]
+    replied = (method.get("reply_parameters") or {}).get("message_id") if isinstance(
+        method.get("reply_parameters"), dict) else method.get("reply_to_message_id")  # fmt: skip
+    if _int(replied):
+        message["reply_to_message"] = {"message_id": replied, "chat": chat, "date": arrived_s}
+    return message
+
+
+def _chats_of(update: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chat objects an Update carries (its message's, or a callback query's message's)."""
+    found = []
+    for payload in update.values():
+        for holder in (payload, payload.get("message") if isinstance(payload, dict) else None):
+            if isinstance(holder, dict) and isinstance(holder.get("chat"), dict):
+                found.append(holder["chat"])
+    return found

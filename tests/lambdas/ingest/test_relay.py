@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from telegram_etl.flatten import flatten
+from telegram_etl.sources import source_of
 from telegram_ingest import relay as relay_module
 from telegram_ingest.relay import Relay, RelayFailed, check_relay_url
 from tests.fake_bot_backend import FakeBotBackend
@@ -242,3 +244,49 @@ def test_an_unreadable_backend_secret_is_a_relay_failure():
     relay = Relay.from_env({"RELAY_URL": "https://bot.example.com/hook", "RELAY_SECRET_ARN": "arn:x"}, fetch)
     with pytest.raises(RelayFailed, match="secret"):
         relay.forward(b"{}")
+
+
+def test_a_method_answered_in_the_webhook_response_is_recorded_as_our_bots_message(
+    s3, relay_env, lambda_context
+):
+    """The backend answers with sendMessage in its webhook response: Telegram gets the method, and the
+    message (what is known of it: no message_id or date comes back) is stored like an /outgoing post, once
+    however often Telegram redelivers the update, and reads as our bot's in the ETL."""
+    relay_env.setenv("BOT_USER_ID", "7000000001")
+    relay_env.setenv("BOT_USERNAME", "ajuda_loja_bot")
+    update = json.loads(UPDATE)
+    chat, asked = update["message"]["chat"], update["message"]["message_id"]
+    method = {"method": "sendMessage", "chat_id": chat["id"], "text": "Olá! Já vejo seu pedido.",
+              "reply_parameters": {"message_id": asked}}  # fmt: skip
+    with FakeBotBackend(body=json.dumps(method).encode()) as backend:
+        relay_env.setenv("RELAY_URL", backend.url)
+        first = call(UPDATE, lambda_context, headers=AUTH)
+        call(UPDATE, lambda_context, headers=AUTH)  # a redelivery
+    assert json.loads(first["body"]) == method
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
+    assert len(keys) == 2 and KEY in keys
+    (answer_key,) = [key for key in keys if key != KEY]
+    stored = json.loads(s3.get_object(Bucket=BUCKET, Key=answer_key)["Body"].read())
+    message = stored["message"]
+    assert stored["update_id"] < 0 and source_of(stored["update_id"]) == "outgoing"
+    assert (message["from"]["id"], message["from"]["is_bot"], message["from"]["username"]) == (
+        7000000001, True, "ajuda_loja_bot")  # fmt: skip
+    assert (message["chat"], message["text"], message["reply_to_message"]["message_id"]) == (
+        chat, "Olá! Já vejo seu pedido.", asked)  # fmt: skip
+    assert message["date"] == 1_704_067_200  # the update's arrival (API Gateway's requestTimeEpoch)
+    row = flatten(stored, None)
+    assert (row["user_is_bot"], row["user_username"], row["reply_to_message_id"]) == (
+        True,
+        "ajuda_loja_bot",
+        asked,
+    )
+
+
+def test_an_answer_that_sends_nothing_is_not_recorded(s3, relay_env, lambda_context):
+    relay_env.setenv("BOT_USER_ID", "7000000001")
+    for answer in (b"", b'{"method": "answerCallbackQuery", "callback_query_id": "1"}', b"not json",
+                   b'{"method": "sendMessage", "chat_id": "@canal", "text": "x"}'):  # fmt: skip
+        with FakeBotBackend(body=answer) as backend:
+            relay_env.setenv("RELAY_URL", backend.url)
+            assert call(UPDATE, lambda_context, headers=AUTH)["statusCode"] == 200
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == [KEY]
