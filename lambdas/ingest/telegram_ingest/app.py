@@ -208,7 +208,9 @@ def handle_outgoing(
         logger.exception("storage failed", extra=details)
         return http_response(500, {"ok": False, "error": "storage unavailable"})
     refused = [key for key, _ in objects if key.startswith(f"{REFUSED_PREFIX}/")]
-    today = now().astimezone(settings.timezone).date()
+    # Relative to when the post arrived (API Gateway's clock; a replay's own time locally).
+    request_time_ms = (event.raw_event.get("requestContext") or {}).get("requestTimeEpoch")
+    today = arrival_day(request_time_ms, settings.timezone, now())
     for message, (key, _) in zip(messages, objects, strict=True):
         day = datetime.fromtimestamp(message["date"], tz=settings.timezone).date()
         if key not in refused and (today - day).days >= settings.late_data_days:

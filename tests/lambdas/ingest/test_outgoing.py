@@ -154,11 +154,11 @@ def test_a_post_for_a_day_older_than_the_late_data_re_runs_is_logged_for_its_ala
 ):
     """The bot's edit of a 3-week-old answer: stored, and said (the ETL's re-runs reach 7 days back)."""
     env.setenv("LATE_DATA_DAYS", "7")
-    three_weeks_ago = int(time.time()) - 21 * 86_400
-    assert post(sent(2001, "Vou chamar a equipe.", date=three_weeks_ago), lambda_context)["statusCode"] == 200
-    assert (
-        post(sent(2002, "Seu pedido sai hoje.", date=int(time.time()) - 3600), lambda_context)["statusCode"]
-        == 200
-    )
+    now = int(time.time())
+    for message_id, text, date in [(2001, "Vou chamar a equipe.", now - 21 * 86_400),
+                                   (2002, "Seu pedido sai hoje.", now - 3600)]:  # fmt: skip
+        body = json.dumps(sent(message_id, text, date=date)).encode()
+        response = call(body, lambda_context, headers=AUTH, path="/outgoing", request_time_ms=now * 1000)
+        assert response["statusCode"] == 200
     late = [r for r in caplog.records if getattr(r, "outcome", None) == "late_beyond_window"]
     assert len(late) == 1 and len(stored_keys(s3)) == 2
