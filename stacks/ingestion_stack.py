@@ -223,6 +223,16 @@ class IngestionStack(Stack):
                  "re-run it by itself. Re-run that day (context_date in the ingest log) with "
                  '{"date": ...}.',
                  self.alerts_topic)  # fmt: skip
+        if config.relay:
+            # Answered 200 (the backend had the whole update), so no 5xx alarm sees it: counted here.
+            unanswered = log_outcome_metric(
+                self, "RelayUnansweredMetric", config, log_group=self.ingest_function.log_group,
+                outcome="relay_unanswered", metric_name="RelayUnanswered",
+            )  # fmt: skip
+            alarm_on(self, "RelayUnansweredAlarm", unanswered,
+                     "The bot backend got an update but did not answer within the relay's deadline: Telegram "
+                     "was answered 200 (no duplicate), any method the backend answered was lost.",
+                     self.alerts_topic)  # fmt: skip
         if config.allowed_chat_ids:
             refused = log_outcome_metric(
                 self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,

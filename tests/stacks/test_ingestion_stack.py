@@ -452,6 +452,8 @@ def test_relay_mode_forwards_to_the_backend_with_its_own_secret(relay_stack, pip
     reads = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
     assert {"Ref": logical_id(relay_stack.relay_secret)} in reads
     assert "RelaySecretArn" in template.to_json()["Outputs"]
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert "RelayUnanswered" in {a["Properties"]["MetricName"] for a in alarms}
     # Without relay (cdk.json's stages) there is no relay secret and no RELAY_URL.
     assert pipeline.ingestion.relay_secret is None
     dev = Template.from_stack(pipeline.ingestion).to_json()["Resources"]
