@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -29,6 +28,13 @@ TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 # Raw days must outlive the dead-letter queue's 14 days, in which a failed ETL run is re-run.
 RAW_RETENTION_MIN_DAYS = 14
 RAW_LAYOUTS = ("object", "firehose")
+# The daily run may start no earlier: by then every update of the day before is in the raw bucket (the
+# firehose layout's objects of the day before, delivered within its buffer after midnight, included:
+# telegram_etl.firehose.LATE_WINDOW). Anything later still is a late arrival, re-run (late_data_days).
+ETL_EARLIEST = "00:30"
+# Late data (docs/architecture.md, "Late data"): each daily run also re-runs any of this many days
+# before whose raw data changed since it was processed; bounded by what one run can re-read.
+LATE_DATA_DAYS_MAX = 31
 
 
 class ConfigError(ValueError):
@@ -126,6 +132,9 @@ class StageConfig:
     # change). Staff answer customers; our bot is known by its @username (without the @).
     staff_user_ids: tuple[int, ...] = ()
     bot_username: str | None = None
+    # Our bot's user id (the number before ':' in its token): POST /outgoing accepts only messages whose
+    # `from` is this id (without it, those from a bot with bot_username; without either, none).
+    bot_user_id: int | None = None
     # Topic -> regular expressions over the normalized text; the first topic that matches wins.
     topic_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # callback_data of the "did this solve it?" buttons, and the reactions that rate an answer.
@@ -167,13 +176,17 @@ class StageConfig:
     # Powertools for AWS Lambda layer version, resolved through its public SSM parameter (not `latest`:
     # a deploy is reproducible); keep it equal to aws-lambda-powertools in requirements-dev.txt.
     powertools_version: str = "3.37.0"
-    # Relay mode: the existing bot backend's HTTPS webhook; every update is stored, then forwarded there
-    # with the backend's secret (the stack's RelaySecret), and the backend's answer goes to Telegram.
-    relay_url: str | None = None
+    # Relay mode: every update is stored, then forwarded to the existing bot backend's webhook, and the
+    # backend's answer goes to Telegram. Its URL (which may carry the bot's token) and secret_token are
+    # in the stack's RelaySecret, never in cdk.json, the template or the environment.
+    relay: bool = False
     # Retention (issue 14, docs/privacy.md): raw updates hold everything unredacted and are needed
     # only to (re)process a day, so they expire; the ETL's quarantine and refused updates (raw copies)
     # too. Processed days may be kept (null) or expire; Athena results hold query answers.
     raw_retention_days: int = 30
+    # Each daily run also re-runs any of the days before (up to this many) whose raw data changed after
+    # their run: webhook and Firehose late deliveries, /outgoing posts and edits, imports.
+    late_data_days: int = 7
     processed_retention_days: int | None = None
     athena_results_retention_days: int = 7
     # --- privacy (issue 14, docs/privacy.md) ---
@@ -198,6 +211,9 @@ class StageConfig:
                 (lambda: _is_zone(self.timezone), f"timezone {self.timezone!r} is not an IANA timezone name"),
                 (lambda: bool(_LOCAL_TIME.match(self.etl_local_time)),
                  f"etl_local_time {self.etl_local_time!r} is not HH:MM"),
+                (lambda: not _LOCAL_TIME.match(self.etl_local_time) or self.etl_local_time >= ETL_EARLIEST,
+                 f"etl_local_time {self.etl_local_time} is less than {ETL_EARLIEST} after midnight: the "
+                 "day's last updates (Firehose buffers up to 900 s) would not be stored yet when it runs"),
                 (lambda: self.api_rate_limit > 0 and self.api_burst_limit > 0,
                  "api_rate_limit and api_burst_limit must be positive"),
                 *((lambda cidr=cidr: _is_cidr(cidr), f"webhook_source_cidrs: {cidr!r} is not a CIDR range")
@@ -223,9 +239,9 @@ class StageConfig:
                  f"{self.timezone}: choose a time outside the changes"),
                 (lambda: bool(re.match(r"^\d+\.\d+\.\d+$", self.powertools_version)),
                  f"powertools_version {self.powertools_version!r} is not a release like 3.37.0"),
-                (lambda: self.relay_url is None or (urllib.parse.urlsplit(self.relay_url).scheme == "https"
-                 and bool(urllib.parse.urlsplit(self.relay_url).hostname)),
-                 f"relay_url {self.relay_url!r} must be an https URL"),
+                (lambda: isinstance(self.relay, bool), "relay must be true or false"),
+                (lambda: self.bot_user_id is None or _int_between(self.bot_user_id, 1, 2**53),
+                 f"bot_user_id {self.bot_user_id!r}: the number before ':' in the bot's token"),
                 (lambda: self.bot_username is None or bool(_BOT_USERNAME.match(self.bot_username)),
                  f"bot_username {self.bot_username!r}: a bot's username, without @"),
                 *((lambda pattern=pattern: topic_pattern_problem(pattern) is None,
@@ -271,6 +287,10 @@ class StageConfig:
             (lambda: days(self.raw_retention_days) and self.raw_retention_days >= RAW_RETENTION_MIN_DAYS,
              f"raw_retention_days must be an integer of at least {RAW_RETENTION_MIN_DAYS} (the ETL reads "
              "D-1 and lists D-2; failed runs are retried from the dead-letter queue for 14 days)"),
+            (lambda: _int_between(self.late_data_days, 1, LATE_DATA_DAYS_MAX)
+             and self.late_data_days < self.raw_retention_days,
+             f"late_data_days must be an integer between 1 and {LATE_DATA_DAYS_MAX}, below "
+             "raw_retention_days"),
             (lambda: self.processed_retention_days is None or days(self.processed_retention_days),
              "processed_retention_days must be a positive integer or null (keep)"),
             (lambda: days(self.athena_results_retention_days),
@@ -285,6 +305,12 @@ class StageConfig:
     def from_context(cls, stage: str, values: dict[str, Any]) -> StageConfig:
         problems = []
         known = {f.name for f in fields(cls)} - {"stage"}
+        if "relay_url" in values:  # its URL may carry the bot's token: never in cdk.json or the template
+            problems.append(
+                'relay_url is no longer a setting: set "relay": true, deploy, then put '
+                '{"url": ..., "secret_token": ...} in the stack\'s RelaySecret (docs/deployment-modes.md)'
+            )
+            values = {name: value for name, value in values.items() if name != "relay_url"}
         unknown = sorted(set(values) - known)
         if unknown:
             problems.append(f"unknown settings: {', '.join(unknown)}")

@@ -27,19 +27,21 @@ from stacks.defaults import (
     alarm_on,
     data_bucket,
     generated_secret,
+    log_outcome_metric,
     powertools_layer,
     python_function,
     removal_policy,
 )
 from telegram_etl.firehose import FIREHOSE_PREFIX
-from telegram_etl.job import PROCESSED_PREFIX, QUARANTINE_PREFIX
+from telegram_etl.job import MANIFEST_PREFIX, PROCESSED_PREFIX, QUARANTINE_PREFIX
 from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
 
 # The key prefixes the ETL code reads and writes: its IAM policy grants exactly these. It reads both raw
 # layouts whatever the stage's raw_layout: a stage that switched keeps its earlier days readable.
 RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
 RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
-PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/")
+# manifest/: one object per processed day, named by its raw inputs' digest (late data re-runs).
+PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/", f"{MANIFEST_PREFIX}/")
 
 
 def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
@@ -69,7 +71,11 @@ class EtlStack(Stack):
         access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
         # Retention: quarantined objects are raw copies (raw_retention_days); processed days expire only
         # when processed_retention_days is set, counted from the day's last write (a re-run restarts it).
-        expire = {f"{QUARANTINE_PREFIX}/": Duration.days(config.raw_retention_days)}
+        # Manifests (late data) matter only while their day's raw data exists.
+        expire = {
+            f"{prefix}/": Duration.days(config.raw_retention_days)
+            for prefix in (QUARANTINE_PREFIX, MANIFEST_PREFIX)
+        }
         if config.processed_retention_days is not None:
             expire[f"{PROCESSED_PREFIX}/"] = Duration.days(config.processed_retention_days)
         self.processed_bucket = data_bucket(
@@ -103,6 +109,7 @@ class EtlStack(Stack):
             # The ETL sets user_is_staff from the real ids before they become pseudonyms.
             "STAFF_USER_IDS": ",".join(str(user_id) for user_id in config.staff_user_ids),
             "PSEUDONYMIZE_USERS": "true" if config.pseudonymize_users else "false",
+            "LATE_DATA_DAYS": str(config.late_data_days),
         }
         if config.pseudonymize_users:
             environment["PSEUDONYM_KEY_SECRET_ARN"] = self.pseudonym_key_secret.secret_arn
@@ -182,6 +189,12 @@ class EtlStack(Stack):
                  'with {"date": "YYYY-MM-DD"}.', alerts_topic)  # fmt: skip
         alarm_on(self, "EtlErrorsAlarm", self.etl_function.metric_errors(period=Duration.minutes(5)),
                  "An ETL invocation failed (it will be retried).", alerts_topic)  # fmt: skip
+        late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=self.etl_function.log_group,
+                                  outcome="late_rerun", metric_name="LateDataReruns")  # fmt: skip
+        alarm_on(self, "LateDataRerunAlarm", late,
+                 "The daily ETL re-ran a day whose raw data changed after its run (late data: a Firehose "
+                 "retry, an /outgoing post or edit, an import): that day's figures changed. See "
+                 "docs/operations.md, 'Late data'.", alerts_topic)  # fmt: skip
         # The schedule silently stopping (rule disabled, target removed) is a failure too: no invocation
         # in 25 hourly periods, where missing data (no invocation) counts as breaching.
         missed = cloudwatch.Alarm(

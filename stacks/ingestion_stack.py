@@ -55,6 +55,7 @@ class IngestionStack(Stack):
     ingest_function: lambda_.Function
     api: apigateway.RestApi
     webhook_secret: secretsmanager.Secret
+    outgoing_secret: secretsmanager.Secret
     relay_secret: secretsmanager.Secret | None
     alerts_topic: sns.Topic
     raw_stream: firehose.CfnDeliveryStream | None
@@ -92,7 +93,22 @@ class IngestionStack(Stack):
         }
         if config.allowed_chat_ids:
             environment["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in config.allowed_chat_ids)
-        self.relay_secret = self._relay_secret(config, environment) if config.relay_url else None
+        # POST /outgoing: our bot's messages only (its id, else its username), with a secret of its own
+        # (the bot backend is another client than Telegram, and never needs the webhook's secret).
+        if config.bot_user_id is not None:
+            environment["BOT_USER_ID"] = str(config.bot_user_id)
+        if config.bot_username:
+            environment["BOT_USERNAME"] = config.bot_username
+        self.outgoing_secret = generated_secret(
+            self,
+            "OutgoingSecret",
+            f"Secret header the bot backend sends to POST /outgoing ({config.stage})",
+            rotation="Rotating it means giving the bot backend the new value at the same time; a documented "
+            "manual step (docs/deployment-modes.md), not a rotation Lambda.",
+        )
+        environment["OUTGOING_SECRET_ARN"] = self.outgoing_secret.secret_arn
+        environment["LATE_DATA_DAYS"] = str(config.late_data_days)
+        self.relay_secret = self._relay_secret(config, environment) if config.relay else None
         self.raw_stream = self._raw_stream(config) if config.raw_layout == "firehose" else None
         if self.raw_stream is not None:
             environment["FIREHOSE_STREAM"] = self.raw_stream.ref
@@ -119,6 +135,7 @@ class IngestionStack(Stack):
             )
         )
         self.webhook_secret.grant_read(self.ingest_function)
+        self.outgoing_secret.grant_read(self.ingest_function)
         if self.relay_secret is not None:
             self.relay_secret.grant_read(self.ingest_function)
         reason = "Object keys are one per update (or per followed chat), so PutObject is granted on a prefix."
@@ -156,7 +173,13 @@ class IngestionStack(Stack):
             self,
             "OutgoingUrl",
             value=self.api.url_for_path("/outgoing"),
-            description="Where the bot backend posts each message it sent (same secret header)",
+            description="Where the bot backend posts each message it sent (OutgoingSecret's header)",
+        )
+        CfnOutput(
+            self,
+            "OutgoingSecretArn",
+            value=self.outgoing_secret.secret_arn,
+            description="Secret whose value the bot backend sends to /outgoing as the secret header",
         )
         CfnOutput(self, "RawBucketName", value=self.raw_bucket.bucket_name)
         # Read by `make set-webhook`: the stage's one source of the concurrency Telegram may use.
@@ -190,6 +213,26 @@ class IngestionStack(Stack):
                  f"The webhook answered {CLIENT_ERRORS_ALARM_THRESHOLD}+ 4xx in 5 minutes: check "
                  "`make webhook-info` (last error) and the ingest logs.",
                  self.alerts_topic, threshold=CLIENT_ERRORS_ALARM_THRESHOLD)  # fmt: skip
+        # An /outgoing post (an edit, mostly) for a day older than the ETL's late-data re-runs reach.
+        beyond = log_outcome_metric(
+            self, "LateOutgoingMetric", config, log_group=self.ingest_function.log_group,
+            outcome="late_beyond_window", metric_name="LateOutgoingBeyondWindow",
+        )  # fmt: skip
+        alarm_on(self, "LateOutgoingAlarm", beyond,
+                 "POST /outgoing stored a message of a day older than late_data_days: the ETL will not "
+                 "re-run it by itself. Re-run that day (context_date in the ingest log) with "
+                 '{"date": ...}.',
+                 self.alerts_topic)  # fmt: skip
+        if config.relay:
+            # Answered 200 (the backend had the whole update), so no 5xx alarm sees it: counted here.
+            unanswered = log_outcome_metric(
+                self, "RelayUnansweredMetric", config, log_group=self.ingest_function.log_group,
+                outcome="relay_unanswered", metric_name="RelayUnanswered",
+            )  # fmt: skip
+            alarm_on(self, "RelayUnansweredAlarm", unanswered,
+                     "The bot backend got an update but did not answer within the relay's deadline: Telegram "
+                     "was answered 200 (no duplicate), any method the backend answered was lost.",
+                     self.alerts_topic)  # fmt: skip
         if config.allowed_chat_ids:
             refused = log_outcome_metric(
                 self, "RefusedUpdatesMetric", config, log_group=self.ingest_function.log_group,
@@ -306,19 +349,19 @@ class IngestionStack(Stack):
                  "stream's quota if it persists.", self.alerts_topic)  # fmt: skip
 
     def _relay_secret(self, config: StageConfig, environment: dict[str, str]) -> secretsmanager.Secret:
-        """Relay mode: the bot backend's own webhook secret, which the operator puts here (its value never
-        appears in the template); the backend checks it as it checked Telegram's."""
+        """Relay mode: the bot backend's webhook URL and its own secret_token, which the operator puts here
+        as {"url": ..., "secret_token": ...}: neither appears in the template or the environment (a webhook
+        URL often carries the bot's token). The Lambda re-reads it after 5 minutes and on a 401/403."""
         relay_secret = generated_secret(
             self,
             "RelaySecret",
-            f"secret_token the existing bot backend expects on its webhook ({config.stage})",
-            rotation="The backend's own webhook secret: it changes when the backend's owner changes it, then "
-            "is copied here (README, relay mode); there is nothing for a rotation Lambda to rotate.",
+            f"The existing bot backend's webhook: url and secret_token ({config.stage})",
+            rotation="The backend's own webhook URL and secret: they change when the backend's owner changes "
+            "them, then are copied here (docs/deployment-modes.md); nothing for a rotation Lambda to rotate.",
         )
-        environment["RELAY_URL"] = str(config.relay_url)
         environment["RELAY_SECRET_ARN"] = relay_secret.secret_arn
         CfnOutput(self, "RelaySecretArn", value=relay_secret.secret_arn,
-                  description="Put the bot backend's webhook secret_token here")  # fmt: skip
+                  description='{"url": <backend webhook>, "secret_token": <its secret>}')  # fmt: skip
         return relay_secret
 
     def _grant_allow_list(self, reason: str) -> None:
@@ -399,7 +442,7 @@ class IngestionStack(Stack):
             request_models={"application/json": update_model, "$default": update_model},
             request_validator=body_validator,
         )
-        # Our bot's own messages, posted by its backend (the same secret header): a Message, a list of
+        # Our bot's own messages, posted by its backend (its own secret header): a Message, a list of
         # them, or a Bot API response; the Lambda checks each message.
         messages_model = api.add_model(
             "SentMessagesModel",

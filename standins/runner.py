@@ -78,6 +78,9 @@ class FakeContext:
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local"
     aws_request_id = "local-request"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 25_000  # a fresh invocation of the ingest function (its timeout)
+
 
 @dataclass
 class LocalPipeline:
@@ -125,6 +128,12 @@ class LocalPipeline:
                "POWERTOOLS_LOG_LEVEL": self.log_level}  # fmt: skip
         if self.settings.allowed_chat_ids:
             env["ALLOWED_CHAT_IDS"] = ",".join(str(chat) for chat in self.settings.allowed_chat_ids)
+        # As the stacks set them: /outgoing takes our bot's messages only; the ETL's late-data re-runs.
+        if self.settings.bot_user_id is not None:
+            env["BOT_USER_ID"] = str(self.settings.bot_user_id)
+        if self.settings.bot_username:
+            env["BOT_USERNAME"] = self.settings.bot_username
+        env["LATE_DATA_DAYS"] = str(self.settings.late_data_days)
         if self.firehose is not None:  # raw_layout "firehose": the ingest Lambda's boto3 reaches the stand-in
             env["FIREHOSE_STREAM"] = self.firehose.stream
             env["AWS_ENDPOINT_URL_FIREHOSE"] = self.firehose.endpoint_url

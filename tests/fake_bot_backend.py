@@ -11,8 +11,12 @@ from types import TracebackType
 
 class FakeBotBackend:
     def __init__(self, *, status: int = 200, body: bytes = b"", delay_s: float = 0.0,
-                 content_type: str = "application/json") -> None:  # fmt: skip
+                 content_type: str = "application/json", drip_s: float = 0.0,
+                 expect_secret: str | None = None) -> None:  # fmt: skip
+        """drip_s: send the body one byte at a time, this long apart; expect_secret: answer 403 to any
+        other secret header (as a backend checks Telegram's)."""
         self.status, self.body, self.delay_s, self.content_type = status, body, delay_s, content_type
+        self.drip_s, self.expect_secret = drip_s, expect_secret
         self.received: list[tuple[dict[str, str], bytes]] = []
         backend = self
 
@@ -21,12 +25,22 @@ class FakeBotBackend:
                 length = int(self.headers.get("Content-Length", 0))
                 backend.received.append((dict(self.headers), self.rfile.read(length)))
                 time.sleep(backend.delay_s)
+                refused = backend.expect_secret is not None and (
+                    self.headers.get("X-Telegram-Bot-Api-Secret-Token") != backend.expect_secret
+                )
+                status, body = (403, b"") if refused else (backend.status, backend.body)
                 try:
-                    self.send_response(backend.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", backend.content_type)
-                    self.send_header("Content-Length", str(len(backend.body)))
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(backend.body)
+                    if backend.drip_s:
+                        for byte in body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(backend.drip_s)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the relay gave up waiting (the timeout test)
 

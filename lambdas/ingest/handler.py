@@ -19,6 +19,11 @@ silence_sdk_debug_logs()
 logger = Logger(service="telegram-ingest")
 settings = Settings.from_env(dict(os.environ))
 secret = WebhookSecret(os.environ, secrets_manager_fetch)
+# POST /outgoing has its own secret (the bot backend is another client than Telegram); the webhook's
+# where a stage has none.
+outgoing_secret = WebhookSecret(os.environ, secrets_manager_fetch, "OUTGOING_SECRET")
+if not outgoing_secret.configured:
+    outgoing_secret = secret
 s3 = boto3.client("s3", config=SDK_CONFIG)
 # raw_layout "firehose": each accepted update is one record of the stage's Firehose stream.
 firehose = boto3.client("firehose", config=SDK_CONFIG) if settings.firehose_stream else None
@@ -40,7 +45,7 @@ def raw_object_exists(key: str) -> bool:
 
 
 allow_list = AllowList(settings.allowed_chat_ids, raw_object_exists)
-# Relay mode (RELAY_URL): the existing bot backend gets every update after it is stored.
+# Relay mode (RELAY_SECRET_ARN, or RELAY_URL locally): the bot backend gets every update once stored.
 relay = Relay.from_env(os.environ, secrets_manager_fetch)
 
 
@@ -52,12 +57,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return handle_outgoing(
             APIGatewayProxyEvent(event),
             settings=settings,
-            secret=secret,
+            secret=outgoing_secret,
             put_object=put_object,
             logger=logger,
+            allow_list=allow_list,
         )
     return handle_webhook(
         APIGatewayProxyEvent(event), settings=settings, secret=secret, put_object=put_object,
         allow_list=allow_list, logger=logger, relay=relay,
         put_record=put_record if firehose is not None else None,
+        time_left_s=lambda: context.get_remaining_time_in_millis() / 1000,
     )  # fmt: skip

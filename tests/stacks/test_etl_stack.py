@@ -149,7 +149,7 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
     dlq = logical_id(pipeline.etl.dead_letter_queue)
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
-    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors", "Invocations"}
+    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors", "Invocations", "LateDataReruns"}
     dead_letters = by_metric["ApproximateNumberOfMessagesVisible"]
     assert dead_letters["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]}
     missed = by_metric.pop("Invocations")
@@ -171,7 +171,7 @@ def test_snapshot(template):
 @pytest.mark.parametrize(
     ("timezone", "local_time"),
     [("America/Sao_Paulo", "03:00"), ("America/New_York", "23:30"), ("Australia/Sydney", "23:59"),
-     ("Europe/London", "00:00")],
+     ("Europe/London", "00:30")],
 )  # fmt: skip
 def test_the_scheduled_input_makes_the_etl_process_every_day_once_across_dst(timezone, local_time):
     """The schedule's input, as Scheduler fills it in at each local run time of a year, through the ETL's
@@ -217,12 +217,13 @@ def test_quarantine_expires_with_raw_and_processed_days_are_kept_by_default(pipe
     rules = rules["Properties"]["LifecycleConfiguration"]["Rules"]
     assert "ExpirationInDays" not in rules[0]
     assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
-    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 30}
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 30, "manifest/": 30}
 
 
 def test_processed_days_expire_when_processed_retention_days_is_set():
     rules = _processed_rules(StageConfig(stage="x", raw_retention_days=45, processed_retention_days=400))
-    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {"quarantine/": 45, "telegram/": 400}
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {
+        "quarantine/": 45, "manifest/": 45, "telegram/": 400}  # fmt: skip
 
 
 def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
@@ -264,3 +265,21 @@ def test_staff_ids_reach_the_etl_and_pseudonymize_users_off_drops_the_key(tmp_pa
     assert (env["STAFF_USER_IDS"], env["PSEUDONYMIZE_USERS"]) == ("101,202", "false")
     assert "PSEUDONYM_KEY_SECRET_ARN" not in env
     assert "secretsmanager:GetSecretValue" not in json.dumps(template)
+
+
+def test_the_etl_may_keep_manifests_and_knows_how_far_back_late_data_is_re_run(pipeline, template):
+    """Late data (issue 22): manifests under manifest/ of the processed bucket (listed, put, deleted; never
+    read), LATE_DATA_DAYS in the function's environment, and an alarm on each late re-run."""
+    function = template.to_json()["Resources"][logical_id(pipeline.etl.etl_function)]["Properties"]
+    assert function["Environment"]["Variables"]["LATE_DATA_DAYS"] == "7"
+    statements = json.dumps(role_statements(template, pipeline.etl.etl_function.role))
+    assert "manifest/*" in statements
+    filters = template.find_resources("AWS::Logs::MetricFilter")
+    assert any('"late_rerun"' in f["Properties"]["FilterPattern"] for f in filters.values())
+
+
+@pytest.mark.parametrize("settings", [{"late_data_days": 0}, {"late_data_days": 32}, {"late_data_days": "7"},
+                                      {"late_data_days": 14, "raw_retention_days": 14}])  # fmt: skip
+def test_late_data_days_is_bounded_and_below_raw_retention(settings):
+    with pytest.raises(ConfigError, match="late_data_days"):
+        StageConfig(stage="x", **settings)

@@ -59,10 +59,11 @@ def test_ingest_function_runtime_code_and_environment(pipeline, template):
 
 def test_webhook_secret_is_generated_at_deploy_time(template):
     secrets = template.find_resources("AWS::SecretsManager::Secret")
-    (secret,) = secrets.values()
-    assert "SecretString" not in secret["Properties"]
-    assert secret["Properties"]["GenerateSecretString"]["ExcludePunctuation"] is True
-    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 64
+    assert len(secrets) == 2  # the webhook's and /outgoing's
+    for secret in secrets.values():
+        assert "SecretString" not in secret["Properties"]
+        assert secret["Properties"]["GenerateSecretString"]["ExcludePunctuation"] is True
+        assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 64
 
 
 def test_ingest_role_may_only_put_raw_objects_and_read_its_secret(pipeline, template):
@@ -273,7 +274,7 @@ def test_alerts_topic_is_encrypted_ssl_only_and_receives_the_alarms(pipeline, te
     )
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
     assert {a["Properties"]["MetricName"] for a in alarms} == {
-        "5XXError", "Errors", "4XXError", "UnauthorizedRequests"}  # fmt: skip
+        "5XXError", "Errors", "4XXError", "UnauthorizedRequests", "LateOutgoingBeyondWindow"}  # fmt: skip
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     assert template.find_resources("AWS::SNS::Subscription") == {}  # dev sets no alert_email
 
@@ -432,7 +433,7 @@ def test_invalid_stage_settings_are_rejected(settings):
 def relay_stack() -> IngestionStack:
     """A stage in front of an existing bot (relay mode), synthesized under cdk-nag."""
     app = App()
-    config = StageConfig(stage="x", relay_url="https://bot.example.com/telegram-webhook")
+    config = StageConfig(stage="x", relay=True)
     stack = IngestionStack(app, "Relay", config=config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()  # raises on an unacknowledged finding
@@ -444,13 +445,16 @@ def test_relay_mode_forwards_to_the_backend_with_its_own_secret(relay_stack, pip
     variables = template.to_json()["Resources"][logical_id(relay_stack.ingest_function)]["Properties"][
         "Environment"
     ]["Variables"]
-    assert variables["RELAY_URL"] == "https://bot.example.com/telegram-webhook"
+    # The URL lives in the secret with the backend's secret_token: never in the template.
+    assert "RELAY_URL" not in variables
     assert variables["RELAY_SECRET_ARN"] == {"Ref": logical_id(relay_stack.relay_secret)}
     statements = without_tracing(role_statements(template, relay_stack.ingest_function.role))
     reads = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
     assert {"Ref": logical_id(relay_stack.relay_secret)} in reads
     assert "RelaySecretArn" in template.to_json()["Outputs"]
-    # Without relay_url (cdk.json's stages) there is no relay secret and no RELAY_URL.
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert "RelayUnanswered" in {a["Properties"]["MetricName"] for a in alarms}
+    # Without relay (cdk.json's stages) there is no relay secret and no RELAY_URL.
     assert pipeline.ingestion.relay_secret is None
     dev = Template.from_stack(pipeline.ingestion).to_json()["Resources"]
     assert (
@@ -459,9 +463,47 @@ def test_relay_mode_forwards_to_the_backend_with_its_own_secret(relay_stack, pip
     )
 
 
-def test_relay_url_must_be_https():
-    with pytest.raises(ConfigError, match="relay_url"):
-        StageConfig(stage="x", relay_url="http://bot.example.com/hook")
+def test_relay_url_is_refused_in_cdk_json_it_may_carry_the_bot_token():
+    with pytest.raises(ConfigError, match="RelaySecret"):
+        StageConfig.from_context("x", {"relay_url": "https://bot.example.com/123456:AAH/hook"})
+
+
+def test_outgoing_has_its_own_secret_and_knows_our_bot(pipeline):
+    template = Template.from_stack(pipeline.ingestion).to_json()
+    function = pipeline.ingestion.ingest_function
+    variables = template["Resources"][logical_id(function)]["Properties"]["Environment"]["Variables"]
+    assert variables["OUTGOING_SECRET_ARN"] == {"Ref": logical_id(pipeline.ingestion.outgoing_secret)}
+    assert variables["OUTGOING_SECRET_ARN"] != variables["WEBHOOK_SECRET_ARN"]
+    statements = without_tracing(role_statements(Template.from_stack(pipeline.ingestion), function.role))
+    reads = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+    flat = [resource for r in reads for resource in (r if isinstance(r, list) else [r])]
+    assert {"Ref": logical_id(pipeline.ingestion.outgoing_secret)} in flat
+    assert "OutgoingSecretArn" in template["Outputs"]
+    bot = IngestionStack(App(), "Bot", config=StageConfig(stage="x", bot_user_id=7000000001,
+                                                          bot_username="ajuda_loja_bot"))  # fmt: skip
+    bot_variables = Template.from_stack(bot).to_json()["Resources"][logical_id(bot.ingest_function)][
+        "Properties"]["Environment"]["Variables"]  # fmt: skip
+    assert (bot_variables["BOT_USER_ID"], bot_variables["BOT_USERNAME"]) == ("7000000001", "ajuda_loja_bot")
+
+
+@pytest.mark.parametrize("value", [0, -5, "7000000001", True])
+def test_bot_user_id_is_a_positive_integer(value):
+    with pytest.raises(ConfigError, match="bot_user_id"):
+        StageConfig(stage="x", bot_user_id=value)
+
+
+@pytest.mark.parametrize(
+    ("local_time", "ok"), [("00:10", False), ("00:29", False), ("00:30", True), ("03:00", True)]
+)
+def test_an_etl_time_before_the_days_last_updates_are_stored_is_refused(local_time, ok):
+    """00:10 with a 900 s Firehose buffer lost a 23:56 record every day (issue 22)."""
+    if ok:
+        StageConfig(stage="x", etl_local_time=local_time, raw_layout="firehose", firehose_buffer_seconds=900)
+    else:
+        with pytest.raises(ConfigError, match="after midnight"):
+            StageConfig(
+                stage="x", etl_local_time=local_time, raw_layout="firehose", firehose_buffer_seconds=900
+            )
 
 
 def test_raw_updates_expire_after_raw_retention_days_and_allow_list_markers_stay(pipeline, template):

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
-from telegram_etl.days import days_to_process
-from telegram_etl.job import READ_WORKERS, DayResult, process_day
+from telegram_etl.days import days_to_process, is_scheduled
+from telegram_etl.job import READ_WORKERS, DayResult, late_days, process_day
 from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.storage import Storage
 
@@ -24,6 +24,8 @@ class Settings:
     # The pseudonym key (None: pseudonymize_users is off) and the staff's real Telegram ids.
     pseudonym_key: bytes | None = field(default=None, repr=False)
     staff_user_ids: frozenset[int] = frozenset()
+    # The scheduled run also re-runs any of this many days before D-1 whose raw data changed since.
+    late_data_days: int = 7
 
     @classmethod
     def from_env(cls, env: dict[str, str], read_secret: Callable[[str], str] | None = None) -> Settings:
@@ -39,6 +41,7 @@ class Settings:
             timezone=ZoneInfo(env.get("TIMEZONE", "").strip() or "UTC"),
             pseudonym_key=_pseudonym_key(env, read_secret),
             staff_user_ids=_ids(env.get("STAFF_USER_IDS", "")),
+            late_data_days=_late_data_days(env.get("LATE_DATA_DAYS", "")),
         )
 
     def people(self) -> People:
@@ -63,6 +66,16 @@ def _pseudonym_key(env: dict[str, str], read_secret: Callable[[str], str] | None
     )
 
 
+def _late_data_days(text: str) -> int:
+    try:
+        days = int(text.strip() or 7)
+    except ValueError:
+        raise RuntimeError("LATE_DATA_DAYS must be an integer") from None
+    if not 0 <= days <= 31:
+        raise RuntimeError("LATE_DATA_DAYS must be between 0 and 31")
+    return days
+
+
 def _ids(text: str) -> frozenset[int]:
     try:
         return frozenset(int(part) for part in text.replace(" ", "").split(",") if part)
@@ -77,7 +90,23 @@ class DaysFailed(RuntimeError):
 def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: Logger) -> dict[str, Any]:
     days = days_to_process(event, settings.timezone)
     people = settings.people()
-    results, failures = [], {}
+    results, failures, reruns = [], {}, []
+    if is_scheduled(event) and settings.late_data_days:
+        # Late data (docs/architecture.md): recent days whose raw inputs changed since their run.
+        try:
+            late = late_days(
+                storage, raw_bucket=settings.raw_bucket, processed_bucket=settings.processed_bucket,
+                before=days[0], count=settings.late_data_days, timezone=settings.timezone,
+            )  # fmt: skip
+        except Exception as error:
+            logger.exception("late data check failed")
+            failures["late_data_check"] = type(error).__name__
+            late = []
+        for day, why in late:
+            details = {"outcome": "late_rerun", "context_date": day.isoformat(), "reason": why}
+            logger.warning("late data re-run", extra=details)
+            reruns.append(day.isoformat())
+        days = days + [day for day, _ in late]
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         for day in days:
             try:
@@ -95,7 +124,7 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
             results.append(result.as_dict())
     totals: dict[str, Any] = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
     totals["redactions"] = {kind: sum(r["redactions"][kind] for r in results) for kind in REDACTION_KINDS}
-    summary = {"days": results, "totals": totals}
+    summary = {"days": results, "totals": totals, "late_reruns": reruns}
     if failures:
         # Fail the invocation loudly, so that EventBridge retries and then dead-letters it.
         raise DaysFailed(f"{len(failures)} of {len(days)} days failed: {failures}")

@@ -31,6 +31,12 @@ def days_to_process(event: dict[str, Any], timezone: ZoneInfo) -> list[date]:
     )
 
 
+def is_scheduled(event: dict[str, Any]) -> bool:
+    """The daily schedule's event (which also re-runs recent days that received late data), not a run
+    of given days (those run exactly what they name)."""
+    return "time" in event and "date" not in event and "start_date" not in event and "end_date" not in event
+
+
 def previous_day(instant: datetime, timezone: ZoneInfo) -> date:
     """D-1: the day before the local date of `instant` in `timezone`."""
     return instant.astimezone(timezone).date() - timedelta(days=1)

@@ -32,6 +32,8 @@ moments later: once per such day, only when it is rewritten.
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +58,9 @@ from telegram_etl.storage import Storage, StoredObject, Upload, start_upload
 RAW_PREFIX = "telegram"
 PROCESSED_PREFIX = "telegram"
 QUARANTINE_PREFIX = "quarantine"
+# One small object per processed day, named by the digest of the raw inputs its run read (late data:
+# a later run compares it with the inputs as they are now; a listing answers, nothing is read).
+MANIFEST_PREFIX = "manifest"
 BATCH_SIZE = 2_000  # keys read concurrently, then flattened into one Arrow table
 # ...and at most this many raw bytes (sizes from the listing): the webhook accepts updates of up to
 # 1 MiB, so 2,000 of them would be 2 GiB of bodies, plus their parsed objects and rows, in flight.
@@ -407,6 +412,83 @@ def _firehose_items(
             yield items
 
 
+class _ListingCache:
+    """Storage whose listings are made once per prefix: the late-data check lists overlapping days."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._listed: dict[tuple[str, str], list[StoredObject]] = {}
+
+    def list_objects(self, bucket: str, prefix: str) -> Iterator[StoredObject]:
+        if (bucket, prefix) not in self._listed:
+            self._listed[(bucket, prefix)] = list(self._storage.list_objects(bucket, prefix))
+        return iter(self._listed[(bucket, prefix)])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+
+def input_digest(storage: Storage, raw_bucket: str, day: date, timezone: ZoneInfo) -> tuple[str, int]:
+    """(digest, objects of the day itself) of every raw object the run of `day` reads: the object prefixes
+    of the day and the day before (redeliveries after midnight), and the firehose objects that may hold
+    records of either. An object added, rewritten (LastModified, size) or removed there changes the digest."""
+    yesterday = day - timedelta(days=1)
+    own = [
+        *storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, day)),
+        *(obj for obj, _ in firehose.objects_for(storage, raw_bucket, day, timezone)),
+    ]
+    earlier = chain(
+        storage.list_objects(raw_bucket, partition_prefix(RAW_PREFIX, yesterday)),
+        (obj for obj, _ in firehose.objects_for(storage, raw_bucket, yesterday, timezone)),
+    )
+    lines = sorted({f"{obj.key}\t{obj.last_modified.isoformat()}\t{obj.size}" for obj in chain(own, earlier)})
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32], len(own)
+
+
+def manifest_prefix(day: date) -> str:
+    return partition_prefix(MANIFEST_PREFIX, day)
+
+
+def processed_digests(storage: Storage, processed_bucket: str, day: date) -> set[str]:
+    """The input digests the day was last processed with (empty: never, or before manifests existed)."""
+    names = (
+        obj.key.rsplit("/", 1)[-1] for obj in storage.list_objects(processed_bucket, manifest_prefix(day))
+    )
+    return {name.removesuffix(".json") for name in names if name.endswith(".json")}
+
+
+def _write_manifest(
+    storage: Storage, bucket: str, day: date, digest: str, count: int, result: DayResult
+) -> None:
+    """The day's manifest, then the older ones go (a failure between leaves two: either digest differs
+    from the inputs' once they change, so the day is still re-run)."""
+    key = f"{manifest_prefix(day)}{digest}.json"
+    body = json.dumps({"inputs": count, **result.counts()}).encode()
+    storage.put(bucket, key, body, "application/json")
+    stale = [obj.key for obj in storage.list_objects(bucket, manifest_prefix(day)) if obj.key != key]
+    if stale:
+        storage.delete(bucket, stale)
+
+
+def late_days(
+    storage: Storage, *, raw_bucket: str, processed_bucket: str, before: date, count: int, timezone: ZoneInfo
+) -> list[tuple[date, str]]:
+    """(day, why) of the `count` days before `before` whose raw inputs changed since their run (late data:
+    a Firehose retry, a redelivery, an /outgoing post or edit, an import), or that were never processed
+    but have raw data (a failed run, or days from before manifests)."""
+    cached = _ListingCache(storage)
+    found = []
+    for offset in range(count, 0, -1):  # oldest first
+        day = before - timedelta(days=offset)
+        digest, objects = input_digest(cached, raw_bucket, day, timezone)  # type: ignore[arg-type]
+        done = processed_digests(storage, processed_bucket, day)
+        if done and digest not in done:
+            found.append((day, "raw data changed since its run"))
+        elif not done and objects:
+            found.append((day, "raw data but no manifest of a run"))
+    return found
+
+
 def process_day(
     storage: Storage,
     *,
@@ -426,6 +508,9 @@ def process_day(
     On any failure the previous partition stays exactly as it was (see the module's docstring).
     people: how users are stored (telegram_etl.privacy.People); texts are redacted whatever it is."""
     result = DayResult(date=day.isoformat())
+    # Listed before anything is read: whatever arrives during the run changes the digest, and the day is
+    # re-run by a later run (never the other way round: a manifest never covers an unread object).
+    digest, inputs = input_digest(storage, raw_bucket, day, timezone)
     previous = {
         obj.key
         for prefix in (PROCESSED_PREFIX, QUARANTINE_PREFIX)
@@ -460,6 +545,7 @@ def process_day(
             # docs/privacy.md). A re-run must not replace the day with nothing: the partition is kept.
             writer.abort()
             result.files = [part_key(day)]
+            _write_manifest(storage, processed_bucket, day, digest, inputs, result)
             return result
         writer.close()
     except BaseException:
@@ -473,4 +559,5 @@ def process_day(
     stale = previous - set(writer.keys) - set(rows.quarantined)
     if stale:
         storage.delete(processed_bucket, sorted(stale))
+    _write_manifest(storage, processed_bucket, day, digest, inputs, result)
     return result

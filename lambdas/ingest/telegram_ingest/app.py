@@ -14,10 +14,11 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from telegram_ingest.allow_list import AllowList, allowed_chat_key, marker_body
 from telegram_ingest.firehose import MAX_RECORD_BYTES, encode_record
-from telegram_ingest.outgoing import messages_of, outgoing_object
+from telegram_ingest.outgoing import OurBot, messages_of, outgoing_object, webhook_reply_message
 from telegram_ingest.relay import Relay, RelayFailed
 from telegram_ingest.secret import SecretUnavailable, WebhookSecret
 from telegram_ingest.webhook import (
+    REFUSED_PREFIX,
     Rejected,
     Settings,
     arrival_day,
@@ -93,7 +94,9 @@ def handle_webhook(
     relay: Relay | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     put_record: PutRecord | None = None,
+    time_left_s: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
+    """time_left_s: the function's remaining seconds (the relay stays inside them)."""
     refusal = unauthorized(event, secret, logger)
     if refusal is not None:
         return refusal
@@ -138,7 +141,19 @@ def handle_webhook(
     else:
         logger.info("update stored", extra={**fields, "outcome": "stored", "key": key})
     if relay is not None:
-        return relay_to_backend(relay, body, fields, logger)
+
+        def record(answer: bytes) -> None:
+            # The bot's answer in the webhook response: never posted to /outgoing (no result comes back).
+            bot = OurBot(settings.bot_user_id, settings.bot_username)
+            message = webhook_reply_message(answer, update, bot, arrival_ms(request_time_ms, arrived) // 1000)
+            if message is None:
+                return
+            chat_allowed = allow_list.allows(message["chat"]["id"])
+            key, stored = outgoing_object(message, settings.timezone, refused=not chat_allowed)
+            put_object(settings.raw_bucket, key, stored)
+            logger.info("webhook answer recorded", extra={**fields, "outcome": "answer_recorded", "key": key})
+
+        return relay_to_backend(relay, body, fields, logger, time_left_s, record)
     return http_response(200, {"ok": True})
 
 
@@ -149,14 +164,28 @@ def handle_outgoing(
     secret: WebhookSecret,
     put_object: PutObject,
     logger: Logger,
+    allow_list: AllowList | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Any]:
-    """POST /outgoing: our bot's sent messages, with the webhook's secret; stored, or a clear 4xx."""
+    """POST /outgoing: our bot's sent messages, with the /outgoing secret (the stage's OutgoingSecret; the
+    webhook's where none is configured); stored, or a clear 4xx. Chats outside the allow-list go to
+    refused/, as on /webhook."""
     refusal = unauthorized(event, secret, logger)
     if refusal is not None:
         return refusal
+    bot = OurBot(settings.bot_user_id, settings.bot_username)
+    if not bot.known:
+        # Fail closed: without knowing our bot, any staff or customer message could be stored as the bot's.
+        logger.error(
+            "outgoing refused: no bot_user_id configured", extra={"outcome": "outgoing_unconfigured"}
+        )
+        return http_response(403, {"ok": False, "error": "POST /outgoing needs the stage's bot_user_id"})
+    allow = allow_list or AllowList(settings.allowed_chat_ids, lambda _key: False)
     try:
+        messages = messages_of(request_body(event), bot, now())
         objects = [
-            outgoing_object(message, settings.timezone) for message in messages_of(request_body(event))
+            outgoing_object(message, settings.timezone, refused=not allow.allows(message["chat"]["id"]))
+            for message in messages
         ]
     except Rejected as rejected:
         details = {
@@ -167,6 +196,10 @@ def handle_outgoing(
         }
         logger.warning("outgoing rejected", extra=details)
         return http_response(rejected.status, {"ok": False, "error": rejected.error})
+    except Exception as error:  # the allow-list's marker lookup failed: nothing stored, the backend retries
+        details = {"outcome": "storage_error", "route": "outgoing", "error": type(error).__name__}
+        logger.exception("allow-list lookup failed", extra=details)
+        return http_response(500, {"ok": False, "error": "storage unavailable"})
     try:
         for key, body in objects:
             put_object(settings.raw_bucket, key, body)
@@ -174,19 +207,54 @@ def handle_outgoing(
         details = {"outcome": "storage_error", "route": "outgoing", "error": type(error).__name__}
         logger.exception("storage failed", extra=details)
         return http_response(500, {"ok": False, "error": "storage unavailable"})
-    logger.info("outgoing stored", extra={"outcome": "stored", "route": "outgoing", "messages": len(objects)})
-    return http_response(200, {"ok": True, "stored": len(objects)})
+    refused = [key for key, _ in objects if key.startswith(f"{REFUSED_PREFIX}/")]
+    # Relative to when the post arrived (API Gateway's clock; a replay's own time locally).
+    request_time_ms = (event.raw_event.get("requestContext") or {}).get("requestTimeEpoch")
+    today = arrival_day(request_time_ms, settings.timezone, now())
+    for message, (key, _) in zip(messages, objects, strict=True):
+        day = datetime.fromtimestamp(message["date"], tz=settings.timezone).date()
+        if key not in refused and (today - day).days >= settings.late_data_days:
+            # The ETL's scheduled runs re-run only the last late_data_days days: this one needs a manual run.
+            details = {"outcome": "late_beyond_window", "route": "outgoing", "context_date": day.isoformat()}
+            logger.warning("outgoing for a day the ETL no longer re-runs", extra=details)
+    answer: dict[str, Any] = {"ok": True, "stored": len(objects) - len(refused)}
+    if refused:
+        answer["refused"] = len(refused)
+        logger.warning("outgoing refused: chat outside the allow-list", extra={
+            "outcome": "refused", "route": "outgoing", "messages": len(refused)})  # fmt: skip
+    logger.info(
+        "outgoing stored", extra={"outcome": "stored", "route": "outgoing", "messages": answer["stored"]}
+    )
+    return http_response(200, answer)
 
 
-def relay_to_backend(relay: Relay, body: bytes, fields: dict[str, Any], logger: Logger) -> dict[str, Any]:
-    """The bot backend's answer to the stored update, as Telegram's answer; 502 when it fails, so that
-    Telegram redelivers (the store keeps one copy)."""
+def relay_to_backend(
+    relay: Relay, body: bytes, fields: dict[str, Any], logger: Logger,
+    time_left_s: Callable[[], float] | None = None, record: Callable[[bytes], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The bot backend's answer to the stored update, as Telegram's answer (telegram_ingest.relay says
+    when it is a 502, which Telegram redelivers, and when a 200 that keeps the backend from a duplicate)."""
     try:
-        answer = relay.forward(body)
-    except RelayFailed as error:
-        logger.error("relay failed", extra={**fields, "outcome": "relay_error", "error": str(error)})
+        answer = relay.forward(body, time_left_s) if time_left_s else relay.forward(body)
+    except RelayFailed as error:  # its message names no URL and no secret
+        details = {**fields, "error": str(error)}
+        if error.delivered:
+            logger.error("relay unanswered: Telegram is answered 200 (the update was sent whole)",
+                         extra={**details, "outcome": "relay_unanswered"})  # fmt: skip
+            return http_response(200, {"ok": True})
+        logger.error("relay failed", extra={**details, "outcome": "relay_error"})
         return http_response(502, {"ok": False, "error": "bot backend unavailable"})
+    if answer.too_large:
+        logger.error("relay answer too large: not passed to Telegram", extra={
+            **fields, "outcome": "relay_answer_too_large", "relay_status": answer.status})  # fmt: skip
+        return http_response(answer.status, {"ok": 200 <= answer.status < 300})
     logger.info("update relayed", extra={**fields, "outcome": "relayed", "relay_status": answer.status})
+    if record is not None and 200 <= answer.status < 300 and answer.body:
+        try:
+            record(answer.body)
+        except Exception as error:  # the update is stored and the backend answered: Telegram gets it
+            logger.exception("webhook answer not recorded", extra={
+                **fields, "outcome": "answer_not_recorded", "error": type(error).__name__})  # fmt: skip
     response: dict[str, Any] = {"statusCode": answer.status, "headers": {"Content-Type": answer.content_type}}
     try:
         response["body"] = answer.body.decode("utf-8")

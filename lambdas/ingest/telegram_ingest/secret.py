@@ -14,11 +14,18 @@ class SecretUnavailable(Exception):
 class WebhookSecret:
     """Caches the secret after the first successful read; never logs or exposes it."""
 
-    def __init__(self, env: Mapping[str, str], fetch: Callable[[str], str]) -> None:
-        self._direct = env.get("WEBHOOK_SECRET") or None
-        self._arn = env.get("WEBHOOK_SECRET_ARN") or None
+    def __init__(
+        self, env: Mapping[str, str], fetch: Callable[[str], str], name: str = "WEBHOOK_SECRET"
+    ) -> None:
+        # name: the variable of the value (locally), name + "_ARN" that of its secret (AWS).
+        self._direct = env.get(name) or None
+        self._arn = env.get(f"{name}_ARN") or None
         self._fetch = fetch
         self._cached: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._direct or self._arn)
 
     def value(self) -> str | None:
         """The secret, or None when none is configured (the caller then refuses every request)."""

@@ -112,6 +112,11 @@ class Settings:
     allowed_chat_ids: frozenset[int] | None
     # raw_layout "firehose": accepted updates go to this Firehose stream (FIREHOSE_STREAM) as records.
     firehose_stream: str | None = None
+    # Our bot, whose messages alone POST /outgoing accepts: its user id, else its username.
+    bot_user_id: int | None = None
+    bot_username: str | None = None
+    # The ETL re-runs this many recent days on late data; an /outgoing post for an older day is not.
+    late_data_days: int = 7
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -123,5 +128,8 @@ class Settings:
         allowed = env.get("ALLOWED_CHAT_IDS", "").strip()
         allowed_ids = frozenset(int(part) for part in allowed.split(",") if part.strip()) if allowed else None
         firehose_stream = env.get("FIREHOSE_STREAM", "").strip() or None
+        bot_user_id = env.get("BOT_USER_ID", "").strip()
         return cls(raw_bucket=raw_bucket, timezone=timezone, allowed_chat_ids=allowed_ids,
-                   firehose_stream=firehose_stream)  # fmt: skip
+                   firehose_stream=firehose_stream, bot_user_id=int(bot_user_id) if bot_user_id else None,
+                   bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or None,
+                   late_data_days=int(env.get("LATE_DATA_DAYS", "").strip() or 7))  # fmt: skip

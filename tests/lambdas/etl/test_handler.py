@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from telegram_etl.privacy import REDACTION_KINDS, pseudonym
 from telegram_etl.schema import ARROW_SCHEMA
+from telegram_ingest.firehose import encode_record
 from tests.helpers import DESKTOP_EXPORTS, FIXTURES_DIR, UPDATE_FILES, load_fixture
 
 RAW, PROCESSED = "raw-bucket", "processed-bucket"
@@ -92,7 +93,7 @@ def test_scheduled_run_processes_d_minus_1_in_the_configured_timezone(s3, run):
     # 02:00 UTC on the 11th is still the 10th in São Paulo: D-1 is the 9th.
     result = run(scheduled("2024-03-11T02:00:00Z"))
     assert [day["date"] for day in result["days"]] == ["2024-03-09"]
-    assert keys(s3, PROCESSED) == ["telegram/context_date=2024-03-09/part-00000.parquet"]
+    assert keys(s3, PROCESSED, "telegram/") == ["telegram/context_date=2024-03-09/part-00000.parquet"]
     assert read_partition(s3, "2024-03-09").column("update_id").to_pylist() == [1]
 
 
@@ -124,7 +125,8 @@ def test_rerun_gives_the_same_rows_never_duplicates(s3, run):
     second = run({"date": "2024-05-02"})
     assert read_partition(s3, "2024-05-02").to_pylist() == rows_first
     assert first["days"][0]["files"] == second["days"][0]["files"]
-    assert len(keys(s3, PROCESSED)) == 1
+    assert len(keys(s3, PROCESSED, "telegram/")) == 1
+    assert len(keys(s3, PROCESSED, "manifest/")) == 1  # the day's one manifest, replaced
 
 
 def test_duplicate_update_ids_keep_one_row(s3, run):
@@ -186,7 +188,7 @@ def test_empty_day_leaves_no_partition_and_succeeds(s3, run):
             "redactions": NO_REDACTIONS,
         }
     ]
-    assert keys(s3, PROCESSED) == []
+    assert keys(s3, PROCESSED, "telegram/") == []
 
 
 def test_a_day_whose_raw_data_expired_keeps_its_partition_on_a_re_run(s3, run):
@@ -204,7 +206,7 @@ def test_a_day_whose_raw_data_expired_keeps_its_partition_on_a_re_run(s3, run):
 def test_a_day_without_raw_data_loses_the_stale_files_of_an_older_layout(s3, run):
     s3.put_object(Bucket=PROCESSED, Key="telegram/context_date=2024-05-06/part-00007.parquet", Body=b"old")
     run({"date": "2024-05-06"})
-    assert keys(s3, PROCESSED) == []
+    assert keys(s3, PROCESSED, "telegram/") == []
 
 
 def test_a_day_lacking_whole_groups_of_fields_still_has_the_exact_schema(s3, run):
@@ -234,7 +236,7 @@ def test_backfill_processes_each_day_independently(s3, run):
         ("2024-06-02", 0),
         ("2024-06-03", 1),
     ]
-    assert keys(s3, PROCESSED) == [
+    assert keys(s3, PROCESSED, "telegram/") == [
         "telegram/context_date=2024-06-01/part-00000.parquet",
         "telegram/context_date=2024-06-03/part-00000.parquet",
     ]
@@ -351,3 +353,72 @@ def test_without_a_key_the_etl_refuses_to_start(env, s3, lambda_context):
     env.delenv("PSEUDONYM_KEY_SECRET_ARN")
     with pytest.raises(RuntimeError, match="no key"):
         importlib.reload(module)
+
+
+# --- Late data (issue 22): each scheduled run also re-runs recent days whose raw inputs changed ---------
+
+
+def message_update(update_id: int, text: str, date: int = 1_717_243_200) -> bytes:
+    """A group message (2024-06-01 12:00 UTC), shaped like the real fixture 01_group_text.json."""
+    update = load_fixture("01_group_text.json")
+    update["update_id"] = update_id
+    update["message"] = {**update["message"], "message_id": update_id, "text": text, "date": date}
+    return json.dumps(update).encode()
+
+
+def test_data_stored_after_its_days_run_is_in_the_table_after_the_next_scheduled_run_once(s3, run):
+    """An /outgoing post (or the bot's next-day edit) keyed by a day already processed: the next scheduled
+    run re-runs that day, once; a run after it finds nothing changed."""
+    put_raw(s3, "2024-06-01", "1.json", message_update(1, "Meu pedido não chegou"))
+    first = run(scheduled("2024-06-02T06:00:00Z"))  # 03:00 in São Paulo: processes 2024-06-01
+    assert [day["date"] for day in first["days"]] == ["2024-06-01"] and first["late_reruns"] == []
+    put_raw(s3, "2024-06-01", "-77.json", message_update(-77, "Seu pedido sai hoje."))  # after the run
+    put_raw(s3, "2024-06-02", "2.json", message_update(2, "Obrigado"))
+    second = run(scheduled("2024-06-03T06:00:00Z"))
+    assert [day["date"] for day in second["days"]] == ["2024-06-02", "2024-06-01"]
+    assert second["late_reruns"] == ["2024-06-01"]
+    assert sorted(read_partition(s3, "2024-06-01").column("update_id").to_pylist()) == [-77, 1]
+    third = run(scheduled("2024-06-04T06:00:00Z"))
+    assert third["late_reruns"] == [] and [day["date"] for day in third["days"]] == ["2024-06-03"]
+
+
+def test_an_edit_that_rewrites_a_processed_object_re_runs_its_day(s3, run):
+    put_raw(s3, "2024-06-01", "-5.json", message_update(-5, "Posso ajudar?"))
+    run(scheduled("2024-06-02T06:00:00Z"))
+    put_raw(s3, "2024-06-01", "-5.json", message_update(-5, "Vou chamar a equipe."))  # same key, new text
+    assert run(scheduled("2024-06-03T06:00:00Z"))["late_reruns"] == ["2024-06-01"]
+    assert read_partition(s3, "2024-06-01").column("text").to_pylist() == ["Vou chamar a equipe."]
+
+
+def test_a_late_firehose_delivery_is_counted_on_its_day_after_the_next_run_and_not_on_the_next_day(s3, run):
+    """Firehose retried an S3 delivery past the day's run: the object lands under the day's prefix (its
+    records' arrival at Firehose), after that day's run had read it."""
+    run(scheduled("2024-06-02T06:00:00Z"))  # 2024-06-01: nothing yet
+    received = 1_717_254_000_000  # 2024-06-01 12:00 in São Paulo
+    record = encode_record(message_update(9, "Boleto vencido"), received, 9)
+    s3.put_object(Bucket=RAW, Key="firehose/context_date=2024-06-01/stream-1-2024-06-01-12-00-00-x.jsonl",
+                  Body=record)  # fmt: skip
+    result = run(scheduled("2024-06-03T06:00:00Z"))
+    assert result["late_reruns"] == ["2024-06-01"]
+    assert read_partition(s3, "2024-06-01").column("update_id").to_pylist() == [9]
+    assert keys(s3, PROCESSED, "telegram/context_date=2024-06-02/") == []  # never counted twice
+
+
+def test_a_day_whose_run_failed_is_re_run_by_the_next_schedule_and_old_days_are_not(s3, run, env):
+    env.setenv("LATE_DATA_DAYS", "3")
+    put_raw(s3, "2024-06-01", "1.json", message_update(1, "a"))  # 2024-06-01: never processed
+    put_raw(s3, "2024-05-28", "2.json", message_update(2, "b"))  # beyond the 3 days looked at
+    result = cold_start_run(env)(scheduled("2024-06-04T06:00:00Z"))
+    assert [day["date"] for day in result["days"]] == ["2024-06-03", "2024-06-01"]
+    assert keys(s3, PROCESSED, "telegram/context_date=2024-05-28/") == []
+
+
+def test_a_run_of_given_days_runs_exactly_those(s3, run):
+    put_raw(s3, "2024-06-01", "1.json", message_update(1, "a"))
+    assert [day["date"] for day in run({"date": "2024-06-02"})["days"]] == ["2024-06-02"]
+
+
+def cold_start_run(env):
+    from local_pipeline.runner import FakeContext
+
+    return cold_start(FakeContext())
