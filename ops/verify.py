@@ -660,7 +660,8 @@ def verify(
     started = services.now()
     resolved = settings.feedback_resolved_values[0] if settings.feedback_resolved_values else None
     conversation = build(chosen, run_id=int(started.timestamp()), timezone=timezone, chat_id=chat,
-                         bot_username=settings.bot_username, resolved_value=resolved)  # fmt: skip
+                         bot_username=settings.bot_username, bot_user_id=settings.bot_user_id,
+                         resolved_value=resolved)  # fmt: skip
     written = Written()
     if not check_day(run, stage, services, conversation, written):
         return run

@@ -80,6 +80,7 @@ def build(
     timezone: ZoneInfo,
     chat_id: int = VERIFY_CHAT_ID,
     bot_username: str | None = None,
+    bot_user_id: int | None = None,
     resolved_value: str | None = "feedback:resolved",
 ) -> Conversation:
     """The conversation on `day` (local times in `timezone`); run_id (e.g. the run's Unix seconds) keeps
@@ -89,10 +90,16 @@ def build(
     ids = iter(range(first_id, first_id + 10))
     question = {"message_id": MESSAGE_ID_BASE + 1, "from": CUSTOMER, "chat": chat,
                 "date": _epoch(day, 10, 15, 0, timezone), "text": QUESTION}  # fmt: skip
-    bot = {"id": BOT_ID, "is_bot": True, "first_name": "Bot", "username": bot_username or "verify_bot"}
+    # /outgoing takes only our bot's messages: its id (bot_user_id) where the stage sets one, else its name.
+    bot = {
+        "id": bot_user_id or BOT_ID,
+        "is_bot": True,
+        "first_name": "Bot",
+        "username": bot_username or "verify_bot",
+    }
     webhook: list[dict[str, Any]] = [{"update_id": next(ids), "message": question}]
     outgoing = []
-    if bot_username:
+    if bot_username or bot_user_id:
         outgoing.append({"message_id": MESSAGE_ID_BASE + 2, "from": bot, "chat": chat,
                          "date": _epoch(day, 10, 17, 0, timezone), "reply_to_message": question,
                          "text": BOT_ANSWER})  # fmt: skip

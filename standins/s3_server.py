@@ -17,8 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -157,16 +155,34 @@ class SeaweedS3:
                 raise RuntimeError(
                     f"weed mini exited ({self._process.returncode}); see {self.data_dir}/weed.log"
                 )
-            try:
-                with urllib.request.urlopen(self.endpoint_url, timeout=1):  # noqa: S310 - loopback only
-                    return
-            except urllib.error.HTTPError:
-                return  # the S3 API answers (even with an error status): it is up
-            except OSError:
-                time.sleep(0.2)
+            if self._answers_signed_requests():
+                return
+            time.sleep(0.2)
         raise RuntimeError(
             f"SeaweedFS S3 not ready after {self.startup_timeout}s; see {self.data_dir}/weed.log"
         )
+
+    def _answers_signed_requests(self) -> bool:
+        """Up means a signed ListBuckets with the clients' keys succeeds: weed's S3 port answers a moment
+        before its identities are loaded, and a request then fails with InvalidAccessKeyId."""
+        import boto3  # the Lambda code's own SDK; imported here so that `weed`-only users pay nothing
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        env = self.client_env()
+        s3 = boto3.client(
+            "s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"], region_name=env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}),
+        )  # fmt: skip
+        try:
+            s3.list_buckets()
+        except ClientError as error:
+            # Any other answer is a server that is up (and a stand-in that speaks no S3 at all, in tests).
+            return error.response.get("Error", {}).get("Code") != "InvalidAccessKeyId"
+        except (BotoCoreError, OSError):
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop weed's whole process group: SIGTERM, up to stop_timeout seconds, then SIGKILL. A Ctrl-C

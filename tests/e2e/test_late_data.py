@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pyarrow.parquet as pq
 import pytest
 
-from local_pipeline.demo import scheduled_event
-from local_pipeline.generator import BOT, generate
-from local_pipeline.runner import LocalPipeline
+from demo_data.generator import generate
+from demo_data.group import BOT
+from local.demo import scheduled_event
+from standins.runner import LocalPipeline
 from telegram_ingest.outgoing import outgoing_update_id
 
 pytestmark = pytest.mark.e2e

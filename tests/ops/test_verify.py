@@ -125,6 +125,9 @@ class Stage:
             "PSEUDONYMIZE_USERS": "true",
             "STAFF_USER_IDS": "",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
+            # As the ingestion stack sets them: /outgoing takes only our bot's messages.
+            **({"BOT_USERNAME": settings.bot_username} if settings.bot_username else {}),
+            **({"BOT_USER_ID": str(settings.bot_user_id)} if settings.bot_user_id else {}),
         }
         self.ingest = LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", env)
         self.etl = LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", env)
@@ -305,8 +308,9 @@ def test_a_working_stage_passes_every_step_and_nothing_of_the_run_is_left(
         ("model-fn", {"start_date": "2024-01-01", "end_date": "2024-01-01"}),
     ]
     # The clean-up: raw (arrival day and verification day), processed (ETL and model), Athena results.
-    # 4 webhook updates moved to the day and 1 /outgoing message; the ETL's partition and the model's.
-    assert steps["cleanup"] == ("ok", f"removed 5 raw, 2 processed, {2 * len(names)} Athena result objects")
+    # 4 webhook updates moved to the day and 1 /outgoing message; the ETL's partition, the day's manifest of
+    # the raw inputs it read (late-data rule) and the model's partition.
+    assert steps["cleanup"] == ("ok", f"removed 5 raw, 3 processed, {2 * len(names)} Athena result objects")
     assert stage.keys(RAW) == [] and stage.keys(PROCESSED) == [] and stage.keys(RESULTS) == []
     assert out.rstrip().endswith("verify dev: ok")
     assert f"Athena {len(names)} queries" in out

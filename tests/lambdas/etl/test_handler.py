@@ -419,6 +419,6 @@ def test_a_run_of_given_days_runs_exactly_those(s3, run):
 
 
 def cold_start_run(env):
-    from local_pipeline.runner import FakeContext
+    from standins.runner import FakeContext
 
     return cold_start(FakeContext())
