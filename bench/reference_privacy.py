@@ -1,9 +1,7 @@
-"""A frozen copy of lambdas/etl/telegram_etl/privacy.py as of commit e10a521, before issue 25's speed work: the
-reference the faster implementation is compared with, row for row (tests/lambdas/etl/test_text_equivalence.py)
-and timed against (bench/text_speed.py). Not used by the ETL. When the behaviour changes on purpose, copy
-the new behaviour here too (or retire the comparison).
-"""
-
+# A frozen copy of lambdas/etl/telegram_etl/privacy.py as of commit e10a521, before issue 25's speed work: the
+# reference the faster implementation is compared with, row for row (tests/lambdas/etl/test_text_equivalence.py)
+# and timed against (bench/text_speed.py). Not used by the ETL. When the behaviour changes on purpose, copy
+# the new behaviour here too (or retire the comparison).
 # ruff: noqa
 """People's data in the processed table (issue 14): keyed pseudonyms for people, and redaction of the
 personal data people write in texts. docs/privacy.md says what is kept, changed or dropped.

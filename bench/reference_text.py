@@ -1,9 +1,7 @@
-"""A frozen copy of lambdas/etl/telegram_etl/text.py as of commit e10a521, before issue 25's speed work: the
-reference the faster implementation is compared with, row for row (tests/lambdas/etl/test_text_equivalence.py)
-and timed against (bench/text_speed.py). Not used by the ETL. When the behaviour changes on purpose, copy
-the new behaviour here too (or retire the comparison).
-"""
-
+# A frozen copy of lambdas/etl/telegram_etl/text.py as of commit e10a521, before issue 25's speed work: the
+# reference the faster implementation is compared with, row for row (tests/lambdas/etl/test_text_equivalence.py)
+# and timed against (bench/text_speed.py). Not used by the ETL. When the behaviour changes on purpose, copy
+# the new behaviour here too (or retire the comparison).
 # ruff: noqa
 """What a message's text says, computed once per row by the ETL: its normalized form, its intent
 (question, problem, greeting, acknowledgement) and its keywords. Pure functions, no settings: the

@@ -133,9 +133,29 @@ def _documents(text: str, counts: Counter[str]) -> str:
     return _CARD.sub(card, _CPF.sub(cpf, _CNPJ.sub(cnpj, text)))
 
 
+class _PhoneMatcher(PhoneNumberMatcher):
+    """phonenumbers' matcher, without parsing the candidates that cannot be a valid number: every digit
+    of a number (with its country code when it has one) comes from the candidate's digits, or from
+    letters read as digits, so a candidate with fewer letters and digits than the shortest valid number
+    is skipped, as the matcher itself would after parsing it (~all of a text's dates, prices, counts).
+    The shortest: 8 digits in Brazil (a 3003/4004 number), 10 through an international prefix (00 + a
+    carrier's 2 digits + 6), 6 after a + (+49 and 4 digits); test_text_equivalence derives them from the
+    metadata. The matcher's other steps, and the order of its candidates, are its own."""
+
+    def _extract_match(self, candidate: str, offset: int) -> Any:
+        least = _SHORTEST_AFTER_PLUS if "+" in candidate or "\uff0b" in candidate else _SHORTEST_IN_BRAZIL
+        if sum(char.isalnum() for char in candidate) < least:
+            return None
+        return super()._extract_match(candidate, offset)
+
+
+_SHORTEST_IN_BRAZIL = 8  # digits of the shortest valid number without a + (Brazil's, or through 00xx)
+_SHORTEST_AFTER_PLUS = 6  # digits of the shortest valid number after a + (its country code included)
+
+
 def _phones(text: str, counts: Counter[str]) -> str:
     pieces, end = [], 0
-    for match in PhoneNumberMatcher(text, "BR", leniency=Leniency.VALID):
+    for match in _PhoneMatcher(text, "BR", leniency=Leniency.VALID):
         raw = match.raw_string
         if raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, match.start):
             continue

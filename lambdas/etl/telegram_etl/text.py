@@ -15,6 +15,7 @@ from functools import lru_cache
 # --- normalization --------------------------------------------------------------------------------
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+|\b[\w.-]+\.(?:com|br|net|org|io|me)(?:/\S*)?", re.I)
+_LINK_HINT = re.compile(r"://|www\.|t\.me/|\.(?:com|br|net|org|io|me)", re.I)  # in every _LINK match
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MENTION = re.compile(r"@\w+")
 # What redaction (telegram_etl.privacy) left in place of people's data, read as what it replaced: a
@@ -41,15 +42,35 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # most texts: NFKD leaves ASCII as it is, and it has no combining marks
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return lowered.translate(_FOLDED)
+
+
+class _FoldTable(dict[int, str]):
+    """A code point's folded form: its NFKD without combining marks. Folding each character on its own
+    equals folding the text (NFKD decomposes each character alone, and canonical reordering only moves
+    combining marks, which go), so str.translate folds a text in C. Latin letters are in the table from
+    the start; other characters are folded on first sight and kept (up to _FOLD_ENTRIES)."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        if len(self) < _FOLD_ENTRIES:
+            self[code] = folded
+        return folded
+
+
+_FOLD_ENTRIES = 65_536
+_FOLDED = _FoldTable()
+for _code in range(0x250):  # ASCII, Latin-1 and Latin Extended-A/B: Portuguese and Spanish accents
+    _FOLDED.__missing__(_code)
 
 
 def _without_links(text: str) -> str:
-    # Each pattern needs its character ("." or "://" for a link, "@" for the rest): most texts skip them.
+    # Each pattern needs its characters (a "://", "www.", "t.me/" or ".com"-like ending for a link, "@"
+    # for the rest): most texts skip them. _LINK_HINT finds what every _LINK match contains.
     if "[" in text:
         text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
-    if "." in text or "://" in text:
+    if _LINK_HINT.search(text):
         text = _LINK.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
@@ -62,22 +83,50 @@ def _words(text: str) -> str:
 
 
 def _words_of(outside_links: str) -> str:
-    folded = _LONG_NUMBER.sub(" # ", fold(outside_links))
-    return " ".join(_NOT_WORD.sub(" ", folded).split())
+    # Folding, numbers and word breaks never cross whitespace (test_text_equivalence checks every
+    # whitespace character), so each whitespace-separated chunk is done once and looked up afterwards:
+    # chats reuse their words.
+    tokens: list[str] = []
+    for chunk in outside_links.lower().split():
+        found = _CHUNK_TOKENS.get(chunk)
+        if found is None:
+            found = _chunk_tokens(chunk)
+        tokens += found
+    return " ".join(tokens)
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """The words of one lower-cased chunk without whitespace: folded, numbers as #."""
+    folded = chunk if chunk.isascii() else chunk.translate(_FOLDED)
+    found = tuple(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
+    if len(_CHUNK_TOKENS) >= _CACHED_WORDS:
+        _CHUNK_TOKENS.clear()  # bounded memory: a rare restart of the cache
+    _CHUNK_TOKENS[chunk] = found
+    return found
+
+
+_CACHED_WORDS = 65_536  # per cache: ~10 MB at most
+_CHUNK_TOKENS: dict[str, tuple[str, ...]] = {}
+
+
+def _without_greetings(words: str) -> str:
+    # The same as _LEADING_GREETINGS.sub("", words).strip(): the pattern is anchored at the start.
+    found = _LEADING_GREETINGS.match(words)
+    return words[found.end() :].strip() if found else words
 
 
 def normalize(text: str | None) -> str | None:
     """The normalized text of the model: folded words without a leading greeting (see docs)."""
     if text is None:
         return None
-    return _LEADING_GREETINGS.sub("", _words(text)).strip()
+    return _without_greetings(_words(text))
 
 
 def normalize_and_intent(text: str) -> tuple[str, str | None]:
     """(normalize(text), intent(text)), the text's words computed once for both."""
     outside_links = _without_links(text)
     words = _words_of(outside_links)
-    normalized = _LEADING_GREETINGS.sub("", words).strip()
+    normalized = _without_greetings(words)
     return normalized, _intent(text, outside_links, words, normalized)
 
 
@@ -150,7 +199,7 @@ def intent(text: str | None) -> str | None:
         return None
     outside_links = _without_links(text)
     words = _words_of(outside_links)
-    return _intent(text, outside_links, words, _LEADING_GREETINGS.sub("", words).strip())
+    return _intent(text, outside_links, words, _without_greetings(words))
 
 
 def _intent(text: str, outside_links: str, words: str, normalized: str) -> str | None:
@@ -158,9 +207,15 @@ def _intent(text: str, outside_links: str, words: str, normalized: str) -> str |
         return None
     if not normalized:
         return GREETING if words else None
-    rest = _ACK_PHRASES.sub(" ", normalized).split()
-    if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
+    # The phrases only remove whole words (#s aside, which stay), so: every word an acknowledgement or a
+    # greeting is one, and a word outside the phrases' vocabulary too keeps it from being one.
+    found = normalized.split()
+    if _ACK_OR_GREETING.issuperset(found):
         return ACKNOWLEDGEMENT
+    if _ACK_VOCABULARY.issuperset(found):
+        rest = _ACK_PHRASES.sub(" ", normalized).split()
+        if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
+            return ACKNOWLEDGEMENT
     if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
@@ -169,6 +224,15 @@ def _intent(text: str, outside_links: str, words: str, normalized: str) -> str |
 
 
 _GREETING_WORDS = frozenset(word for phrase in _GREETING.split("|") for word in phrase.split())
+_ACK_OR_GREETING = _ACK_WORDS | _GREETING_WORDS
+# Every word a match of _ACK_PHRASES can hold (test_text_equivalence enumerates the pattern's matches).
+_ACK_PHRASE_WORDS = frozenset(
+    "pode deixar como combinado falei falado de nada tudo certo ta bom tem sim razao ser crer sem problema "
+    "problemas no problem thank you muito obrigado obrigada ok entendi por ate mais logo trabalho boa sorte "
+    "eu tambem quero queria preciso gostaria saber idem me too same here tenho estou com a mesma duvida o "
+    "mesmo aqui".split()
+)
+_ACK_VOCABULARY = _ACK_OR_GREETING | _ACK_PHRASE_WORDS
 
 # --- keywords -------------------------------------------------------------------------------------
 
@@ -249,13 +313,34 @@ def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
     seen: set[str] = set()
     found = []
     for word in normalized_text.split():
-        if word in STOP_WORDS or word in _GREETING_WORDS or word in _ACK_WORDS:
-            continue
-        if sum(char.isalpha() for char in word) < _MIN_KEYWORD_LETTERS:
-            continue
-        key = stem(word) if word.isascii() else word
-        if key in seen:
+        key = _KEYS.get(word, _UNKNOWN)
+        if key is _UNKNOWN:
+            key = _key_of(word)
+        if key is None or key in seen:
             continue
         seen.add(key)
         found.append((key, word))
     return found
+
+
+def _key_of(word: str) -> str | None:
+    """A word's keyword stem, None for a word that names no problem; kept for the next texts."""
+    key = None
+    if word not in STOP_WORDS and word not in _GREETING_WORDS and word not in _ACK_WORDS:
+        if sum(char.isalpha() for char in word) >= _MIN_KEYWORD_LETTERS:
+            key = stem(word) if word.isascii() else word
+    if len(_KEYS) >= _CACHED_WORDS:
+        _KEYS.clear()
+    _KEYS[word] = key
+    return key
+
+
+_UNKNOWN = ""  # no key is empty: stems keep at least one letter
+_KEYS: dict[str, str | None] = {}
+
+
+def clear_caches() -> None:
+    """Forget every word seen (benchmarks: as a fresh process)."""
+    _CHUNK_TOKENS.clear()
+    _KEYS.clear()
+    stem.cache_clear()
