@@ -16,6 +16,7 @@ from functools import lru_cache
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+|\b[\w.-]+\.(?:com|br|net|org|io|me)(?:/\S*)?", re.I)
 _LINK_HINT = re.compile(r"://|www\.|t\.me/|\.(?:com|br|net|org|io|me)", re.I)  # in every _LINK match
+_DOT_BEFORE_TEXT = re.compile(r"\.\S")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MENTION = re.compile(r"@\w+")
 # What redaction (telegram_etl.privacy) left in place of people's data, read as what it replaced: a
@@ -66,11 +67,12 @@ for _code in range(0x250):  # ASCII, Latin-1 and Latin Extended-A/B: Portuguese 
 
 
 def _without_links(text: str) -> str:
-    # Each pattern needs its characters (a "://", "www.", "t.me/" or ".com"-like ending for a link, "@"
-    # for the rest): most texts skip them. _LINK_HINT finds what every _LINK match contains.
+    # Each pattern needs its characters ("@" for e-mails and mentions; for a link "://", or a "." before
+    # a non-space as in "www.x", "t.me/", ".com": then _LINK_HINT, which is in every _LINK match, but
+    # slower, being case-insensitive): most texts skip them.
     if "[" in text:
         text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
-    if _LINK_HINT.search(text):
+    if ("://" in text or _DOT_BEFORE_TEXT.search(text)) and _LINK_HINT.search(text):
         text = _LINK.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
@@ -127,7 +129,19 @@ def normalize_and_intent(text: str) -> tuple[str, str | None]:
     outside_links = _without_links(text)
     words = _words_of(outside_links)
     normalized = _without_greetings(words)
-    return normalized, _intent(text, outside_links, words, normalized)
+    return normalized, _intent(text, outside_links, words, normalized, normalized.split())
+
+
+def features(text: str) -> tuple[str, str | None, list[str], list[str]]:
+    """(normalize(text), intent(text), the words and the stems of keywords(normalize(text))): the ETL's
+    columns of a text, its words computed once for all."""
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
+    normalized = _without_greetings(words)
+    found = normalized.split()
+    text_intent = _intent(text, outside_links, words, normalized, found)
+    significant, stems = _keywords_of(found)
+    return normalized, text_intent, significant, stems
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -199,17 +213,17 @@ def intent(text: str | None) -> str | None:
         return None
     outside_links = _without_links(text)
     words = _words_of(outside_links)
-    return _intent(text, outside_links, words, _without_greetings(words))
+    normalized = _without_greetings(words)
+    return _intent(text, outside_links, words, normalized, normalized.split())
 
 
-def _intent(text: str, outside_links: str, words: str, normalized: str) -> str | None:
+def _intent(text: str, outside_links: str, words: str, normalized: str, found: list[str]) -> str | None:
     if not text.strip():
         return None
     if not normalized:
         return GREETING if words else None
     # The phrases only remove whole words (#s aside, which stay), so: every word an acknowledgement or a
     # greeting is one, and a word outside the phrases' vocabulary too keeps it from being one.
-    found = normalized.split()
     if _ACK_OR_GREETING.issuperset(found):
         return ACKNOWLEDGEMENT
     if _ACK_VOCABULARY.issuperset(found):
@@ -310,17 +324,24 @@ def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
     """(stem, word) of each significant word of a normalized text, in order, each stem once."""
     if not normalized_text:
         return []
+    significant, stems = _keywords_of(normalized_text.split())
+    return list(zip(stems, significant, strict=True))
+
+
+def _keywords_of(words: list[str]) -> tuple[list[str], list[str]]:
+    """(significant words, their stems) of a normalized text's words, in order, each stem once."""
     seen: set[str] = set()
-    found = []
-    for word in normalized_text.split():
+    significant, stems = [], []
+    for word in words:
         key = _KEYS.get(word, _UNKNOWN)
         if key is _UNKNOWN:
             key = _key_of(word)
         if key is None or key in seen:
             continue
         seen.add(key)
-        found.append((key, word))
-    return found
+        significant.append(word)
+        stems.append(key)
+    return significant, stems
 
 
 def _key_of(word: str) -> str | None:

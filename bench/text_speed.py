@@ -1,0 +1,99 @@
+"""Text features and redaction per distinct text, before (bench/reference_*.py, the code before issue 25)
+and now, step by step, in one process: the distinct texts of the realistic corpus (bench.corpus), every
+cache emptied before each round as in a fresh process (the word caches then fill during the round, as
+they do during a run). CPU time, the median of the rounds.
+
+Usage: python -m bench.text_speed [UPDATES] [ROUNDS]   (defaults: 20,000 updates, 5 rounds)
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import bench.reference_privacy as old_privacy
+import bench.reference_text as old_text
+import telegram_etl.flatten as flatten
+from bench.corpus import message_texts, realistic_updates
+from telegram_etl import privacy, text
+
+
+def clear() -> None:
+    text.clear_caches()
+    old_text.stem.cache_clear()
+    old_privacy._redacted.cache_clear()
+    privacy._redacted.cache_clear()
+    flatten._cached_text_features.cache_clear()
+    flatten._cached_redacted_text.cache_clear()
+
+
+def per_text(work: Callable[[Any], Any], items: list[Any], rounds: int) -> float:
+    """Median CPU µs per item of `rounds` rounds over items, caches emptied before each."""
+    times = []
+    for _ in range(rounds):
+        clear()
+        started = time.process_time()
+        for item in items:
+            work(item)
+        times.append(time.process_time() - started)
+    return statistics.median(times) / len(items) * 1e6
+
+
+def old_row(raw: str) -> Any:
+    if not old_privacy.may_hold_personal_data(raw):
+        redacted = raw
+    else:
+        redacted = old_privacy.redact(raw, Counter())
+    normalized, _ = old_text.normalize_and_intent(redacted)
+    return old_text.keywords(normalized)
+
+
+def old_fold_nfkd(lowered: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    texts = list(dict.fromkeys(message_texts(realistic_updates(count))))
+    redacted = [privacy.redact(raw) for raw in texts]
+    normalized = [text.normalize(raw) for raw in redacted]
+    lowered = [raw.lower() for raw in redacted if not raw.lower().isascii()]
+    gated = [raw for raw in texts if privacy._DIGIT_RUN.search(raw)]
+    documents = [privacy._documents(raw, Counter()) for raw in gated]
+    share = len(gated) / len(texts)
+    steps = [
+        ("redaction (redact)", lambda t: old_privacy.redact(t, Counter()),
+         lambda t: privacy.redact(t, Counter()), texts, 1.0),
+        ("  of which the phone matcher, on the texts with a 10-digit run",
+         lambda t: old_privacy._phones(t, Counter()), lambda t: privacy._phones(t, Counter()),
+         documents, share),
+        ("text features: normalize_and_intent", old_text.normalize_and_intent, text.normalize_and_intent,
+         redacted, 1.0),
+        ("  of which accent folding, on the texts with a non-ASCII letter", old_fold_nfkd,
+         lambda t: t.translate(text._FOLDED), lowered, len(lowered) / len(texts)),
+        ("  of which the words (links out, folding, numbers, word breaks)", lambda t: old_text._words(t),
+         lambda t: text._words(t), redacted, 1.0),
+        ("  intent() alone (its words included)", lambda t: old_text.intent(t), lambda t: text.intent(t),
+         redacted, 1.0),
+        ("text features: keywords", old_text.keywords, text.keywords, normalized, 1.0),
+        ("**the whole text: redaction, features, keywords**", old_row, flatten._redacted_text_of, texts, 1.0),
+    ]  # fmt: skip
+    print(f"{len(texts):,} distinct texts of {count:,} realistic updates; CPU µs per distinct text, "
+          f"median of {rounds} rounds, caches emptied before each\n")  # fmt: skip
+    print("| step | before | now | before / now |\n|---|---|---|---|")
+    for label, old, new, items, weight in steps:
+        before = per_text(old, items, rounds) * weight
+        now = per_text(new, items, rounds) * weight
+        print(f"| {label} | {before:.2f} | {now:.2f} | {before / now:.1f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
