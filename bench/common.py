@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -22,6 +23,19 @@ def updates(count: int, *, seed: int = 1) -> list[dict[str, Any]]:
     conversation = generate(seed=seed, updates=count, days=max(1, count // 20_000))
     distinct = {d.update["update_id"]: d.update for d in conversation.deliveries}
     return list(distinct.values())[:count]
+
+
+def corpus_updates(count: int, *, seed: int = 1) -> list[dict[str, Any]]:
+    """The updates of the ETL's throughput figures: the realistic support-chat corpus (bench.corpus: mostly
+    distinct texts) by default, or the demo generator's (~20% distinct) with BENCH_CORPUS=demo."""
+    corpus = os.environ.get("BENCH_CORPUS", "realistic")
+    if corpus == "demo":
+        return updates(count, seed=seed)
+    if corpus != "realistic":
+        raise ValueError(f"BENCH_CORPUS={corpus!r}: realistic or demo")
+    from bench.corpus import realistic_updates  # which builds on updates()
+
+    return realistic_updates(count, seed=seed)
 
 
 def bodies(count: int, *, seed: int = 1) -> list[tuple[int, bytes]]:

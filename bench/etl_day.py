@@ -1,7 +1,8 @@
 """ETL memory and throughput: one day of N updates through the real day job (flatten, dedupe, Parquet),
-over an in-memory storage that makes each raw object when it is read, from a pool of the demo
-generator's updates (each copy with its own update_id). So the figures are the ETL's own: throughput,
-and peak resident memory against the interpreter with pyarrow and the pool loaded.
+over an in-memory storage that makes each raw object when it is read, from a pool of the benchmark
+corpus's updates (bench.common.corpus_updates; each copy with its own update_id). So the figures are
+the ETL's own: throughput, and peak resident memory against the interpreter with pyarrow and the pool
+loaded.
 
 Usage: python -m bench.etl_day [N]   (default 1,000,000)
 """
@@ -15,18 +16,18 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from bench.common import DAY, peak_rss_mib, updates
+from bench.common import DAY, corpus_updates, peak_rss_mib
 from telegram_etl.job import READ_WORKERS, process_day
 from telegram_etl.privacy import People
 from telegram_etl.storage import StoredObject
 
-POOL = 20_000
+POOL = 100_000
 
 
 class SyntheticDay:
     def __init__(self, count: int) -> None:
         self.count = count
-        self.pool = updates(min(count, POOL))
+        self.pool = corpus_updates(min(count, POOL))
         self.written_bytes = 0
         self.files = 0
 

@@ -115,6 +115,7 @@ def _luhn(digits: str) -> bool:
 def _documents(text: str, counts: Counter[str]) -> str:
     if not _DOCUMENT_HINT.search(text):  # one pass instead of three on most texts with a number
         return text
+
     def cnpj(match: re.Match[str]) -> str:
         if _CNPJ_CHECK.validate(match.group()):
             counts["cnpj"] += 1
