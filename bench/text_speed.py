@@ -1,13 +1,15 @@
 """Text features and redaction per distinct text, before (bench/reference_*.py, the code before issue 25)
 and now, step by step, in one process: the distinct texts of the realistic corpus (bench.corpus), every
 cache emptied before each round as in a fresh process (the word caches then fill during the round, as
-they do during a run). CPU time, the median of the rounds.
+they do during a run). CPU time, the median of the rounds. Then flatten + Parquet (bench.flatten_write's
+columnar path, as the Lambda runs it) with the text work of before and of now, on both corpora.
 
 Usage: python -m bench.text_speed [UPDATES] [ROUNDS]   (defaults: 20,000 updates, 5 rounds)
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -19,7 +21,9 @@ from typing import Any
 import bench.reference_privacy as old_privacy
 import bench.reference_text as old_text
 import telegram_etl.flatten as flatten
+from bench.common import updates as demo_updates
 from bench.corpus import message_texts, realistic_updates
+from bench.flatten_write import columnar, raw_items
 from telegram_etl import privacy, text
 
 
@@ -51,6 +55,27 @@ def old_row(raw: str) -> Any:
         redacted = old_privacy.redact(raw, Counter())
     normalized, _ = old_text.normalize_and_intent(redacted)
     return old_text.keywords(normalized)
+
+
+def old_features(raw: str) -> tuple[str, str | None, list[str], list[str]]:
+    normalized, intent = old_text.normalize_and_intent(raw)
+    found = old_text.keywords(normalized)
+    return normalized, intent, [word for _, word in found], [stem for stem, _ in found]
+
+
+def flatten_rate(items: list[Any], rounds: int, *, before: bool) -> float:
+    """CPU µs per update of flatten + Parquet with the text work of before or of now."""
+    swapped = {"features": old_features, "redact": old_privacy.redact,
+               "may_hold_personal_data": old_privacy.may_hold_personal_data}  # fmt: skip
+    saved = {name: getattr(flatten, name) for name in swapped}
+    if before:
+        for name, function in swapped.items():
+            setattr(flatten, name, function)
+    try:
+        return per_text(columnar, [items], rounds) / len(items)
+    finally:
+        for name, function in saved.items():
+            setattr(flatten, name, function)
 
 
 def old_fold_nfkd(lowered: str) -> str:
@@ -92,6 +117,16 @@ def main() -> int:
         before = per_text(old, items, rounds) * weight
         now = per_text(new, items, rounds) * weight
         print(f"| {label} | {before:.2f} | {now:.2f} | {before / now:.1f}x |")
+    flat = 10_000
+    print(f"\nflatten + Parquet (bench.flatten_write's columnar path: orjson, pseudonyms, redaction), "
+          f"{flat:,} updates, CPU µs per update, median of {rounds} rounds, caches emptied\n")  # fmt: skip
+    print("| corpus | text work of before | now | before / now | updates/s of CPU now |")
+    print("|---|---|---|---|---|")
+    for label, corpus in (("realistic (bench.corpus)", realistic_updates), ("demo generator", demo_updates)):
+        items = raw_items([json.dumps(u, ensure_ascii=False).encode() for u in corpus(flat)])
+        before = flatten_rate(items, rounds, before=True)
+        now = flatten_rate(items, rounds, before=False)
+        print(f"| {label} | {before:.1f} | {now:.1f} | {before / now:.2f}x | {1e6 / now:,.0f} |")
     return 0
 
 
