@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, redact, redact_text_mentions
+from telegram_etl.privacy import (
+    NOT_PEOPLE,
+    People,
+    may_hold_personal_data,
+    redact,
+    redact_text_mentions,
+    redaction,
+)
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
 
@@ -207,9 +214,8 @@ def _redacted_text_of(text: str) -> RedactedText:
     # The features straight, not through text_features' cache: this one already holds the text.
     if not may_hold_personal_data(text):  # most texts
         return (text, (), *features(text))
-    found: Counter[str] = Counter()
-    redacted = redact(text, found)
-    return (redacted, tuple(found.items()), *features(redacted))
+    redacted, found = redaction(text)
+    return (redacted, found, *features(redacted))
 
 
 _cached_redacted_text = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_redacted_text_of)

@@ -204,12 +204,17 @@ def may_hold_personal_data(text: str) -> bool:
     return "@" in text or _DIGIT_RUN.search(text) is not None
 
 
+def redaction(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """(redact(text), its redactions per kind) of a text that may_hold_personal_data."""
+    return _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
+
+
 def redact(text: str, counts: Counter[str] | None = None) -> str:
     """The text with CPFs, CNPJs, e-mails, phone numbers, card numbers and people's @mentions replaced by
     [cpf], [cnpj], [email], [phone], [card], [mention]; each replacement is added to counts."""
     if not may_hold_personal_data(text):
         return text
-    redacted, found = _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
+    redacted, found = redaction(text)
     if counts is not None:
         for kind, count in found:
             counts[kind] += count
