@@ -27,6 +27,7 @@ _LONG_NUMBER = re.compile(r"\d(?:[\d.\-/]*\d){2,}")  # order numbers, dates, pho
 _NOT_WORD = re.compile(r"[^\w#]+|_+")
 # ? and its full-width, Arabic, Spanish, Greek (U+037E) and Armenian forms.
 QUESTION_MARKS = ("?", "\uff1f", "\u061f", "\u00bf", "\u037e", "\u055e")
+_QUESTION_MARK = re.compile("[" + re.escape("".join(QUESTION_MARKS)) + "]")
 
 _GREETING = (
     r"oi+|ola|opa|ei|hey|hi|hello|hola|salve|eai|e ai|alo|bom dia|boa tarde|boa noite|boas|bomdia|"
@@ -86,27 +87,28 @@ def _words_of(outside_links: str) -> str:
     # Folding, numbers and word breaks never cross whitespace (test_text_equivalence checks every
     # whitespace character), so each whitespace-separated chunk is done once and looked up afterwards:
     # chats reuse their words.
-    tokens: list[str] = []
+    found = []
     for chunk in outside_links.lower().split():
-        found = _CHUNK_TOKENS.get(chunk)
-        if found is None:
-            found = _chunk_tokens(chunk)
-        tokens += found
-    return " ".join(tokens)
+        words = _CHUNK_WORDS.get(chunk)
+        if words is None:
+            words = _chunk_words(chunk)
+        if words:  # not a chunk without a word ("!!", "—")
+            found.append(words)
+    return " ".join(found)
 
 
-def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    """The words of one lower-cased chunk without whitespace: folded, numbers as #."""
+def _chunk_words(chunk: str) -> str:
+    """The words of one lower-cased chunk without whitespace: folded, numbers as #, single spaces."""
     folded = chunk if chunk.isascii() else chunk.translate(_FOLDED)
-    found = tuple(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
-    if len(_CHUNK_TOKENS) >= _CACHED_WORDS:
-        _CHUNK_TOKENS.clear()  # bounded memory: a rare restart of the cache
-    _CHUNK_TOKENS[chunk] = found
+    found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
+    if len(_CHUNK_WORDS) >= _CACHED_WORDS:
+        _CHUNK_WORDS.clear()  # bounded memory: a rare restart of the cache
+    _CHUNK_WORDS[chunk] = found
     return found
 
 
 _CACHED_WORDS = 65_536  # per cache: ~10 MB at most
-_CHUNK_TOKENS: dict[str, tuple[str, ...]] = {}
+_CHUNK_WORDS: dict[str, str] = {}
 
 
 def _without_greetings(words: str) -> str:
@@ -228,7 +230,7 @@ def _intent(text: str, outside_links: str, words: str, normalized: str, found: l
         rest = _ACK_PHRASES.sub(" ", normalized).split()
         if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
             return ACKNOWLEDGEMENT
-    if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
+    if _QUESTION_MARK.search(outside_links) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
         return PROBLEM
@@ -361,6 +363,6 @@ _KEYS: dict[str, str | None] = {}
 def clear_caches() -> None:
     """Forget every word and character seen (benchmarks: as a fresh process)."""
     _FOLDED.clear()
-    _CHUNK_TOKENS.clear()
+    _CHUNK_WORDS.clear()
     _KEYS.clear()
     stem.cache_clear()
