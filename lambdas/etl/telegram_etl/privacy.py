@@ -145,7 +145,9 @@ class _PhoneMatcher(PhoneNumberMatcher):
     8 in Brazil (a 3003/4004 number), 10 through an international prefix (00 + a carrier's 2 digits + 6),
     6 after a + (+49 and 4 digits), as test_text_equivalence derives them from the metadata; and the bare
     digits after an order word, which _phones drops whatever the matcher says. Either way the matcher
-    would go on from the same place. Its other steps, and the order of its candidates, are its own."""
+    would go on from the same place. Its other steps, and the order of its candidates, are its own.
+    _extract_match is the pinned library's own step (phonenumberslite 9.0.42): test_text_equivalence
+    compares this matcher with the library's, so an upgrade that changes it shows there."""
 
     def _extract_match(self, candidate: str, offset: int) -> Any:
         least = _SHORTEST_AFTER_PLUS if "+" in candidate or "\uff0b" in candidate else _SHORTEST_IN_BRAZIL
