@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bench.common import DAY, corpus_updates, peak_rss_mib
-from telegram_etl.job import READ_WORKERS, process_day
+from telegram_etl.job import RAW_PREFIX, READ_WORKERS, partition_prefix, process_day
 from telegram_etl.privacy import People
 from telegram_etl.storage import StoredObject
 
-POOL = 100_000
+POOL = 20_000
 
 
 class SyntheticDay:
@@ -32,7 +32,9 @@ class SyntheticDay:
         self.files = 0
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[StoredObject]:
-        if bucket != "raw" or DAY.isoformat() not in prefix:  # the day before is empty
+        # The day's objects in the object layout only: the day before is empty, and so is the Firehose
+        # layout's prefix, which the job lists too (before, every object was read twice).
+        if bucket != "raw" or prefix != partition_prefix(RAW_PREFIX, DAY):
             return
         stamp = datetime(2025, 3, 10, 12, tzinfo=UTC)
         for i in range(self.count):
