@@ -1,7 +1,8 @@
 """ETL memory and throughput: one day of N updates through the real day job (flatten, dedupe, Parquet),
-over an in-memory storage that makes each raw object when it is read, from a pool of the demo
-generator's updates (each copy with its own update_id). So the figures are the ETL's own: throughput,
-and peak resident memory against the interpreter with pyarrow and the pool loaded.
+over an in-memory storage that makes each raw object when it is read, from a pool of the benchmark
+corpus's updates (bench.corpus.corpus_updates; each copy with its own update_id). So the figures are
+the ETL's own: throughput, and peak resident memory against the interpreter with pyarrow and the pool
+loaded.
 
 Usage: python -m bench.etl_day [N]   (default 1,000,000)
 """
@@ -15,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from bench.common import DAY, peak_rss_mib, updates
-from telegram_etl.job import READ_WORKERS, process_day
+from bench.common import DAY, peak_rss_mib
+from bench.corpus import corpus_updates
+from telegram_etl.job import RAW_PREFIX, READ_WORKERS, partition_prefix, process_day
 from telegram_etl.privacy import People
 from telegram_etl.storage import StoredObject
 
@@ -26,12 +28,14 @@ POOL = 20_000
 class SyntheticDay:
     def __init__(self, count: int) -> None:
         self.count = count
-        self.pool = updates(min(count, POOL))
+        self.pool = corpus_updates(min(count, POOL))
         self.written_bytes = 0
         self.files = 0
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[StoredObject]:
-        if bucket != "raw" or DAY.isoformat() not in prefix:  # the day before is empty
+        # The day's objects in the object layout only: the day before is empty, and so is the Firehose
+        # layout's prefix, which the job lists too (before, every object was read twice).
+        if bucket != "raw" or prefix != partition_prefix(RAW_PREFIX, DAY):
             return
         stamp = datetime(2025, 3, 10, 12, tzinfo=UTC)
         for i in range(self.count):

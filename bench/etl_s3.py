@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 import boto3
 from botocore.config import Config
 
-from bench.common import DAY, bodies, peak_rss_mib, rate, timer, updates
+from bench.common import DAY, peak_rss_mib, rate, timer
+from bench.corpus import corpus_updates
 from bench.naive import naive_etl
 from local.demo import progress
 from stacks.config import StageConfig
@@ -39,7 +40,7 @@ from standins.s3_server import SeaweedS3
 from telegram_etl.firehose import update_ids_of_day
 from telegram_ingest.firehose import encode_record
 
-POOL = 20_000  # distinct updates; a bigger day repeats them, each copy with its own update_id
+POOL = 100_000  # distinct updates; a bigger day repeats them, each copy with its own update_id
 NOON_MS = 1_741_608_000_000  # 2025-03-10T12:00:00Z (the bench's DAY, in UTC)
 
 
@@ -50,7 +51,7 @@ def add_latency(client: Any, seconds: float) -> None:
 
 def upload(pipeline: LocalPipeline, count: int) -> None:
     prefix = f"telegram/context_date={DAY.isoformat()}/"
-    items = bodies(count)
+    items = [(u["update_id"], json.dumps(u, ensure_ascii=False).encode()) for u in corpus_updates(count)]
     done = 0
     with ThreadPoolExecutor(max_workers=16) as pool:
         for _ in pool.map(
@@ -69,7 +70,7 @@ def upload_firehose(pipeline: LocalPipeline, count: int) -> int:
         lambda bucket, key, body: pipeline.s3.put_object(Bucket=bucket, Key=key, Body=body),
         pipeline.raw_bucket, "UTC", buffer_bytes=64 * 2**20, buffer_seconds=900,
     )  # fmt: skip
-    pool = updates(min(count, POOL))
+    pool = corpus_updates(min(count, POOL))
     for i in range(count):
         stream.clock_ms = NOON_MS + i // 100  # ~100 updates a millisecond: all within the day
         body = json.dumps({**pool[i % len(pool)], "update_id": i}, ensure_ascii=False).encode()

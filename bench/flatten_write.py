@@ -1,4 +1,5 @@
-"""Flatten + Parquet write in memory, on the demo generator's updates: the ETL's columnar path as the
+"""Flatten + Parquet write in memory, on the benchmark corpus (bench.corpus.corpus_updates: the realistic
+chat texts, or the demo generator's with BENCH_CORPUS=demo): the ETL's columnar path as the
 Lambda runs it (orjson, pseudonyms and redaction on), the same with the standard library's json, the
 row-dict path it replaced (a dict per row + pa.Table.from_pylist), and pandas.json_normalize + to_parquet.
 
@@ -22,14 +23,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import telegram_etl.flatten as flatten_module
-from bench.common import DAY, rate, updates
+from bench.common import DAY, rate
+from bench.corpus import corpus_updates
 from bench.naive import naive_parquet
 from telegram_etl.flatten import epoch_ms, flatten, parse_update
 from telegram_etl.ids import UpdateIds
 from telegram_etl.job import BATCH_SIZE, DayResult, RawItem, _Rows
 from telegram_etl.privacy import People, _redacted
 from telegram_etl.schema import ARROW_SCHEMA
-from telegram_etl.text import stem
+from telegram_etl.text import clear_caches as clear_word_caches
 
 STAMP = datetime(2025, 3, 10, 12, tzinfo=UTC)  # when every object was stored: ingested_at
 STAMP_MS = epoch_ms(STAMP)
@@ -90,9 +92,9 @@ def clear_caches() -> None:
         flatten_module._cached_redacted_text,
         flatten_module._cached_text_features,
         _redacted,
-        stem,
     ):
         cached.cache_clear()
+    clear_word_caches()  # and the stems
 
 
 def best_of(runs: int, work: Callable[[Any], bytes], data: Any, *, warm: bool = False) -> tuple[float, bytes]:
@@ -110,7 +112,7 @@ def best_of(runs: int, work: Callable[[Any], bytes], data: Any, *, warm: bool = 
 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    bodies = [json.dumps(u, ensure_ascii=False).encode() for u in updates(count)]
+    bodies = [json.dumps(u, ensure_ascii=False).encode() for u in corpus_updates(count)]
     parser = "orjson (the Lambda)" if flatten_module.orjson is not None else "json (orjson not installed)"
     items = raw_items(bodies)
     ours_s, ours_out = best_of(5, columnar, items)

@@ -19,6 +19,7 @@ from telegram_etl.privacy import (
     redact,
     redact_command_mentions,
     redact_text_mentions,
+    redaction,
 )
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
@@ -27,7 +28,7 @@ try:  # ~3x faster than json; bundled into the Lambda's asset (lambdas/etl/requi
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
     orjson = None
-from telegram_etl.text import keywords, normalize_and_intent
+from telegram_etl.text import features
 
 Row = dict[str, Any]
 
@@ -201,9 +202,7 @@ def text_features(text: str) -> TextFeatures:
 
 
 def _text_features_of(text: str) -> TextFeatures:
-    normalized, text_intent = normalize_and_intent(text)
-    found = keywords(normalized)
-    return normalized, text_intent, [word for _, word in found], [stem for stem, _ in found]
+    return features(text)
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
@@ -219,11 +218,15 @@ def redacted_text(text: str) -> RedactedText:
 
 
 def _redacted_text_of(text: str) -> RedactedText:
+    # The features straight, not through text_features' cache: this one already holds the text.
     if not may_hold_personal_data(text):  # most texts
-        return (text, (), *text_features(text))
-    found: Counter[str] = Counter()
-    redacted = redact_command_mentions(redact(text, found), found)
-    return (redacted, tuple(found.items()), *text_features(redacted))
+        return (text, (), *features(text))
+    redacted, found = redaction(text)
+    if "/" in redacted and "@" in redacted:  # a person's username after a command (rare)
+        counted = Counter(dict(found))
+        redacted = redact_command_mentions(redacted, counted)
+        found = tuple(counted.items())
+    return (redacted, found, *features(redacted))
 
 
 _cached_redacted_text = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_redacted_text_of)

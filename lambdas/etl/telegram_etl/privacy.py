@@ -86,6 +86,8 @@ _EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w.,/-])", r"(?![\w]|[.,/-]\d)"
 _CNPJ = re.compile(rf"{_EDGE_BEFORE}\d{{2}}\.?\d{{3}}\.?\d{{3}}/?\d{{4}}-?\d{{2}}{_EDGE_AFTER}")
 _CPF = re.compile(rf"{_EDGE_BEFORE}\d{{3}}\.?\d{{3}}\.?\d{{3}}-?\d{{2}}{_EDGE_AFTER}")
 _CARD = re.compile(rf"{_EDGE_BEFORE}\d(?:[ -]?\d){{12,18}}{_EDGE_AFTER}")
+# In every match of the three: 11 digits, at most one of their separators between two.
+_DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\d){10}")
 # The cheap prefilter: only a text with 10 digits in a row (separators allowed: a Brazilian phone with
 # its DDD, a CPF, a CNPJ, a card), or + and 8 digits (the shortest E.164 numbers), can hold any of them.
 # A CEP (8 digits), a date or a price never gets to the slower checks.
@@ -111,6 +113,9 @@ def _luhn(digits: str) -> bool:
 
 
 def _documents(text: str, counts: Counter[str]) -> str:
+    if not _DOCUMENT_HINT.search(text):  # one pass instead of three on most texts with a number
+        return text
+
     def cnpj(match: re.Match[str]) -> str:
         if _CNPJ_CHECK.validate(match.group()):
             counts["cnpj"] += 1
@@ -133,11 +138,37 @@ def _documents(text: str, counts: Counter[str]) -> str:
     return _CARD.sub(card, _CPF.sub(cpf, _CNPJ.sub(cnpj, text)))
 
 
+class _PhoneMatcher(PhoneNumberMatcher):
+    """phonenumbers' matcher, without parsing the candidates whose outcome is known before: those with
+    fewer letters and digits than the shortest valid number (every digit of a number, its country code
+    included when the text gives one, comes from the candidate's digits, or from letters read as digits):
+    8 in Brazil (a 3003/4004 number), 10 through an international prefix (00 + a carrier's 2 digits + 6),
+    6 after a + (+49 and 4 digits), as test_text_equivalence derives them from the metadata; and the bare
+    digits after an order word, which _phones drops whatever the matcher says. Either way the matcher
+    would go on from the same place. Its other steps, and the order of its candidates, are its own.
+    _extract_match is the pinned library's own step (phonenumberslite 9.0.42): test_text_equivalence
+    compares this matcher with the library's, so an upgrade that changes it shows there."""
+
+    def _extract_match(self, candidate: str, offset: int) -> Any:
+        least = _SHORTEST_AFTER_PLUS if "+" in candidate or "\uff0b" in candidate else _SHORTEST_IN_BRAZIL
+        if sum(char.isalnum() for char in candidate) < least or _order_number(self.text, offset, candidate):
+            return None
+        return super()._extract_match(candidate, offset)
+
+
+_SHORTEST_IN_BRAZIL = 8  # digits of the shortest valid number without a + (Brazil's, or through 00xx)
+_SHORTEST_AFTER_PLUS = 6  # digits of the shortest valid number after a + (its country code included)
+
+
+def _order_number(text: str, start: int, raw: str) -> bool:
+    """Bare digits right after an order word: an order, a protocol, an invoice, not a phone number."""
+    return raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, start) is not None
+
+
 def _phones(text: str, counts: Counter[str]) -> str:
     pieces, end = [], 0
-    for match in PhoneNumberMatcher(text, "BR", leniency=Leniency.VALID):
-        raw = match.raw_string
-        if raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, match.start):
+    for match in _PhoneMatcher(text, "BR", leniency=Leniency.VALID):
+        if _order_number(text, match.start, match.raw_string):
             continue
         pieces += [text[end : match.start], PLACEHOLDERS["phone"]]
         end = match.end
@@ -175,12 +206,17 @@ def may_hold_personal_data(text: str) -> bool:
     return "@" in text or _DIGIT_RUN.search(text) is not None
 
 
+def redaction(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """(redact(text), its redactions per kind) of a text that may_hold_personal_data."""
+    return _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
+
+
 def redact(text: str, counts: Counter[str] | None = None) -> str:
     """The text with CPFs, CNPJs, e-mails, phone numbers, card numbers and people's @mentions replaced by
     [cpf], [cnpj], [email], [phone], [card], [mention]; each replacement is added to counts."""
     if not may_hold_personal_data(text):
         return text
-    redacted, found = _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
+    redacted, found = redaction(text)
     if counts is not None:
         for kind, count in found:
             counts[kind] += count

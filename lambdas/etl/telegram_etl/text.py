@@ -15,6 +15,8 @@ from functools import lru_cache
 # --- normalization --------------------------------------------------------------------------------
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+|\b[\w.-]+\.(?:com|br|net|org|io|me)(?:/\S*)?", re.I)
+_LINK_HINT = re.compile(r"://|www\.|t\.me/|\.(?:com|br|net|org|io|me)", re.I)  # in every _LINK match
+_DOT_BEFORE_TEXT = re.compile(r"\.\S")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MENTION = re.compile(r"@\w+")
 # What redaction (telegram_etl.privacy) left in place of people's data, read as what it replaced: a
@@ -25,6 +27,7 @@ _LONG_NUMBER = re.compile(r"\d(?:[\d.\-/]*\d){2,}")  # order numbers, dates, pho
 _NOT_WORD = re.compile(r"[^\w#]+|_+")
 # ? and its full-width, Arabic, Spanish, Greek (U+037E) and Armenian forms.
 QUESTION_MARKS = ("?", "\uff1f", "\u061f", "\u00bf", "\u037e", "\u055e")
+_QUESTION_MARK = re.compile("[" + re.escape("".join(QUESTION_MARKS)) + "]")
 
 _GREETING = (
     r"oi+|ola|opa|ei|hey|hi|hello|hola|salve|eai|e ai|alo|bom dia|boa tarde|boa noite|boas|bomdia|"
@@ -41,15 +44,34 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # most texts: NFKD leaves ASCII as it is, and it has no combining marks
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return lowered.translate(_FOLDED)
+
+
+class _FoldTable(dict[int, str]):
+    """A code point's folded form: its NFKD without combining marks. Folding each character on its own
+    equals folding the text (NFKD decomposes each character alone, and canonical reordering only moves
+    combining marks, which go), so str.translate folds a text in C. Each character is folded with NFKD on
+    first sight and kept (up to _FOLD_ENTRIES; none at import: the cold start stays as it was)."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        if len(self) < _FOLD_ENTRIES:
+            self[code] = folded
+        return folded
+
+
+_FOLD_ENTRIES = 65_536
+_FOLDED = _FoldTable()
 
 
 def _without_links(text: str) -> str:
-    # Each pattern needs its character ("." or "://" for a link, "@" for the rest): most texts skip them.
+    # Each pattern needs its characters ("@" for e-mails and mentions; for a link "://", or a "." before
+    # a non-space as in "www.x", "t.me/", ".com": then _LINK_HINT, which is in every _LINK match, but
+    # slower, being case-insensitive): most texts skip them.
     if "[" in text:
         text = _REDACTED_NAME.sub(" ", _REDACTED_NUMBER.sub(" # ", text))
-    if "." in text or "://" in text:
+    if ("://" in text or _DOT_BEFORE_TEXT.search(text)) and _LINK_HINT.search(text):
         text = _LINK.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", _EMAIL.sub(" ", text))
@@ -62,23 +84,64 @@ def _words(text: str) -> str:
 
 
 def _words_of(outside_links: str) -> str:
-    folded = _LONG_NUMBER.sub(" # ", fold(outside_links))
-    return " ".join(_NOT_WORD.sub(" ", folded).split())
+    # Folding, numbers and word breaks never cross whitespace (test_text_equivalence checks every
+    # whitespace character), so each whitespace-separated chunk is done once and looked up afterwards:
+    # chats reuse their words.
+    found = []
+    for chunk in outside_links.lower().split():
+        words = _CHUNK_WORDS.get(chunk)
+        if words is None:
+            words = _chunk_words(chunk)
+        if words:  # not a chunk without a word ("!!", "—")
+            found.append(words)
+    return " ".join(found)
+
+
+def _chunk_words(chunk: str) -> str:
+    """The words of one lower-cased chunk without whitespace: folded, numbers as #, single spaces."""
+    folded = chunk if chunk.isascii() else chunk.translate(_FOLDED)
+    found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
+    if len(_CHUNK_WORDS) >= _CACHED_WORDS:
+        _CHUNK_WORDS.clear()  # bounded memory: a rare restart of the cache
+    _CHUNK_WORDS[chunk] = found
+    return found
+
+
+_CACHED_WORDS = 65_536  # per cache: ~10 MB at most
+_CHUNK_WORDS: dict[str, str] = {}
+
+
+def _without_greetings(words: str) -> str:
+    # The same as _LEADING_GREETINGS.sub("", words).strip(): the pattern is anchored at the start.
+    found = _LEADING_GREETINGS.match(words)
+    return words[found.end() :].strip() if found else words
 
 
 def normalize(text: str | None) -> str | None:
     """The normalized text of the model: folded words without a leading greeting (see docs)."""
     if text is None:
         return None
-    return _LEADING_GREETINGS.sub("", _words(text)).strip()
+    return _without_greetings(_words(text))
 
 
 def normalize_and_intent(text: str) -> tuple[str, str | None]:
     """(normalize(text), intent(text)), the text's words computed once for both."""
     outside_links = _without_links(text)
     words = _words_of(outside_links)
-    normalized = _LEADING_GREETINGS.sub("", words).strip()
-    return normalized, _intent(text, outside_links, words, normalized)
+    normalized = _without_greetings(words)
+    return normalized, _intent(text, outside_links, words, normalized, normalized.split())
+
+
+def features(text: str) -> tuple[str, str | None, list[str], list[str]]:
+    """(normalize(text), intent(text), the words and the stems of keywords(normalize(text))): the ETL's
+    columns of a text, its words computed once for all."""
+    outside_links = _without_links(text)
+    words = _words_of(outside_links)
+    normalized = _without_greetings(words)
+    found = normalized.split()
+    text_intent = _intent(text, outside_links, words, normalized, found)
+    significant, stems = _keywords_of(found)
+    return normalized, text_intent, significant, stems
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -150,18 +213,24 @@ def intent(text: str | None) -> str | None:
         return None
     outside_links = _without_links(text)
     words = _words_of(outside_links)
-    return _intent(text, outside_links, words, _LEADING_GREETINGS.sub("", words).strip())
+    normalized = _without_greetings(words)
+    return _intent(text, outside_links, words, normalized, normalized.split())
 
 
-def _intent(text: str, outside_links: str, words: str, normalized: str) -> str | None:
+def _intent(text: str, outside_links: str, words: str, normalized: str, found: list[str]) -> str | None:
     if not text.strip():
         return None
     if not normalized:
         return GREETING if words else None
-    rest = _ACK_PHRASES.sub(" ", normalized).split()
-    if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
+    # The phrases only remove whole words (#s aside, which stay), so: every word an acknowledgement or a
+    # greeting is one, and a word outside the phrases' vocabulary too keeps it from being one.
+    if _ACK_OR_GREETING.issuperset(found):
         return ACKNOWLEDGEMENT
-    if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
+    if _ACK_VOCABULARY.issuperset(found):
+        rest = _ACK_PHRASES.sub(" ", normalized).split()
+        if all(word in _ACK_WORDS or word in _GREETING_WORDS for word in rest):
+            return ACKNOWLEDGEMENT
+    if _QUESTION_MARK.search(outside_links) or _OPENERS.match(normalized):
         return QUESTION
     if _PROBLEM.search(normalized):
         return PROBLEM
@@ -169,6 +238,15 @@ def _intent(text: str, outside_links: str, words: str, normalized: str) -> str |
 
 
 _GREETING_WORDS = frozenset(word for phrase in _GREETING.split("|") for word in phrase.split())
+_ACK_OR_GREETING = _ACK_WORDS | _GREETING_WORDS
+# Every word a match of _ACK_PHRASES can hold (test_text_equivalence enumerates the pattern's matches).
+_ACK_PHRASE_WORDS = frozenset(
+    "pode deixar como combinado falei falado de nada tudo certo ta bom tem sim razao ser crer sem problema "
+    "problemas no problem thank you muito obrigado obrigada ok entendi por ate mais logo trabalho boa sorte "
+    "eu tambem quero queria preciso gostaria saber idem me too same here tenho estou com a mesma duvida o "
+    "mesmo aqui".split()
+)
+_ACK_VOCABULARY = _ACK_OR_GREETING | _ACK_PHRASE_WORDS
 
 # --- keywords -------------------------------------------------------------------------------------
 
@@ -246,16 +324,45 @@ def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
     """(stem, word) of each significant word of a normalized text, in order, each stem once."""
     if not normalized_text:
         return []
+    significant, stems = _keywords_of(normalized_text.split())
+    return list(zip(stems, significant, strict=True))
+
+
+def _keywords_of(words: list[str]) -> tuple[list[str], list[str]]:
+    """(significant words, their stems) of a normalized text's words, in order, each stem once."""
     seen: set[str] = set()
-    found = []
-    for word in normalized_text.split():
-        if word in STOP_WORDS or word in _GREETING_WORDS or word in _ACK_WORDS:
-            continue
-        if sum(char.isalpha() for char in word) < _MIN_KEYWORD_LETTERS:
-            continue
-        key = stem(word) if word.isascii() else word
-        if key in seen:
+    significant, stems = [], []
+    for word in words:
+        key = _KEYS.get(word, _UNKNOWN)
+        if key is _UNKNOWN:
+            key = _key_of(word)
+        if key is None or key in seen:
             continue
         seen.add(key)
-        found.append((key, word))
-    return found
+        significant.append(word)
+        stems.append(key)
+    return significant, stems
+
+
+def _key_of(word: str) -> str | None:
+    """A word's keyword stem, None for a word that names no problem; kept for the next texts."""
+    key = None
+    if word not in STOP_WORDS and word not in _GREETING_WORDS and word not in _ACK_WORDS:
+        if sum(char.isalpha() for char in word) >= _MIN_KEYWORD_LETTERS:
+            key = stem(word) if word.isascii() else word
+    if len(_KEYS) >= _CACHED_WORDS:
+        _KEYS.clear()
+    _KEYS[word] = key
+    return key
+
+
+_UNKNOWN = ""  # no key is empty: stems keep at least one letter
+_KEYS: dict[str, str | None] = {}
+
+
+def clear_caches() -> None:
+    """Forget every word and character seen (benchmarks: as a fresh process)."""
+    _FOLDED.clear()
+    _CHUNK_WORDS.clear()
+    _KEYS.clear()
+    stem.cache_clear()

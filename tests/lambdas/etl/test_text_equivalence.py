@@ -1,0 +1,191 @@
+"""Issue 25: the faster text features and redaction give what the code before them gave, row for row.
+
+The reference is a frozen copy of text.py and privacy.py from before the change (bench/reference_*.py).
+The texts: the realistic benchmark corpus (bench.corpus, seeded), the demo generator's, and hypothesis'
+strings of accents, emoji, digits, links, e-mails and mentions. The shortcuts' premises are checked on
+their own below (whitespace, the acknowledgement phrases' words, the shortest valid phone numbers)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import bench.reference_privacy as old_privacy
+import bench.reference_text as old_text
+import telegram_etl.flatten as flatten
+from bench.corpus import chat_texts, message_texts, realistic_updates
+from telegram_etl import privacy, text
+
+
+def old_row(raw: str) -> tuple:
+    """flatten.redacted_text of the code before issue 25, from the reference modules."""
+    found: Counter[str] = Counter()
+    redacted = old_privacy.redact(raw, found)
+    normalized, intent = old_text.normalize_and_intent(redacted)
+    pairs = old_text.keywords(normalized)
+    return redacted, tuple(found.items()), normalized, intent, [w for _, w in pairs], [s for s, _ in pairs]
+
+
+def new_row(raw: str) -> tuple:
+    return flatten._redacted_text_of(raw)
+
+
+def assert_same(texts: list[str]) -> None:
+    for raw in texts:
+        assert new_row(raw) == old_row(raw), raw
+        # and each public function on the raw text (not redacted), as other callers use them
+        assert text.normalize(raw) == old_text.normalize(raw), raw
+        assert text.intent(raw) == old_text.intent(raw), raw
+        assert text.keywords(text.normalize(raw)) == old_text.keywords(old_text.normalize(raw)), raw
+        assert text.fold(raw) == old_text.fold(raw), raw
+
+
+@pytest.fixture(autouse=True)
+def _cold_caches():
+    # Each test starts as a fresh process would, then reuses what it learns (the caches' other state).
+    text.clear_caches()
+    flatten._cached_text_features.cache_clear()
+    flatten._cached_redacted_text.cache_clear()
+    privacy._redacted.cache_clear()
+    yield
+
+
+def test_realistic_corpus_row_for_row():
+    texts = list(dict.fromkeys(chat_texts(6_000, seed=3)))
+    assert len(texts) > 3_000
+    assert_same(texts)
+    assert_same(texts)  # again, from the word caches
+
+
+def test_realistic_updates_and_the_demo_texts():
+    texts = list(dict.fromkeys(message_texts(realistic_updates(3_000, seed=5))))
+    assert_same(texts)
+
+
+def test_every_redaction_kind_is_in_the_corpus():
+    # The comparison above means something for each kind only if the corpus holds it.
+    kinds: Counter[str] = Counter()
+    for raw in dict.fromkeys(chat_texts(6_000, seed=3)):
+        privacy.redact(raw, kinds)
+    assert {"cpf", "cnpj", "email", "phone", "mention"} <= set(kinds), kinds
+
+
+FRAGMENTS = [
+    "Não", "É", "ação", "pão", "Ñandú", "ÇA", "straße", "ǅ", "ﬁm", "Σίσυφος", "ΟΔΟΣ", "İstanbul", "ß", "ﬃ",
+    "cafe\u0301", "e\u0308\u0301", "¨", "\u00b4", "½", "²", "①", "\uff11\uff12\uff13", "٣٤٥", "Как", "оплатить?", "😀", "👍🏽",
+    "👨‍👩‍👧", "❤️", "#", "##", "_", "__x__", "@", "@ana_souza", "@LojaSuporteBot", "@____", "a@b.com",
+    "ana.souza+loja@gmail.com", "https://x.example/a?b=1", "www.loja.com.br", "t.me/x", "loja.COM.br/p",
+    "x.io", "[cpf]", "[email]", "[phone]", "[mention]", "?", "\uff1f", "¿", "؟", ";", "՞", ".", ",", "-", "/",
+    "(", ")", "+", "+55", "(11)", "98765-4321", "11987654321", "+5511987654321", "529.982.247-25",
+    "52998224725", "11.222.333/0001-81", "4111 1111 1111 1111", "4004-1234", "0800 123 4567", "0014",
+    "+49 30 1234", "12/03/2025", "14:30", "R$ 1.234,56", "01310-100", "BR123456789BR", "pedido",
+    "protocolo", "nº", "x", "xx", "ext", "ramal", "obrigado", "ok", "boa tarde", "tudo bem", "pode deixar",
+    "sem problemas", "tambem quero saber", "oiii", "e ai", "como", "nao consigo", "cancelar", "\u00a0",
+    "\u2007", "\u3000", "\t", "\n", " ", "  ",
+]  # fmt: skip
+
+
+@settings(max_examples=1_500, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=14).map("".join))
+def test_generated_texts_row_for_row(raw):
+    assert_same([raw, raw.upper(), raw.replace(" ", "")])
+
+
+DIGITS = st.text(alphabet="0123456789 -.()/+x", min_size=1, max_size=24)
+
+
+@settings(max_examples=1_500, deadline=None)
+@given(st.tuples(st.sampled_from(["", "tel ", "pedido ", "R$ ", "a", "+", "00", "dia "]), DIGITS,
+                 st.sampled_from(["", " ok", "h", ":30", " ramal 12", "x12"])).map("".join))  # fmt: skip
+def test_phone_matcher_with_skipped_candidates_finds_the_same_numbers(raw):
+    new = [(m.start, m.raw_string) for m in privacy._PhoneMatcher(raw, "BR", leniency=privacy.Leniency.VALID)]
+    old = [
+        (m.start, m.raw_string)
+        for m in privacy.PhoneNumberMatcher(raw, "BR", leniency=privacy.Leniency.VALID)
+    ]
+    assert new == old
+    assert new_row(raw) == old_row(raw)
+
+
+def test_shortest_valid_numbers_are_what_the_matcher_assumes():
+    """Derived from phonenumbers' metadata: a valid number's national significant number has one of its
+    region's possible lengths, and its country code, when it is read from the text, adds its digits."""
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import COUNTRY_CODES_FOR_NON_GEO_REGIONS, SUPPORTED_REGIONS
+
+    brazil = PhoneMetadata.metadata_for_region("BR")
+    with_country_code = [
+        len(str(metadata.country_code)) + min(metadata.general_desc.possible_length)
+        for metadata in [PhoneMetadata.metadata_for_region(region) for region in SUPPORTED_REGIONS]
+        + [PhoneMetadata.metadata_for_nongeo_region(code) for code in COUNTRY_CODES_FOR_NON_GEO_REGIONS]
+    ]
+    shortest_prefix = min(len(s) for s in _strings(brazil.international_prefix))  # 00 + a carrier's 2 digits
+    assert privacy._SHORTEST_AFTER_PLUS <= min(with_country_code)
+    assert privacy._SHORTEST_IN_BRAZIL <= min(
+        min(brazil.general_desc.possible_length), shortest_prefix + min(with_country_code)
+    )
+
+
+def test_whitespace_never_joins_or_splits_words_differently():
+    """_words_of does each whitespace-separated chunk alone: a whitespace character folds to non-empty
+    separators (no word character, no #, nothing of a long number), and no word character is whitespace."""
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    for space in spaces:
+        folded = old_text.fold(space)
+        assert folded and re.fullmatch(r"[^\w#\d.\-/]+", folded), hex(ord(space))
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and re.fullmatch(r"[\w#]", c)]
+
+
+def test_fold_through_the_table_equals_nfkd_for_every_character():
+    for code in range(sys.maxunicode + 1):
+        assert text.fold(chr(code)) == old_text.fold(chr(code)), hex(code)
+
+
+def test_ack_phrase_words_cover_every_match_of_the_phrases():
+    words = {word for phrase in _strings(text._ACK_PHRASES.pattern) for word in phrase.split()}
+    assert words <= text._ACK_PHRASE_WORDS, words - text._ACK_PHRASE_WORDS
+    assert "#" not in "".join(text._ACK_VOCABULARY)
+
+
+def _strings(pattern: str) -> set[str]:
+    """Every string a finite regular expression matches (literals, classes of literals, groups, branches,
+    bounded repeats; anchors and \\b match the empty string here)."""
+
+    def expand(items: object) -> set[str]:
+        results = {""}
+        for op, arg in items:  # type: ignore[attr-defined]
+            if op is sre_constants.LITERAL:
+                options = {chr(arg)}
+            elif op is sre_constants.IN:
+                options = set()
+                for kind, value in arg:
+                    assert kind in (sre_constants.LITERAL, sre_constants.RANGE), arg
+                    low, high = (value, value) if kind is sre_constants.LITERAL else value
+                    options |= {chr(code) for code in range(low, high + 1)}
+            elif op is sre_constants.SUBPATTERN:
+                options = expand(arg[3])
+            elif op is sre_constants.BRANCH:
+                options = set().union(*(expand(branch) for branch in arg[1]))
+            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+                low, high, item = arg
+                assert high < 10, "unbounded repeat"
+                once, options, current = expand(item), set(), {""}
+                for count in range(high + 1):
+                    if count >= low:
+                        options |= current
+                    current = {a + b for a in current for b in once}
+            elif op is sre_constants.AT:
+                options = {""}
+            else:
+                raise AssertionError(f"not handled: {op}")
+            results = {a + b for a in results for b in options}
+        return results
+
+    return expand(sre_parse.parse(pattern))
