@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_every_named_query_ran(answers):
-    assert sorted(answers) == sorted(q.name for q in named_queries(SETTINGS))
+    assert sorted(answers) == sorted(q.name for q in named_queries())
 
 
 # Q1 -- 13 customer messages: Carla's (staff) and the service message are not counted, the edited
@@ -161,14 +161,19 @@ def test_staff_candidates_find_carla(answers):
 
 
 def test_transpilation_is_the_documented_one():
-    sql = next(q.sql for q in named_queries(SETTINGS) if q.name == "q1_heatmap_weekday_hour")
+    sql = next(q.sql for q in named_queries() if q.name == "q1_heatmap_weekday_hour")
     assert "day_of_week(" in sql and "ISODOW(" in to_duckdb(sql)
 
 
 def _answer(table, settings, name):
-    from local_pipeline.runner import duckdb_over, run_query
+    """The named query after the model step re-applied `settings` to the processed table (make remodel)."""
+    import shutil
 
-    query = next(q for q in named_queries(settings) if q.name == name)
+    from local_pipeline.runner import duckdb_over, remodel_folder, run_query
+
+    shutil.rmtree(table.parent / "model", ignore_errors=True)
+    remodel_folder(table, settings)
+    query = next(q for q in named_queries() if q.name == name)
     return run_query(duckdb_over(table), query)
 
 
@@ -190,9 +195,12 @@ def test_changed_staff_changes_past_days_once_they_are_re_run(answers, s3_server
     assert sum(r["messages"] for r in rerun["q1_messages_by_hour"]) == 13 + 5
 
 
-def test_topic_rules_change_past_answers_without_reprocessing(answers, sample_workdir):
-    """The same Parquet, other topic rules: they apply at query time."""
-    table = sample_workdir / "telegram"
+def test_topic_rules_change_past_answers_without_reprocessing(answers, sample_workdir, tmp_path):
+    """The same processed Parquet, other topic rules: the model step re-applies them (make remodel)."""
+    import shutil
+
+    table = tmp_path / "telegram"
+    shutil.copytree(sample_workdir / "telegram", table)
     rules = replace(SETTINGS, topic_rules={"entrega": ("entreg", "prazo"), "rastreio": ("rastre",)})
     topics = {r["topic"]: (r["requests"], r["source"]) for r in _answer(table, rules, "q2_top_topics")}
     assert topics["entrega"] == (3, "rule") and topics["rastreio"] == (2, "rule")

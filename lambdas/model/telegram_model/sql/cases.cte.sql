@@ -21,7 +21,7 @@ FROM (
     SELECT
         r.*,
         a.answered_at,
-        round(date_diff('second', r."date", a.answered_at) / 60.0, 1) AS first_response_minutes,
+        round(CAST(date_diff('second', r."date", a.answered_at) AS double) / 60, 1) AS first_response_minutes,
         a.staff_answered_at,
         a.bot_answered_at,
         a.bot_handed_over_at,
