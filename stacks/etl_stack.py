@@ -43,6 +43,13 @@ from telegram_model.tables import MODEL_PREFIX
 RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
 RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/")
+# The model function imports the processed table's schema and the atomic partition writer, defined once in
+# the ETL's folder: its asset ships them (stacks.defaults.function_code).
+MODEL_SHARED_FILES = (
+    "etl/telegram_etl/__init__.py",
+    "etl/telegram_etl/schema.py",
+    "etl/telegram_etl/storage.py",
+)
 
 
 def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
@@ -266,12 +273,7 @@ class EtlStack(Stack):
             layers=layers,
             # One run at a time: a remodel and the daily run never replace a partition together.
             reserved_concurrency=1,
-            # The processed table's schema and the atomic partition writer, defined once in the ETL.
-            shared=(
-                "etl/telegram_etl/__init__.py",
-                "etl/telegram_etl/schema.py",
-                "etl/telegram_etl/storage.py",
-            ),
+            shared=MODEL_SHARED_FILES,
         )
         bucket = self.processed_bucket
         # Read the processed table; write and replace only the model's prefix. Nothing on raw.
