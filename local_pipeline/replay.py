@@ -6,10 +6,11 @@
 
 Each line of INPUT is one webhook delivery: {"update": {...an Update...}, "received_ms": <epoch ms>}.
 The updates go through the real ingest Lambda handler into a real S3 server (SeaweedFS, started here on
-loopback), the ETL Lambda handler processes every day they arrived on, and every named query runs in
-DuckDB over the Parquet it wrote. --settings holds stage settings, the keys of a stage in cdk.json
-(timezone, staff_user_ids, bot_username, topic_rules, feedback values, allowed_chat_ids, ...), over the
-defaults. This is also how to try settings on exported updates before deploying them.
+loopback), the ETL Lambda handler processes every day they arrived on, the model step (after it, as in
+AWS) writes the conversation model's tables, and every named query runs in DuckDB over those tables.
+--settings holds stage settings, the keys of a stage in cdk.json (timezone, staff_user_ids, bot_username,
+topic_rules, feedback values, allowed_chat_ids, ...), over the defaults. This is also how to try settings
+on exported updates before deploying them.
 
 --telegram-export adds a Telegram Desktop chat export's history (local_pipeline.desktop_export), alone
 or with INPUT: its messages are stored in the raw bucket as `make import-export` stores them in AWS, in
@@ -41,6 +42,7 @@ from local_pipeline.runner import LocalPipeline, answer_all, raw_days
 from local_pipeline.s3_server import SeaweedS3
 from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
 from telegram_etl.days import MAX_BACKFILL_DAYS
+from telegram_model.tables import MODEL_PREFIX, TABLES
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,11 @@ def replay(
         target = Path(args.parquet_out)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(workdir / "parquet" / "telegram", target)
+        # The model's tables beside the processed table's days: DIR/<table>/context_date=.../
+        for model_table in TABLES:
+            source = workdir / "parquet" / MODEL_PREFIX / model_table.name
+            if source.is_dir():
+                shutil.copytree(source, target / model_table.name)
     return answers
 
 
@@ -193,7 +200,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", dest="json_out", type=Path, help="write every named query's rows here")
     parser.add_argument("--report", type=Path, help="write the HTML report of the answers here")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
-    parser.add_argument("--parquet-out", help="copy the processed table (hive layout) to this folder")
+    parser.add_argument(
+        "--parquet-out",
+        help="copy the processed table (hive layout) to this folder, and "
+        "the model's tables to its <table>/ folders (messages, requests, cases, ratings)",
+    )
     parser.add_argument("--workdir", help="S3 data and Parquet (default: a temporary folder, removed)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
     parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")

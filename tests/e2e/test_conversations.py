@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from local_pipeline.replay import load_settings, read_deliveries, replay_into
@@ -88,8 +89,17 @@ def test_replay_command_contract(tmp_path):
         "q3_questions_answered"
     ]
     assert "q1_messages_by_hour" in run.stdout and "q3_asked_again_within_24h" in run.stdout
-    assert sorted(p.name for p in parquet.iterdir())[0].startswith("context_date=")
+    days = [p.name for p in parquet.iterdir() if p.name.startswith("context_date=")]
+    assert days and sorted(p.name for p in parquet.iterdir() if p.name not in days) == [
+        "cases", "messages", "ratings", "requests"]  # fmt: skip
     assert list(parquet.glob("context_date=*/*.parquet"))
+    # The model's tables too, one object per day: the cases are the answers' requests.
+    for name in ("messages", "requests", "cases", "ratings"):
+        assert [p.name for p in parquet.glob(f"{name}/context_date=*/*")] == ["part-00000.parquet"] * len(
+            list(parquet.glob(f"{name}/context_date=*"))
+        ), name
+    cases = pq.read_table(parquet / "cases").num_rows
+    assert cases == answers["q3_questions_answered"][0]["questions"] > 0
     assert f"Report: {report.resolve()}" in run.stdout
     page = report.read_text()
     assert '<html lang="pt-BR">' in page and "O bot resolve?" in page and "75 %" in page
