@@ -1,9 +1,11 @@
 """A model run: which days it writes, which processed days it reads, and each table's partitions replaced.
 
 A run writes the days first..last of every model table (telegram_model.tables) and reads the processed
-updates of first - CONTEXT_DAYS .. last: a case of day D is answered, rated or asked again within 7 days
-of its request, and a reply, a click or a follow-up of day D may concern a request of up to 7 days before.
-Rows of the context days are computed but not written (their own context is further back).
+updates of first - CONTEXT_DAYS .. last + CONTEXT_DAYS (the days of those that exist): a case of day D is
+answered, rated or asked again within 7 days of its request, and a reply, a click or a follow-up of day D
+may concern a request of up to 7 days before. Rows of the context days are computed but not written (their
+own context reaches further). So re-running the ETL for a past day D (the model then writes D-7..D) keeps
+the answers, ratings and follow-ups that later days hold for those cases.
 
 Each partition is one object, replaced whole (telegram_etl.storage.PartitionWriter): a reader sees the
 previous one or the new one, never part of a run. A day without rows has no object (an earlier one is
@@ -110,7 +112,8 @@ def run_model(
 ) -> ModelResult:  # fmt: skip
     """Recompute and replace the model's partitions of first..last."""
     result = ModelResult(first.isoformat(), last.isoformat())
-    updates, result.read_days = read_updates(storage, bucket, first - timedelta(days=context_days), last)
+    context = timedelta(days=context_days)
+    updates, result.read_days = read_updates(storage, bucket, first - context, last + context)
     result.updates = updates.num_rows
     tables = build(updates, settings, first=first, last=last)
     del updates
