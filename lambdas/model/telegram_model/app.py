@@ -49,6 +49,10 @@ class Settings:
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise RuntimeError(f"MODEL_SETTINGS: unknown settings {sorted(unknown)}")
+        # Lists as tuples, as the stage config holds them: Settings.from_json(s.to_json()) == s.
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        if "topic_rules" in values:
+            values["topic_rules"] = {topic: tuple(p) for topic, p in values["topic_rules"].items()}
         return cls(**values)
 
 
