@@ -12,7 +12,7 @@ STAGE ?= dev
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers remodel forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -21,6 +21,7 @@ help:
 	@echo "make sql     an SQL shell (DuckDB) over the demo's Parquet: telegram_updates and the model's layers"
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
+	@echo "make remodel STAGE=dev|prod FROM=YYYY-MM-DD TO=YYYY-MM-DD   re-apply the settings to past days"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
 	@echo "make forget | subject-export USER_ID=<id> [STAGE=dev|prod]   a person's rights (docs/privacy.md)"
@@ -78,6 +79,12 @@ endif
 # The named queries in the stage's Athena workgroup (AWS credentials; ARGS="--from 2025-03-01 --to ...").
 answers: aws-setup
 	$(AWS_BIN)/python -m local_pipeline.athena answers --stage $(STAGE) $(ARGS)
+
+# Re-apply the stage's (deployed) settings to past days: the model step over FROM..TO, from processed
+# Parquet only (docs/configuration.md). AWS credentials.
+remodel: demo-setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make remodel STAGE=dev|prod FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/python -m ops.remodel --stage $(STAGE) --from $(FROM) --to $(TO) $(ARGS)
 
 # A person's rights (docs/privacy.md): erase them, or write what is held about them to one file. With
 # STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).
