@@ -7,10 +7,14 @@ BIN := $(VENV)/bin
 AWS_VENV := .venv-aws
 AWS_BIN := $(AWS_VENV)/bin
 STAGE ?= dev
-# The CDK CLI must not try to reach its telemetry host (there may be no network), and Node 20's
-# end-of-life banner is noise.
+# setuptools warns on every editable install that a folder named like a package may shadow it: ours are
+# mapped on purpose (pyproject.toml's package-dir), so that one warning is noise.
+EDITABLE_QUIET := PYTHONWARNINGS="ignore:Editable installation"
+# The CDK CLI must not try to reach its telemetry host (there may be no network).
 export CDK_DISABLE_CLI_TELEMETRY := true
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The project's Node.js LTS (package.json pins the `node` package, which ships the binary) comes first,
+# for the CDK CLI and for jsii under the tests, whatever Node the machine has.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help setup demo-setup aws-setup browser demo sql poll report answers remodel forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
@@ -33,7 +37,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(EDITABLE_QUIET) $(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.demo-installed
 
 # Only what the local tools need (requirements-demo.txt): no CDK, no Node.js.
@@ -42,7 +46,7 @@ demo-setup: $(VENV)/.demo-installed
 $(VENV)/.demo-installed: requirements-demo.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-demo.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(EDITABLE_QUIET) $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -100,7 +104,7 @@ aws-setup: $(AWS_VENV)/.installed
 $(AWS_VENV)/.installed: requirements-aws.txt pyproject.toml
 	@test -x $(AWS_BIN)/python || $(PYTHON) -m venv $(AWS_VENV)
 	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-aws.txt
-	$(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(EDITABLE_QUIET) $(AWS_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 lint: setup
@@ -108,7 +112,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 test: lint browser aws-setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(MAKE) --no-print-directory synth
 
 synth: setup

@@ -80,9 +80,11 @@ def convert_file(
     *,
     export_timezone: str | None = None,
     bot_user_id: int | None = None,
+    migrated_from_chat_id: int | None = None,
 ) -> Conversion:
     """The export at `path` converted for the stage: its time zone (for the days), allow-list and bot.
-    The older format's naive times are read in export_timezone, by default the stage's time zone."""
+    The older format's naive times are read in export_timezone, by default the stage's time zone; a
+    supergroup's pre-upgrade history goes to migrated_from_chat_id (the old group) or a stand-in."""
     try:
         zone = ZoneInfo(export_timezone or config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -90,7 +92,7 @@ def convert_file(
     return convert(
         load_export(path), timezone=ZoneInfo(config.timezone), export_timezone=zone,
         allowed_chat_ids=frozenset(config.allowed_chat_ids) or None, bot_user_id=bot_user_id,
-        bot_username=config.bot_username,
+        bot_username=config.bot_username, migrated_from_chat_id=migrated_from_chat_id,
     )  # fmt: skip
 
 
@@ -206,6 +208,13 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
         help="your bot's user id (the number before ':' in its token): exports do not say who is a bot, "
         "so its messages are marked as our bot's (with the stage's bot_username) only with it",
     )  # fmt: skip
+    parser.add_argument(
+        "--migrated-from-chat-id", type=int, metavar="CHAT_ID",
+        help="for a supergroup's export holding its pre-upgrade history: the old basic group's id as the "
+        "bot saw it (negative; the migrate_from_chat_id of the supergroup's first message). Give it when "
+        "the bot was in the old group, so that its live copies and the imported ones count once; without "
+        "it that history goes to a stand-in chat id (docs/deployment-modes.md)",
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None, *, session: Any = None) -> int:
@@ -213,8 +222,9 @@ def main(argv: list[str] | None = None, *, session: Any = None) -> int:
     try:
         config = stage_config(args.stage)
         conversion = convert_file(
-            args.file, config, export_timezone=args.export_timezone, bot_user_id=args.bot_user_id
-        )
+            args.file, config, export_timezone=args.export_timezone, bot_user_id=args.bot_user_id,
+            migrated_from_chat_id=args.migrated_from_chat_id,
+        )  # fmt: skip
     except (ConfigError, NotAnExport) as error:
         print(f"import-export: {error}", file=sys.stderr)
         return 2

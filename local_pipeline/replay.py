@@ -241,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.telegram_export is not None:
         try:  # converted whole before the pipeline starts: a bad export stores nothing
             export = convert_file(args.telegram_export, settings, export_timezone=args.export_timezone,
-                                  bot_user_id=args.bot_user_id)  # fmt: skip
+                                  bot_user_id=args.bot_user_id,
+                                  migrated_from_chat_id=args.migrated_from_chat_id)  # fmt: skip
         except NotAnExport as error:
             print(f"replay: {error}", file=sys.stderr)
             return 2

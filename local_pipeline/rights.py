@@ -413,7 +413,7 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
 
     storage = S3Storage(target.s3)
     for day, keys in sorted(found.days.items()):
-        table, changes = forget_rows(_read_day(target, keys), person.ids, mentions)
+        table, changes = forget_rows(_read_day(target, keys), person.ids, mentions, person.user_id)
         if not changes.changed:
             continue
         where = f"processed:{partition_prefix(PROCESSED_PREFIX, day)}"

@@ -7,16 +7,19 @@ or an impatient user never leaves a server holding its ports behind.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -46,6 +49,19 @@ def _free_port_block(size: int) -> int:
     raise RuntimeError("no free block of ports on 127.0.0.1")
 
 
+@contextlib.contextmanager
+def _ports_chosen_one_server_at_a_time() -> Iterator[None]:
+    """Held from choosing the ports until weed listens on them: two servers starting at once (parallel
+    test workers, a demo beside the tests) could otherwise pick the same free block, and a client would
+    then talk to the other server (InvalidAccessKeyId)."""
+    with open(Path(tempfile.gettempdir()) / "seaweedfs-s3-ports.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _is_free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -68,7 +84,8 @@ class SeaweedS3:
         progress: Callable[[str], None] | None = None,
         weed: str | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir)
+        # Absolute: weed runs in this folder and resolves -dir against it, so a relative path nested twice.
+        self.data_dir = Path(data_dir).resolve()
         self.s3_port = s3_port
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout  # then SIGKILL: weed's own shutdown can take 15-30 s
@@ -89,6 +106,10 @@ class SeaweedS3:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        with _ports_chosen_one_server_at_a_time():
+            self._start()
+
+    def _start(self) -> None:
         base = _free_port_block(len(_SERVICES) + 1)
         ports = {name: base + i for i, name in enumerate(_SERVICES)}
         if self.s3_port:

@@ -14,7 +14,8 @@ docs/privacy.md ("A person's rights"):
   (entity offsets stay right).
 - A processed row they authored (user_id) or of their private chat (chat_id, chat_type private) is
   removed; reply_to_user_id naming them becomes null; their @usernames in text and normalized_text are
-  replaced as above.
+  replaced as above; their id or pseudonym in callback_data becomes `_` as many as their id has digits
+  (what the ETL writes from the rewritten raw data).
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ MAX_USER_ID = 2**63 - 1
 # Where an Update names who acted: the payload's own user (message.from, poll_answer.user, ...).
 _ACTOR_KEYS = ("from", "user")
 _NESTED_MESSAGE_KEEP = ("message_id", "date", "chat")
+_EXTERNAL_REPLY_KEEP = ("origin", "chat", "message_id")
 _USER_LINK = re.compile(r"tg://user\?id=(\d+)")
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?!\d)")
+_ENTITY_TEXT = {"entities": "text", "caption_entities": "caption"}  # entities -> the text they mark
+# A User's fields (Bot API). Imported history writes a user as {"id": ...} alone (a reply's author, a
+# text mention's user): an object made only of User fields is a user, whatever it leaves out.
+_USER_FIELDS = frozenset({
+    "id", "is_bot", "first_name", "last_name", "username", "language_code", "is_premium",
+    "added_to_attachment_menu", "can_join_groups", "can_read_all_group_messages", "supports_inline_queries",
+    "can_connect_to_business", "has_main_web_app",
+})  # fmt: skip
 
 
 class BadUserId(ValueError):
@@ -58,7 +69,30 @@ def _is_person(value: object, user_id: int) -> bool:
     """A User object, or a private Chat, with this id (a story or a sticker set has an `id` too)."""
     if not isinstance(value, dict) or not _is_id(value.get("id"), user_id):
         return False
-    return "first_name" in value or "is_bot" in value or value.get("type") == "private"
+    return (
+        "first_name" in value
+        or "is_bot" in value
+        or value.get("type") == "private"
+        or value.keys() <= _USER_FIELDS
+    )
+
+
+def _origin_is(origin: object, user_id: int) -> bool:
+    """A MessageOrigin that names the person (a forward or an external reply of theirs)."""
+    return (
+        isinstance(origin, dict)
+        and origin.get("type") == "user"
+        and _is_person(origin.get("sender_user"), user_id)
+    )
+
+
+def _quotes_them(message: dict[str, Any], user_id: int) -> bool:
+    """Whether a message replies to one of theirs, so that its `quote` holds their words."""
+    replied = message.get("reply_to_message")
+    external = message.get("external_reply")
+    return (isinstance(replied, dict) and _is_person(replied.get("from"), user_id)) or (
+        isinstance(external, dict) and _origin_is(external.get("origin"), user_id)
+    )
 
 
 def payload_of(update: dict[str, Any]) -> dict[str, Any] | None:
@@ -102,7 +136,8 @@ def mention_pattern(usernames: Iterable[str]) -> re.Pattern[str] | None:
     names = sorted({name.lower() for name in usernames if name}, key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"@(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    # Not inside an e-mail address or another word ("vendas@joanapereira.com.br" is no mention).
+    return re.compile(r"(?<![\w@.])@(" + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
 
 
 def without_mentions(text: str, pattern: re.Pattern[str] | None) -> tuple[str, int]:
@@ -176,16 +211,76 @@ def scrub(update: Any, user_id: int, mentions: re.Pattern[str] | None = None) ->
             # A forward from them: Telegram's own shape for a sender who hides their account.
             report.count("forward_origins")
             return {"type": "hidden_user", "date": node.get("date"), "sender_user_name": ""}
-        result = {}
+        quoting = _quotes_them(node, user_id)
+        result: dict[str, Any] = {}
+        blanked: dict[str, list[tuple[int, int]]] = {}  # text key -> spans of their name
         for key, value in node.items():
+            if key in _ENTITY_TEXT and isinstance(value, list):
+                result[key], blanked[_ENTITY_TEXT[key]] = mention_entities(value)
+                continue
+            if key == "data" and isinstance(value, str) and "chat_instance" in node:  # a button's data
+                data, n = _without_id(value, {user_id}, len(str(user_id)))
+                report.count("button_data", n)
+                result[key] = clean(data)
+                continue
+            if key == "quote" and quoting:  # their words, quoted in the reply
+                report.count("quotes")
+                continue
+            if (
+                key == "external_reply"
+                and isinstance(value, dict)
+                and _origin_is(value.get("origin"), user_id)
+            ):
+                # Their message in another chat: what links the reply to it stays, its content goes.
+                report.count("external_replies")
+                result[key] = {k: clean(value[k]) for k in _EXTERNAL_REPLY_KEEP if k in value}
+                continue
             if drop(value):
                 continue
             result[key] = clean(value)
+        for key, spans in blanked.items():
+            if spans and isinstance(result.get(key), str):
+                result[key] = _blank(result[key], spans)
         return result
+
+    def mention_entities(entities: list[Any]) -> tuple[list[Any], list[tuple[int, int]]]:
+        """A message's entities without the person: a text_mention of them keeps its span and type, so
+        that the ETL still writes [mention] there, without their user; (entities, spans of their name)."""
+        kept, spans = [], []
+        for entity in entities:
+            if (isinstance(entity, dict) and entity.get("type") == "text_mention"
+                    and _is_person(entity.get("user"), user_id)):  # fmt: skip
+                report.count("entities")
+                kept.append({k: clean(v) for k, v in entity.items() if k != "user"})
+                if _is_int(entity.get("offset")) and _is_int(entity.get("length")):
+                    spans.append((entity["offset"], entity["length"]))
+                continue
+            if drop(entity):
+                continue
+            kept.append(clean(entity))
+        return kept, spans
 
     if isinstance(update, dict):
         return clean_dict(update), report
     return clean(update), report
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each (offset, length) span, in UTF-16 units as entities count, as that many `_`."""
+    units = bytearray(text.encode("utf-16-le", errors="surrogatepass"))
+    for offset, length in spans:
+        start, stop = max(offset, 0) * 2, min(offset + length, len(units) // 2) * 2
+        units[start:stop] = "_".encode("utf-16-le") * ((stop - start) // 2) if stop > start else b""
+    return units.decode("utf-16-le", errors="surrogatepass")
+
+
+def _without_id(text: str, ids: set[int], width: int) -> tuple[str, int]:
+    """The text with each run of digits that is one of ids as `width` underscores."""
+    return _DIGIT_RUN.subn(lambda m: "_" * width if int(m.group()) in ids else m.group(), text)
 
 
 def holds(update: Any, user_id: int, mentions: re.Pattern[str] | None = None) -> bool:
@@ -209,8 +304,21 @@ def fragments(update: Any, user_id: int) -> list[Any]:
             if node.get("type") == "user" and _is_person(node.get("sender_user"), user_id):
                 found.append(node)
                 return
-            for child in node.values():
-                walk(child)
+            quoting = _quotes_them(node, user_id)
+            for key, child in node.items():
+                if key == "quote" and quoting:
+                    found.append({"quote": child})
+                elif key == "data" and isinstance(child, str) and "chat_instance" in node:
+                    if _without_id(child, {user_id}, 0)[1]:
+                        found.append({"data": child})
+                elif (
+                    key == "external_reply"
+                    and isinstance(child, dict)
+                    and _origin_is(child.get("origin"), user_id)
+                ):
+                    found.append({"external_reply": child})
+                else:
+                    walk(child)
         elif isinstance(node, list):
             for child in node:
                 walk(child)
@@ -275,9 +383,10 @@ def own_rows(table: pa.Table, ids: set[int]) -> pa.Array:
 
 
 def forget_rows(
-    table: pa.Table, ids: set[int], mentions: re.Pattern[str] | None
+    table: pa.Table, ids: set[int], mentions: re.Pattern[str] | None, user_id: int | None = None
 ) -> tuple[pa.Table, RowChanges]:
-    """The table without the person's rows, references to them cleared, @mentions of them replaced."""
+    """The table without the person's rows, references to them cleared (reply_to_user_id, their id or
+    pseudonym in callback_data), @mentions of them replaced."""
     table = conform(table)
     changes = RowChanges()
     mine = own_rows(table, ids)
@@ -291,6 +400,15 @@ def forget_rows(
         cleared = pc.if_else(replied, pa.scalar(None, pa.int64()), table.column("reply_to_user_id"))
         table = table.set_column(table.schema.get_field_index("reply_to_user_id"),
                                  ARROW_SCHEMA.field("reply_to_user_id"), cleared)  # fmt: skip
+    # As the ETL writes the rewritten raw data ("ban:_________"): as many _ as their id has digits.
+    width = len(str(user_id if user_id is not None else min(ids)))
+    data = table.column("callback_data").to_pylist()
+    cleared = [value if value is None else _without_id(value, ids, width) for value in data]
+    if any(value is not None and value[1] for value in cleared):
+        changes.references_cleared += sum(value[1] for value in cleared if value is not None)
+        values = [None if value is None else value[0] for value in cleared]
+        index = table.schema.get_field_index("callback_data")
+        table = table.set_column(index, ARROW_SCHEMA.field("callback_data"), pa.array(values, pa.string()))
     if mentions is not None:
         for name in ("text", "normalized_text"):
             texts = table.column(name).to_pylist()

@@ -240,6 +240,11 @@ class StageConfig:
                   for pattern in self.bot_handover_patterns),
                 (lambda: not set(self.feedback_resolved_values) & set(self.feedback_unresolved_values),
                  "feedback_resolved_values and feedback_unresolved_values overlap"),
+                # The ETL writes 6+ digits in a row in button data as a pseudonym (an id): never these.
+                *((lambda value=value: not re.search(r"\d{6}", value),
+                   f"feedback value {value!r}: 6+ digits in a row are read as a user id (pseudonymised)")
+                  for value in (*self.feedback_resolved_values, *self.feedback_unresolved_values)
+                  if isinstance(value, str)),
                 *self._retention_checks(),
                 (lambda: isinstance(self.pseudonymize_users, bool),
                  "pseudonymize_users must be true or false"),

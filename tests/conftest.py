@@ -1,6 +1,15 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from local_pipeline.runner import FakeContext, answer_sample_conversation
+
+# jsii (under the CDK tests) runs the project's pinned Node.js LTS (package.json), however pytest was
+# started: `make test` puts it first on PATH too, a bare `pytest` would otherwise take the machine's node.
+_PINNED_NODE = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
+if (_PINNED_NODE / "node").exists() and not os.environ.get("PATH", "").startswith(str(_PINNED_NODE)):
+    os.environ["PATH"] = f"{_PINNED_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture

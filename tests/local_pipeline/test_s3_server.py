@@ -125,3 +125,15 @@ def test_a_ctrl_c_while_stopping_kills_at_once_and_is_raised_again(tmp_path):
     assert time.monotonic() - started < 8  # not the 60 s of the polite wait
     assert not alive(leader) and not alive(child) and server.leftover == []
     assert any("interrupted again" in m for m in messages)
+
+
+def test_a_relative_data_dir_keeps_the_data_where_it_says(tmp_path, monkeypatch):
+    """weed runs inside its data folder: a relative -dir once nested it twice (DIR/DIR/...)."""
+    monkeypatch.chdir(tmp_path)
+    with SeaweedS3(Path("data/seaweedfs")) as server:
+        s3 = client(server)
+        s3.create_bucket(Bucket="probe")
+        s3.put_object(Bucket="probe", Key="k", Body=b"v")
+    assert server.data_dir == tmp_path / "data" / "seaweedfs"
+    assert not (tmp_path / "data" / "seaweedfs" / "data").exists()
+    assert any((tmp_path / "data" / "seaweedfs").iterdir())

@@ -101,9 +101,14 @@ def test_every_place_that_names_the_person_is_found_by_walking_the_json():
     assert not appears(cleaned, person["id"]) and '"coder2020"' not in json.dumps(cleaned)
     out = cleaned["message"]
     assert out["forward_origin"] == {"type": "hidden_user", "date": 1682189124, "sender_user_name": ""}
-    # Same length (entity offsets stay right); another user whose name merely starts alike is kept.
-    assert out["text"] == "pergunta do @_________ e do @coder2020x: ver João"
-    assert out["entities"] == [{"offset": 0, "length": 8, "type": "bold"}]
+    # Same length (entity offsets stay right); another user whose name merely starts alike is kept. The
+    # text_mention keeps its span without its user, and the name it covers is blanked: the ETL still
+    # writes [mention] there, as it did before the forget (issue 22).
+    assert out["text"] == "pergunta do @_________ ____ @coder2020x: ver João"
+    assert out["entities"] == [
+        {"offset": 0, "length": 8, "type": "bold"},
+        {"offset": 23, "length": 4, "type": "text_mention"},
+    ]
     assert out["new_chat_members"] == [{"id": 123455678, "is_bot": True, "first_name": "Bot"}]
     assert "contact" not in out and "forward_from" not in out
     assert out["from"] == load_fixture("01_group_text.json")["message"]["from"]

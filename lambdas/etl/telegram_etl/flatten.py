@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from telegram_etl.privacy import NOT_PEOPLE, People, may_hold_personal_data, redact, redact_text_mentions
+from telegram_etl.privacy import (
+    NOT_PEOPLE,
+    People,
+    command_target,
+    may_hold_personal_data,
+    pseudonymize_ids,
+    redact,
+    redact_command_mentions,
+    redact_text_mentions,
+)
 from telegram_etl.schema import COLUMN_NAMES
 from telegram_etl.sources import source_of
 
@@ -135,6 +144,8 @@ def _protect_people(row: Row, update: dict[str, Any], kind: str | None, people: 
     row["reply_to_user_id"] = people.stored_id(row["reply_to_user_id"], author.get("is_bot"))
     if row["chat_type"] == "private":  # a private chat's id is the person's id
         row["chat_id"] = people.stored_id(row["chat_id"], None)
+    if row["callback_data"] is not None:  # ids in button data, as user_id names them
+        row["callback_data"] = pseudonymize_ids(row["callback_data"], people)
 
 
 def _message_fields(row: Row, message: dict[str, Any], redactions: Counter[str] | None) -> None:
@@ -147,9 +158,11 @@ def _message_fields(row: Row, message: dict[str, Any], redactions: Counter[str] 
     row["text"] = text if text is not None else _str(message.get("caption"))
     row["content_type"] = content_type(message)
     entities = message.get("entities") if "text" in message else message.get("caption_entities")
-    row["command"], row["command_target"] = leading_command(row["text"], entities)
+    row["command"], target = leading_command(row["text"], entities)
+    row["command_target"] = command_target(target)  # a person's username is no bot's
     if row["text"] is not None:  # after the command, whose entity offsets are the original text's
-        row["text"] = redact(redact_text_mentions(row["text"], entities, redactions), redactions)
+        text = redact(redact_text_mentions(row["text"], entities, redactions), redactions)
+        row["text"] = redact_command_mentions(text, redactions)
     _reply(row, message)
     row["is_forward"] = any(key in message for key in FORWARD_KEYS)
     row["media_group_id"] = _str(message.get("media_group_id"))
@@ -209,7 +222,7 @@ def _redacted_text_of(text: str) -> RedactedText:
     if not may_hold_personal_data(text):  # most texts
         return (text, (), *text_features(text))
     found: Counter[str] = Counter()
-    redacted = redact(text, found)
+    redacted = redact_command_mentions(redact(text, found), found)
     return (redacted, tuple(found.items()), *text_features(redacted))
 
 
@@ -460,6 +473,8 @@ def flatten_values(
         if text:
             entities = holder.get("entities") if has_text else holder.get("caption_entities")
             command, target = leading_command(text, entities)
+            if target is not None:  # a person's username is no bot's
+                target = command_target(target)
             if type(entities) is list:
                 for entity in entities:  # a text_mention is rare: look before calling
                     if type(entity) is dict and entity.get("type") == "text_mention":
@@ -507,6 +522,8 @@ def flatten_values(
                 reply_to_user = known.get(reply_to_user) or people.stored_id(reply_to_user, None)
             if chat_type == "private" and chat_id is not None:
                 chat_id = known.get(chat_id) or people.stored_id(chat_id, None)
+            if callback_data is not None:
+                callback_data = pseudonymize_ids(callback_data, people)
 
     return (
         update_id, kind, message_id, chat_id, chat_type, chat_title, thread_id, user_id, user_is_bot,

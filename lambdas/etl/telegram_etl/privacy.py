@@ -211,3 +211,46 @@ def redact_text_mentions(text: str, entities: Any, counts: Counter[str] | None =
             counts["mention"] += 1
     pieces.append(units[2 * end :])
     return b"".join(pieces).decode("utf-16-le", errors="surrogatepass")
+
+
+# --- ids in button data, commands addressed to people (issue 22) ----------------------------------
+
+# Bots put user ids in their buttons' data ("ban:401234567", "rate:5:5012345678"): a run of 6 to 19 digits
+# (Telegram's user ids have 6 to 10 today) is read as one. Shorter numbers (a rating, a page) stay.
+_ID_RUN = re.compile(r"(?<!\d)\d{6,19}(?!\d)")
+# "/cmd@name": a command addressed to an account; Telegram requires a bot's username to end in "bot".
+_COMMAND_TARGET = re.compile(r"(?<![\w/])(/[A-Za-z0-9_]{1,32})@([A-Za-z0-9_]{1,32})\b")
+
+
+def pseudonymize_ids(data: str, people: People) -> str:
+    """Button data with each run of 6 to 19 digits replaced by its pseudonym, the number user_id holds for
+    that person: the data still links to the table's rows, never to the person. Telegram's own accounts
+    (NOT_PEOPLE) stay; without a key (pseudonyms off) the data is unchanged."""
+    if people.key is None or not any(char.isdigit() for char in data):
+        return data
+    return _ID_RUN.sub(lambda match: str(people.stored_id(int(match.group()), None)), data)
+
+
+def command_target(target: str | None) -> str | None:
+    """A command's @target as the table keeps it: a bot's username stays (the model finds our bot's
+    commands by it), a person's becomes [mention]."""
+    if target is None or target.lower().endswith("bot"):
+        return target
+    return PLACEHOLDERS["mention"]
+
+
+def redact_command_mentions(text: str, counts: Counter[str] | None = None) -> str:
+    """The text with a person's username after a command ("/cmd@marcos_souza") replaced by [mention]
+    ("/cmd[mention]", as redact() replaces an @mention); bots' usernames stay. redact() leaves these: an
+    @ right after a word is no mention there (it would be an e-mail's)."""
+    if "/" not in text or "@" not in text:
+        return text
+
+    def target(match: re.Match[str]) -> str:
+        if match.group(2).lower().endswith("bot"):
+            return match.group()
+        if counts is not None:
+            counts["mention"] += 1
+        return match.group(1) + PLACEHOLDERS["mention"]
+
+    return _COMMAND_TARGET.sub(target, text)
