@@ -96,7 +96,10 @@ CASES = Table(
         _c("answered_at", TIMESTAMP, "First answer by staff or our bot within 7 days (not a hand-over)"),
         _c("first_response_minutes", DOUBLE, "Minutes from the request to answered_at, one decimal"),
         _c("staff_answered_at", TIMESTAMP, "First answer by staff within 7 days"),
+        _c("staff_first_response_minutes", DOUBLE,
+           "Minutes from the request to staff_answered_at, one decimal"),
         _c("bot_answered_at", TIMESTAMP, "First answer by our bot within 7 days (not a hand-over)"),
+        _c("bot_first_response_minutes", DOUBLE, "Minutes from the request to bot_answered_at, one decimal"),
         _c("bot_handed_over_at", TIMESTAMP, "First hand-over by our bot (bot_handover_patterns)"),
         _c("feedback", STRING, "The feedback buttons' verdict on the case: resolved, unresolved (or null)"),
         _c("reaction", STRING, "The asker's reaction to an answer: satisfied, unsatisfied (or null)"),
@@ -109,12 +112,14 @@ CASES = Table(
 )  # fmt: skip
 
 RATINGS = Table(
-    "ratings", "One row per rated feedback prompt and owner: the owner's last click, and the case it rates",
+    "ratings", "One row per rated feedback prompt and person whose clicks count: their last click, and the "
+    "case it rates",
     (
         _c("chat_id", BIGINT, "Chat of the prompt (the message with the feedback buttons)"), GROUP,
         _c("prompt_key", BIGINT, "The prompt's key: the customer message it replies to, else itself"),
-        _c("owner_id", BIGINT, "The prompt's owner, the only one whose clicks count"),
-        _c("verdict", STRING, "The owner's last click: resolved or unresolved"),
+        _c("owner_id", BIGINT, "Who rated: the prompt's owner (the author of the customer message it replies "
+           "to), or, on a prompt that replies to nothing, a customer with a request before it"),
+        _c("verdict", STRING, "Their last click: resolved or unresolved"),
         _c("last_click", BIGINT, "update_id of that click"),
         _c("request_chat_id", BIGINT, "Chat of the rated request (null: no request of the owner within 7 "
            "days before)"),
