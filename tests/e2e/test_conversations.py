@@ -61,6 +61,33 @@ def test_the_answers_are_the_hand_computed_ones(replayed):
             assert got == {row[key]: row for row in rows} or (not rows and not answers[query]), query
 
 
+def test_outgoing_lines_hold_what_the_bot_backend_posts(s3_server, tmp_path):
+    """An {"outgoing": ...} line holds a Message, a Bot API response ({"ok": true, "result": ...}) or a list
+    of Messages, and is posted to /outgoing at its received_ms among the webhook lines, wherever it is in the
+    file: staff_vs_bot so written gives its hand-computed answers; a line that is neither is reported."""
+    items = [json.loads(line) for line in (CONVERSATIONS / "staff_vs_bot.jsonl").read_text().splitlines()]
+    updates, bot = [i for i in items if "update" in i], [i for i in items if "outgoing" in i]
+    assert len(bot) == 5
+    first, second, third, *rest = bot
+    shaped = [
+        {"outgoing": {"ok": True, "result": first["outgoing"]}, "received_ms": first["received_ms"]},
+        {"outgoing": [second["outgoing"], third["outgoing"]], "received_ms": third["received_ms"]},
+        *rest,
+    ]
+    source = tmp_path / "input.jsonl"
+    lines = [json.dumps(i) for i in [*updates, *shaped]] + ['{"outgoing": "sent", "received_ms": 1}']
+    source.write_text("\n".join(lines) + "\n")
+    settings = load_settings(CONVERSATIONS / "staff_vs_bot.settings.json")
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="shapes-raw", processed_bucket="shapes-out",
+                             settings=settings)  # fmt: skip
+    pipeline.create_buckets()
+    errors: list[str] = []
+    answers = replay_into(pipeline, read_deliveries(source, errors), errors, tmp_path / "parquet")
+    assert errors == [f'line {len(lines)}: "outgoing" is not an object or a list']
+    expected = json.loads((CONVERSATIONS / "staff_vs_bot.expected.json").read_text())["q3_questions_answered"]
+    assert {column: answers["q3_questions_answered"][0][column] for column in expected} == expected
+
+
 def test_every_conversation_has_its_settings_expectations_and_derivation():
     for name in NAMES:
         for suffix in (".settings.json", ".expected.json", ".md"):
