@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # for the CDK CLI and for jsii under the tests, whatever Node the machine has.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify remodel forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 help:
 	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
@@ -25,6 +25,7 @@ help:
 	@echo "make sql     an SQL shell (DuckDB) over the demo's Parquet: telegram_updates and the model's layers"
 	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
 	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
+	@echo "make remodel STAGE=dev|prod FROM=YYYY-MM-DD TO=YYYY-MM-DD   re-apply the settings to past days"
 	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
 	@echo "make verify STAGE=dev|prod   after every deploy: a synthetic conversation through the deployed stage, Athena included, cleaned up"
 	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
@@ -88,6 +89,12 @@ answers: aws-setup
 # query in Athena, on a reserved day, then removed (ops/verify.py; AWS credentials; TELEGRAM_BOT_TOKEN optional).
 verify: aws-setup
 	$(AWS_BIN)/python -m ops.verify --stage $(STAGE) $(ARGS)
+
+# Re-apply the stage's (deployed) settings to past days: the model step over FROM..TO, from processed
+# Parquet only (docs/configuration.md). AWS credentials.
+remodel: demo-setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make remodel STAGE=dev|prod FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(BIN)/python -m ops.remodel --stage $(STAGE) --from $(FROM) --to $(TO) $(ARGS)
 
 # A person's rights (docs/privacy.md): erase them, or write what is held about them to one file. With
 # STAGE on the command line: that stage in AWS; without: the local pipeline's data (DIR, default .local/demo).

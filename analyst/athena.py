@@ -6,16 +6,15 @@
 Each named query runs through awswrangler (`wr.athena.read_sql_query`) in the workgroup
 telegram-analytics-<stage> over the database telegram_analytics_<stage>, with AWS credentials from the
 usual chain (AWS_PROFILE, environment, SSO). The days, --from to --to (default: the last 30 days, today
-included), are query parameters on `context_date` (the partition key): a `telegram_updates` WITH clause in
-front of the query's own SQL keeps only those days, so partition projection reads no other day and the
-named queries' SQL, names and columns stay as deployed. It prints the three answers with the bytes each
-query scanned and its cost, and `report` also writes the HTML report.
+included), are query parameters on `context_date` (the partition key) in the WITH clause of each table the
+query reads (analytics.queries.compose, as deployed with the console's default days), so partition
+projection reads no other day and the named queries' names and columns stay as deployed. It prints the
+three answers with the bytes each query scanned and its cost, and `report` also writes the HTML report.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 from analyst.answers import ANSWERS, table
 from analyst.report import render
 from analyst.report_texts import LANGUAGES, translate
-from analytics.queries import TABLE_NAME, NamedQuery, named_queries
+from analytics.queries import NamedQuery, named_queries
 from stacks.config import ConfigError, StageConfig
 from standins.settings import stage_config
 
@@ -55,20 +54,17 @@ def workgroup_name(stage: str) -> str:
     return f"telegram-analytics-{stage}"
 
 
-def within_days(sql: str, database: str) -> str:
-    """The query reading only the days between two ? parameters (first day, last day, 'YYYY-MM-DD'): a
-    WITH clause named like the table shadows it, and reads the table itself by its qualified name."""
-    lines = sql.splitlines()
-    header = [line for line in lines if line.startswith("--")]
-    code = "\n".join(line for line in lines if not line.startswith("--")).strip()
-    # The stage's database and the table's names; the days are execution parameters.
-    source = f'"{database}"."{TABLE_NAME}"'
-    days = f"{TABLE_NAME} AS (\n    SELECT * FROM {source}\n    WHERE context_date BETWEEN ? AND ?\n)"  # noqa: S608
-    if re.match(r"(?i)^WITH\s", code):
-        code = f"WITH {days},\n{code[5:].lstrip()}"
-    else:
-        code = f"WITH {days}\n{code}"
-    return "\n".join([*header, code])
+DAYS = ("?", "?")  # the first and last day, execution parameters
+
+
+def athena_queries(database: str) -> list[NamedQuery]:
+    """The named queries over the stage's database, the days as ? parameters (first day, last day)."""
+    return named_queries(database=database, days=DAYS)
+
+
+def parameters(sql: str, first: date, last: date) -> list[str]:
+    """The ? values of a query from athena_queries: the days once per table it reads (SQL literals)."""
+    return [f"'{first.isoformat()}'", f"'{last.isoformat()}'"] * sql.count("BETWEEN ? AND ?")
 
 
 def plain(value: Any) -> Any:
@@ -110,11 +106,10 @@ def wrangler_runner(stage: str, boto3_session: Any = None) -> Runner:
 def answer_all(
     queries: Sequence[NamedQuery], run: Runner, *, database: str, first: date, last: date
 ) -> dict[str, Answer]:
-    """Every named query over the days first..last (as Athena execution parameters)."""
-    params = [f"'{first.isoformat()}'", f"'{last.isoformat()}'"]  # qmark values are SQL literals
+    """Every named query (from athena_queries) over the days first..last (Athena execution parameters)."""
     answers = {}
     for query in queries:
-        rows, scanned = run(within_days(query.sql, database), params)
+        rows, scanned = run(query.sql, parameters(query.sql, first, last))
         answers[query.name] = Answer(query.name, rows, scanned)
     return answers
 
@@ -149,7 +144,7 @@ def main(argv: list[str] | None = None, run: Runner | None = None) -> int:
     except ConfigError as error:
         print(f"answers: {error}", file=sys.stderr)
         return 2
-    queries = [q for q in named_queries(settings) if not q.name.startswith("setup_")]
+    queries = [q for q in athena_queries(database_name(args.stage)) if not q.name.startswith("setup_")]
     runner = run or wrangler_runner(args.stage)
     print(f"Athena: workgroup {workgroup_name(args.stage)}, database {database_name(args.stage)}, "
           f"days {args.first} to {args.last} ({settings.timezone})")  # fmt: skip

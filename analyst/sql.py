@@ -3,11 +3,13 @@
     python -m analyst.sql [DIR] [--settings FILE.json | --stage STAGE] [-c SQL]
 
 DIR is the processed table's folder (hive layout, context_date=YYYY-MM-DD/*.parquet; default
-.local/demo/parquet/telegram, what `make demo` leaves). The table is `telegram_updates`, and each layer of
-the conversation model (messages, requests, cases, ...; docs/conversation-model.md) is a view of the same
-name, built with the settings the data was made with (time zone, staff, bot, topic rules): --settings (a
-JSON object of stage settings, as replay takes), else the settings.json `make demo` writes beside the
-Parquet, else cdk.json's stage (--stage, default $STAGE or dev).
+.local/demo/parquet/telegram, what `make demo` leaves). The tables are the Glue tables' names:
+`telegram_updates`, and the conversation model's tables (messages, requests, cases, ratings;
+docs/conversation-model.md) from DIR/../model/<table>/, each with its `context_date`, as the model step
+wrote them. With --settings (a JSON object of stage settings, as replay takes) or --stage, or where the
+model's tables are missing, the model step first (re)computes them there from the processed table with
+those settings (else the settings.json `make demo` writes beside the Parquet, else cdk.json's stage,
+default $STAGE or dev), as `make remodel` does in AWS.
 
 A statement ends with `;`. Athena (Trino) SQL is transpiled to DuckDB's by sqlglot, as the named queries
 are; SQL that only DuckDB understands runs as written. `.tables` lists the tables and views, `.queries`
@@ -26,18 +28,11 @@ from typing import Any, TextIO
 
 import duckdb
 
-from analytics.queries import (
-    NamedQuery,
-    compose,
-    model_values,
-    named_queries,
-    render_sql,
-    shared_definitions,
-    to_duckdb,
-)
+from analytics.queries import NamedQuery, named_queries, to_duckdb
 from stacks.config import ConfigError, StageConfig
-from standins.runner import duckdb_over
+from standins.runner import duckdb_over, remodel_folder
 from standins.settings import stage_config
+from telegram_model.tables import MODEL_PREFIX
 
 DEFAULT_DIR = Path(".local/demo/parquet/telegram")
 MAX_ROWS = 40
@@ -54,20 +49,12 @@ def settings_for(table_root: Path, settings_file: Path | None, stage: str | None
     return stage_config(stage)
 
 
-def layer_views(settings: StageConfig) -> dict[str, str]:
-    """Each layer of the model as one DuckDB SELECT (the layers it reads inlined as WITH clauses)."""
-    values = model_values(settings)
-    layers = {name: render_sql(path, values) for name, path in shared_definitions().items()}
-    # The names are the SQL files' own stems.
-    return {name: to_duckdb(compose(f"SELECT * FROM {name}", layers)) for name in layers}  # noqa: S608
-
-
-def open_database(table_root: Path, settings: StageConfig) -> duckdb.DuckDBPyConnection:
-    """DuckDB with telegram_updates over the Parquet and a view per layer of the model."""
-    connection = duckdb_over(table_root)
-    for name, sql in layer_views(settings).items():
-        connection.execute(f"CREATE VIEW {name} AS {sql}")
-    return connection
+def open_database(table_root: Path, settings: StageConfig | None) -> duckdb.DuckDBPyConnection:
+    """DuckDB with telegram_updates and the model's tables over the Parquet; the model recomputed first
+    with `settings` when given, or when the folder has none of its tables yet."""
+    if settings is not None or not (table_root.parent / MODEL_PREFIX).is_dir():
+        remodel_folder(table_root, settings or settings_for(table_root, None, None))
+    return duckdb_over(table_root)
 
 
 def translate(sql: str) -> str:
@@ -141,9 +128,9 @@ def command(connection: duckdb.DuckDBPyConnection, text: str, queries: dict[str,
     return "commands: .tables  .queries  .q NAME  .quit"
 
 
-def shell(connection: duckdb.DuckDBPyConnection, settings: StageConfig, source: TextIO, out: TextIO) -> int:
+def shell(connection: duckdb.DuckDBPyConnection, source: TextIO, out: TextIO) -> int:
     """Reads statements from `source` until its end or .quit; returns 1 if any statement failed."""
-    queries = {q.name: q for q in named_queries(settings)}
+    queries = {q.name: q for q in named_queries()}
     interactive = source.isatty()
     if interactive:
         out.write(__doc__.split("\n\n")[3].strip() + "\n\nsql> ")
@@ -176,14 +163,15 @@ def main(argv: list[str] | None = None, source: TextIO | None = None) -> int:
         print(f"make sql: {args.dir}: no such folder; run `make demo` first, or give DIR=", file=sys.stderr)
         return 2
     try:
-        settings = settings_for(args.dir, args.settings, args.stage)
+        chosen = args.settings is not None or args.stage is not None
+        settings = settings_for(args.dir, args.settings, args.stage) if chosen else None
+        connection = open_database(args.dir, settings)
     except (OSError, ValueError, ConfigError) as error:
         print(f"make sql: invalid settings: {error}", file=sys.stderr)
         return 2
-    connection = open_database(args.dir, settings)
     if args.sql is not None:
-        return shell(connection, settings, io.StringIO(args.sql + "\n"), sys.stdout)
-    return shell(connection, settings, source or sys.stdin, sys.stdout)
+        return shell(connection, io.StringIO(args.sql + "\n"), sys.stdout)
+    return shell(connection, source or sys.stdin, sys.stdout)
 
 
 if __name__ == "__main__":

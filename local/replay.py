@@ -4,12 +4,15 @@
                                     [--bot-user-id ID]] [--settings FILE.json] [--json OUT.json]
                                     [--parquet-out DIR] [--report OUT.html] [--lang en|pt-BR]
 
-Each line of INPUT is one webhook delivery: {"update": {...an Update...}, "received_ms": <epoch ms>}.
+Each line of INPUT is one webhook delivery, {"update": {...an Update...}, "received_ms": <epoch ms>}, or
+one message of our bot as its backend posts it to POST /outgoing, {"outgoing": <a Message, a Bot API
+sendMessage result, or a list of them>, "received_ms": <epoch ms>}; both are posted in received_ms order.
 The updates go through the real ingest Lambda handler into a real S3 server (SeaweedFS, started here on
-loopback), the ETL Lambda handler processes every day they arrived on, and every named query runs in
-DuckDB over the Parquet it wrote. --settings holds stage settings, the keys of a stage in cdk.json
-(timezone, staff_user_ids, bot_username, topic_rules, feedback values, allowed_chat_ids, ...), over the
-defaults. This is also how to try settings on exported updates before deploying them.
+loopback), the ETL Lambda handler processes every day they arrived on, the model step (after it, as in
+AWS) writes the conversation model's tables, and every named query runs in DuckDB over those tables.
+--settings holds stage settings, the keys of a stage in cdk.json (timezone, staff_user_ids, bot_username,
+topic_rules, feedback values, allowed_chat_ids, ...), over the defaults. This is also how to try settings
+on exported updates before deploying them.
 
 --telegram-export adds a Telegram Desktop chat export's history (ops.desktop_export), alone
 or with INPUT: its messages are stored in the raw bucket as `make import-export` stores them in AWS, in
@@ -42,32 +45,42 @@ from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
 from standins.runner import LocalPipeline, answer_all, raw_days
 from standins.s3_server import SeaweedS3
 from telegram_etl.days import MAX_BACKFILL_DAYS
+from telegram_model.tables import MODEL_PREFIX, TABLES
 
 
 @dataclass(frozen=True)
 class Delivery:
     line: int
-    update: dict[str, Any]
+    update: dict[str, Any] | list[Any]  # the body posted: an Update, or (outgoing) what the bot sent
     received_ms: int
+    route: str = "webhook"  # or "outgoing": POST /outgoing, our bot's own messages
 
 
 class BadLine(ValueError):
     pass
 
 
-def parse_line(text: str) -> tuple[dict[str, Any], int]:
+def parse_line(text: str) -> tuple[str, dict[str, Any] | list[Any], int]:
+    """(route, body, received_ms) of one line: webhook for "update", outgoing for "outgoing"."""
     try:
         item = json.loads(text)
     except ValueError as error:
         raise BadLine(f"not JSON ({error})") from None
     if not isinstance(item, dict):
         raise BadLine("not a JSON object")
-    update, received = item.get("update"), item.get("received_ms")
-    if not isinstance(update, dict):
-        raise BadLine('"update" is missing or not an object')
+    received = item.get("received_ms")
+    if "outgoing" in item and "update" not in item:
+        route, body = "outgoing", item["outgoing"]
+        # The ingest Lambda checks the message itself (a 400 that says what is wrong).
+        if not isinstance(body, dict | list):
+            raise BadLine('"outgoing" is not an object or a list')
+    else:
+        route, body = "webhook", item.get("update")
+        if not isinstance(body, dict):
+            raise BadLine('"update" (or "outgoing") is missing or not an object')
     if not isinstance(received, int) or isinstance(received, bool) or received <= 0:
         raise BadLine('"received_ms" is missing or not a positive integer (epoch milliseconds)')
-    return update, received
+    return route, body, received
 
 
 def read_deliveries(path: Path, errors: list[str]) -> Iterator[Delivery]:
@@ -77,11 +90,11 @@ def read_deliveries(path: Path, errors: list[str]) -> Iterator[Delivery]:
             if not text.strip():
                 continue
             try:
-                update, received = parse_line(text)
+                route, body, received = parse_line(text)
             except BadLine as error:
                 errors.append(f"line {number}: {error}")
                 continue
-            yield Delivery(number, update, received)
+            yield Delivery(number, body, received, route)
 
 
 def load_settings(path: Path | None) -> StageConfig:
@@ -131,18 +144,23 @@ def replay_into(
     workdir: Path,
     export: Conversion | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Deliver every update to the webhook, store the export's messages, run the ETL over every day that
-    got one, answer every query."""
-    statuses: dict[int, int] = {}
-    for delivery in deliveries:
+    """Post every delivery (to /webhook or /outgoing) in received_ms order, store the export's messages,
+    run the ETL over every day that got one, answer every query."""
+    statuses: dict[str, dict[int, int]] = {}
+    # As API Gateway sees them: both routes interleaved by arrival (stable: a file in order stays so).
+    for delivery in sorted(deliveries, key=lambda d: d.received_ms):
         body = json.dumps(delivery.update).encode()
-        response = pipeline.post_webhook(body, request_time_ms=delivery.received_ms)
+        post = pipeline.post_outgoing if delivery.route == "outgoing" else pipeline.post_webhook
+        response = post(body, request_time_ms=delivery.received_ms)
         status = response["statusCode"]
-        statuses[status] = statuses.get(status, 0) + 1
+        counts = statuses.setdefault(delivery.route, {})
+        counts[status] = counts.get(status, 0) + 1
         if status != 200:
-            errors.append(f"line {delivery.line}: the webhook answered HTTP {status} {response['body']}")
-    if statuses:
-        print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
+            errors.append(
+                f"line {delivery.line}: /{delivery.route} answered HTTP {status} {response['body']}"
+            )
+    for route, counts in statuses.items():
+        print(f"replayed /{route}: HTTP {dict(sorted(counts.items()))}", file=sys.stderr)
     if export is not None:
         report = write_objects(pipeline.s3, pipeline.raw_bucket, export)
         print("\n".join(report.lines()), file=sys.stderr)
@@ -174,14 +192,19 @@ def replay(
         target = Path(args.parquet_out)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(workdir / "parquet" / "telegram", target)
+        # The model's tables beside the processed table's days: DIR/<table>/context_date=.../
+        for model_table in TABLES:
+            source = workdir / "parquet" / MODEL_PREFIX / model_table.name
+            if source.is_dir():
+                shutil.copytree(source, target / model_table.name)
     return answers
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.replay", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "input", nargs="?", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>} (optional with '
-        "--telegram-export)",
+        "input", nargs="?", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>} or {"outgoing": '
+        '<what our bot sent>, "received_ms": ...} (optional with --telegram-export)',
     )  # fmt: skip
     parser.add_argument(
         "--telegram-export", type=Path, metavar="RESULT.JSON",
@@ -192,7 +215,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", dest="json_out", type=Path, help="write every named query's rows here")
     parser.add_argument("--report", type=Path, help="write the HTML report of the answers here")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
-    parser.add_argument("--parquet-out", help="copy the processed table (hive layout) to this folder")
+    parser.add_argument(
+        "--parquet-out",
+        help="copy the processed table (hive layout) to this folder, and "
+        "the model's tables to its <table>/ folders (messages, requests, cases, ratings)",
+    )
     parser.add_argument("--workdir", help="S3 data and Parquet (default: a temporary folder, removed)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
     parser.add_argument("--log-level", default="ERROR", help="the Lambdas' log level (default ERROR)")

@@ -1,5 +1,6 @@
-"""Analytics: a Glue table with partition projection over the processed bucket, an Athena workgroup,
-and one named query per answer, its SQL read from analytics/sql/."""
+"""Analytics: the Glue tables with partition projection over the processed bucket (telegram_updates and the
+conversation model's tables), an Athena workgroup, and one named query per answer, its SQL read from
+analytics/sql/."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from analytics.queries import TABLE_NAME, named_queries
+from analytics.queries import TABLE_NAME, console_queries
 from stacks.config import StageConfig
 from stacks.defaults import access_logs_bucket, acknowledge_wildcard_on, data_bucket
 from telegram_etl.job import PROCESSED_PREFIX
 from telegram_etl.schema import COLUMNS, PARTITION_KEY, Column
+from telegram_model.tables import MODEL_PREFIX, TABLES
 
 
-def table_parameters(bucket_name: str, config: StageConfig) -> dict[str, str]:
+def table_parameters(bucket_name: str, config: StageConfig, prefix: str = PROCESSED_PREFIX) -> dict[str, str]:
     """Partition projection: a new day is queryable as soon as its Parquet lands (no crawler, no MSCK)."""
     key = PARTITION_KEY.name
     return {
@@ -30,7 +32,7 @@ def table_parameters(bucket_name: str, config: StageConfig) -> dict[str, str]:
         f"projection.{key}.range": f"{config.projection_start_date},NOW",
         f"projection.{key}.interval": "1",
         f"projection.{key}.interval.unit": "DAYS",
-        "storage.location.template": f"s3://{bucket_name}/{PROCESSED_PREFIX}/{key}=${{{key}}}",
+        "storage.location.template": f"s3://{bucket_name}/{prefix}/{key}=${{{key}}}",
     }
 
 
@@ -49,9 +51,31 @@ def glue_column(column: Column) -> glue.CfnTable.ColumnProperty:
     return glue.CfnTable.ColumnProperty(name=column.name, type=column.type.glue, comment=column.description)
 
 
+def parquet_table(
+    name: str, description: str, columns: list[Column], partition_key: Column, location: str,
+    parameters: dict[str, str],
+) -> glue.CfnTable.TableInputProperty:  # fmt: skip
+    """An external Parquet table partitioned by context_date (projection: `parameters`)."""
+    return glue.CfnTable.TableInputProperty(
+        name=name, description=description, table_type="EXTERNAL_TABLE", parameters=parameters,
+        partition_keys=[glue_column(partition_key)],
+        storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+            columns=[glue_column(column) for column in columns],
+            location=location,
+            input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            serde_info=glue.CfnTable.SerdeInfoProperty(
+                serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+                parameters={"serialization.format": "1"},
+            ),
+        ),
+    )  # fmt: skip
+
+
 class AnalyticsStack(Stack):
     database: glue.CfnDatabase
     table: glue.CfnTable
+    model_tables: dict[str, glue.CfnTable]
     workgroup: athena.CfnWorkGroup
     results_bucket: s3.Bucket
     queries: dict[str, athena.CfnNamedQuery]
@@ -70,31 +94,29 @@ class AnalyticsStack(Stack):
                 name=database_name, description="Telegram bot analytics (processed Updates)"),
         )  # fmt: skip
         bucket_name = processed_bucket.bucket_name
+        # Generated from the ETL's schema module: never written twice.
         self.table = glue.CfnTable(
-            self,
-            "UpdatesTable",
-            catalog_id=self.account,
-            database_name=database_name,
-            table_input=glue.CfnTable.TableInputProperty(
-                name=TABLE_NAME,
-                description="One row per Telegram Update, partitioned by arrival day (local timezone)",
-                table_type="EXTERNAL_TABLE",
-                parameters=table_parameters(bucket_name, config),
-                partition_keys=[glue_column(PARTITION_KEY)],
-                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    # Generated from the ETL's schema module: never written twice.
-                    columns=[glue_column(column) for column in COLUMNS],
-                    location=f"s3://{bucket_name}/{PROCESSED_PREFIX}/",
-                    input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-                    output_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                    serde_info=glue.CfnTable.SerdeInfoProperty(
-                        serialization_library="org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-                        parameters={"serialization.format": "1"},
-                    ),
-                ),
+            self, "UpdatesTable", catalog_id=self.account, database_name=database_name,
+            table_input=parquet_table(
+                TABLE_NAME, "One row per Telegram Update, partitioned by arrival day (local timezone)",
+                list(COLUMNS), PARTITION_KEY, f"s3://{bucket_name}/{PROCESSED_PREFIX}/",
+                table_parameters(bucket_name, config),
             ),
         )  # fmt: skip
         self.table.node.add_dependency(self.database)
+        # The conversation model's tables, written daily by the model step: from its tables module.
+        self.model_tables = {}
+        for model in TABLES:
+            table = glue.CfnTable(
+                self, f"{model.name.title()}Table", catalog_id=self.account, database_name=database_name,
+                table_input=parquet_table(
+                    model.name, model.description, list(model.columns), model.partition_key,
+                    f"s3://{bucket_name}/{model.prefix()}/",
+                    table_parameters(bucket_name, config, model.prefix()),
+                ),
+            )  # fmt: skip
+            table.node.add_dependency(self.database)
+            self.model_tables[model.name] = table
 
         access_logs = access_logs_bucket(self, "AccessLogsBucket", config)
         self.results_bucket = data_bucket(
@@ -123,7 +145,7 @@ class AnalyticsStack(Stack):
         )  # fmt: skip
 
         self.queries = {}
-        for query in named_queries(config):
+        for query in console_queries(database_name):
             named = athena.CfnNamedQuery(
                 self, f"Query{''.join(part.title() for part in query.name.split('_'))}",
                 name=query.name, description=query.description[:1024], database=database_name,
@@ -146,22 +168,26 @@ class AnalyticsStack(Stack):
             form = ArnFormat.SLASH_RESOURCE_NAME if name else ArnFormat.NO_RESOURCE_NAME
             return self.format_arn(service=service, resource=resource, resource_name=name, arn_format=form)
 
-        processed_prefix = f"{PROCESSED_PREFIX}/"
+        processed_prefix, model_prefix = f"{PROCESSED_PREFIX}/", f"{MODEL_PREFIX}/"
         results = self.results_bucket
         policy = iam.ManagedPolicy(
             self, "AnalystPolicy", managed_policy_name=f"telegram-analytics-{config.stage}-analyst",
-            description=f"Analyst of {config.stage}: Athena workgroup, Glue table, processed table, results",
+            description=f"Analyst of {config.stage}: Athena workgroup, Glue tables, processed and model "
+            "tables, results",
             statements=[
                 iam.PolicyStatement(sid="Workgroup", actions=list(ANALYST_ATHENA_ACTIONS),
                                     resources=[arn("athena", "workgroup", self.workgroup.ref)]),
                 iam.PolicyStatement(sid="Catalog", actions=list(ANALYST_GLUE_ACTIONS), resources=[
                     arn("glue", "catalog", None), arn("glue", "database", database_name),
-                    arn("glue", "table", f"{database_name}/{TABLE_NAME}")]),
+                    arn("glue", "table", f"{database_name}/{TABLE_NAME}"),
+                    *(arn("glue", "table", f"{database_name}/{model.name}") for model in TABLES)]),
                 iam.PolicyStatement(sid="ProcessedTableList", actions=["s3:ListBucket"],
                                     resources=[processed_bucket.bucket_arn],
-                                    conditions={"StringLike": {"s3:prefix": [f"{processed_prefix}*"]}}),
+                                    conditions={"StringLike": {"s3:prefix": [f"{processed_prefix}*",
+                                                                             f"{model_prefix}*"]}}),
                 iam.PolicyStatement(sid="ProcessedTableRead", actions=["s3:GetObject"],
-                                    resources=[processed_bucket.arn_for_objects(f"{processed_prefix}*")]),
+                                    resources=[processed_bucket.arn_for_objects(f"{processed_prefix}*"),
+                                               processed_bucket.arn_for_objects(f"{model_prefix}*")]),
                 iam.PolicyStatement(sid="Buckets", actions=["s3:GetBucketLocation"],
                                     resources=[processed_bucket.bucket_arn, results.bucket_arn]),
                 iam.PolicyStatement(sid="ResultsList",
@@ -177,5 +203,6 @@ class AnalyticsStack(Stack):
             "Objects are one per day (processed) or per query (results): access is scoped to a key prefix."
         )
         acknowledge_wildcard_on(policy, processed_bucket.bucket_arn, processed_prefix, reason)
+        acknowledge_wildcard_on(policy, processed_bucket.bucket_arn, model_prefix, reason)
         acknowledge_wildcard_on(policy, results.bucket_arn, RESULTS_PREFIX, reason)
         return policy

@@ -159,6 +159,8 @@ class StageConfig:
     # Local wall-clock time of the daily ETL run (processes D-1).
     etl_local_time: str = "03:00"
     etl_memory_mb: int = 1024
+    # The model step (after the ETL): DuckDB over the 15 days a run reads (see Benchmarks).
+    model_memory_mb: int = 3008
     # Athena: per-query bytes-scanned cutoff and first day of the partition projection.
     athena_bytes_scanned_cutoff: int = 1024**3
     projection_start_date: str = "2024-01-01"
@@ -226,6 +228,8 @@ class StageConfig:
                 (lambda: self.athena_bytes_scanned_cutoff >= 10 * 1024**2,
                  "athena_bytes_scanned_cutoff must be at least 10 MiB (Athena's minimum)"),
                 (lambda: 128 <= self.etl_memory_mb <= 10240, "etl_memory_mb must be between 128 and 10240"),
+                (lambda: 128 <= self.model_memory_mb <= 10240,
+                 "model_memory_mb must be between 128 and 10240"),
                 (lambda: self.alert_email is None
                  or bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email)),
                  f"alert_email {self.alert_email!r} is not an e-mail address"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -261,6 +263,7 @@ def python_function(
     environment: dict[str, str],
     layers: list[lambda_.ILayerVersion],
     reserved_concurrency: int | None = None,
+    shared: tuple[str, ...] = (),
 ) -> lambda_.Function:
     """A Python function whose code is one folder of lambdas/, with its own log group and a role
     that may only write to that log group; the composing stack grants everything else."""
@@ -285,7 +288,7 @@ def python_function(
         runtime=PYTHON_RUNTIME,
         architecture=ARCHITECTURE,
         handler="handler.handler",
-        code=function_code(LAMBDAS_DIR / code_dir),
+        code=function_code(LAMBDAS_DIR / code_dir, shared),
         memory_size=memory_size,
         timeout=timeout,
         role=role,
@@ -307,9 +310,14 @@ def python_function(
 ASSET_EXCLUDES = ("__pycache__", "*.pyc", ".pytest_cache")
 
 
-def function_code(folder: Path) -> lambda_.Code:
-    """The folder as the function's code; with a requirements.txt, its pinned packages beside it."""
+def function_code(folder: Path, shared: tuple[str, ...] = ()) -> lambda_.Code:
+    """The folder as the function's code; with a requirements.txt, its pinned packages beside it.
+    `shared`: files of another function's folder (paths under lambdas/<function>/, e.g.
+    etl/telegram_etl/storage.py) that this one imports too, at the same path below its import root:
+    defined once, in one folder, and shipped in both."""
     exclude = [f"**/{pattern}" for pattern in ASSET_EXCLUDES]
+    if shared:
+        folder = staged_folder(folder, shared)
     if not (folder / "requirements.txt").exists():
         return lambda_.Code.from_asset(str(folder), exclude=exclude)
     return lambda_.Code.from_asset(
@@ -322,6 +330,21 @@ def function_code(folder: Path) -> lambda_.Code:
             local=LocalPipBundling(folder),
         ),
     )  # fmt: skip
+
+
+def staged_folder(folder: Path, shared: tuple[str, ...]) -> Path:
+    """A copy of `folder` with the shared files added (the asset's source: its hash covers them)."""
+    stage = Path(tempfile.gettempdir()) / f"telegram-asset-{folder.name}-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(folder, stage, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES))
+    for path in shared:
+        source = LAMBDAS_DIR / path
+        target = stage / Path(path).relative_to(Path(path).parts[0])
+        if target.exists():
+            raise ValueError(f"{path} would replace {target.relative_to(stage)} of {folder.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return stage
 
 
 @jsii.implements(ILocalBundling)
@@ -339,10 +362,12 @@ class LocalPipBundling:
             self.folder, output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES)
         )
         # By name: jsii hands out a new Architecture object on every access, so == is always False.
-        platform = "manylinux2014_aarch64" if ARCHITECTURE.name == "arm64" else "manylinux2014_x86_64"
+        machine = "aarch64" if ARCHITECTURE.name == "arm64" else "x86_64"
         subprocess.run(  # noqa: S603 - this interpreter's pip, fixed arguments
             [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-             "--no-compile", "--only-binary=:all:", "--platform", platform, "--implementation", "cp",
+             "--no-compile", "--only-binary=:all:", "--platform", f"manylinux2014_{machine}",
+             # DuckDB's wheels are manylinux_2_28 (glibc 2.28; the Python runtimes run Amazon Linux 2023).
+             "--platform", f"manylinux_2_28_{machine}", "--implementation", "cp",
              "--python-version", PYTHON_RUNTIME.name.removeprefix("python"), "--target", output_dir,
              "-r", str(self.folder / "requirements.txt")],
             check=True,

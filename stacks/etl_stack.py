@@ -1,4 +1,5 @@
-"""ETL: a daily EventBridge Scheduler schedule -> ETL Lambda (D-1) -> Parquet partitions, processed bucket."""
+"""ETL: a daily EventBridge Scheduler schedule -> ETL Lambda (D-1) -> Parquet partitions, processed bucket;
+on the ETL's success, the model Lambda -> the conversation model's tables (the 8 days it can change)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from stacks.defaults import (
 from telegram_etl.firehose import FIREHOSE_PREFIX
 from telegram_etl.job import MANIFEST_PREFIX, PROCESSED_PREFIX, QUARANTINE_PREFIX
 from telegram_etl.job import RAW_PREFIX as RAW_KEY_PREFIX
+from telegram_model.app import model_settings_json
+from telegram_model.tables import MODEL_PREFIX
 
 # The key prefixes the ETL code reads and writes: its IAM policy grants exactly these. It reads both raw
 # layouts whatever the stage's raw_layout: a stage that switched keeps its earlier days readable.
@@ -42,6 +45,13 @@ RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
 RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 # manifest/: one object per processed day, named by its raw inputs' digest (late data re-runs).
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/", f"{MANIFEST_PREFIX}/")
+# The model function imports the processed table's schema and the atomic partition writer, defined once in
+# the ETL's folder: its asset ships them (stacks.defaults.function_code).
+MODEL_SHARED_FILES = (
+    "etl/telegram_etl/__init__.py",
+    "etl/telegram_etl/schema.py",
+    "etl/telegram_etl/storage.py",
+)
 
 
 def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILayerVersion:
@@ -58,6 +68,8 @@ def sdk_for_pandas_layer(scope: Construct, config: StageConfig) -> lambda_.ILaye
 class EtlStack(Stack):
     processed_bucket: s3.Bucket
     etl_function: lambda_.Function
+    model_function: lambda_.Function
+    model_dead_letter_queue: sqs.Queue
     schedule: scheduler.Schedule
     dead_letter_queue: sqs.Queue
     pseudonym_key_secret: secretsmanager.Secret
@@ -78,6 +90,8 @@ class EtlStack(Stack):
         }
         if config.processed_retention_days is not None:
             expire[f"{PROCESSED_PREFIX}/"] = Duration.days(config.processed_retention_days)
+            # The model's rows come from the processed days: they expire with them.
+            expire[f"{MODEL_PREFIX}/"] = Duration.days(config.processed_retention_days)
         self.processed_bucket = data_bucket(
             self, "ProcessedBucket", config, access_logs=access_logs, log_prefix="processed/",
             expire_prefixes=expire,
@@ -114,6 +128,8 @@ class EtlStack(Stack):
         if config.pseudonymize_users:
             environment["PSEUDONYM_KEY_SECRET_ARN"] = self.pseudonym_key_secret.secret_arn
 
+        # pyarrow (AWS SDK for pandas) and Powertools, for the ETL and the model step.
+        layers = [sdk_for_pandas_layer(self, config), powertools_layer(self, config)]
         self.etl_function = python_function(
             self,
             "EtlFunction",
@@ -123,7 +139,7 @@ class EtlStack(Stack):
             memory_size=config.etl_memory_mb,
             timeout=Duration.minutes(15),
             environment=environment,
-            layers=[sdk_for_pandas_layer(self, config), powertools_layer(self, config)],
+            layers=layers,
             # One run at a time: a manual backfill and the scheduled run never replace a day together.
             reserved_concurrency=1,
         )
@@ -176,10 +192,19 @@ class EtlStack(Stack):
         acknowledge(
             self.dead_letter_queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue."
         )
-        # Function errors: retried twice by Lambda's async invocation, then sent to the DLQ.
+        self.model_function = self._model_function(config, alerts_topic, layers)
+        # Function errors: retried twice by Lambda's async invocation, then sent to the DLQ. On success, the
+        # model step over the days the ETL wrote (its result is the destination record's responsePayload).
         self.etl_function.configure_async_invoke(
             retry_attempts=2, max_event_age=Duration.hours(6),
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
+            on_success=destinations.LambdaDestination(self.model_function),
+        )  # fmt: skip
+        model_arn = self.get_logical_id(self.model_function.node.default_child)
+        acknowledge(
+            self.etl_function.role, f"AwsSolutions-IAM5[Resource::<{model_arn}.Arn>:*]",
+            "The on-success destination's grantInvoke covers the model function's versions and aliases "
+            "(`<function ARN>:*`): one function.",
         )  # fmt: skip
         dead_letters = self.dead_letter_queue.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(5)
@@ -241,3 +266,71 @@ class EtlStack(Stack):
                 role=schedule_role,
             ),
         )
+
+    def _model_function(
+        self, config: StageConfig, alerts_topic: sns.ITopic, layers: list[lambda_.ILayerVersion]
+    ) -> lambda_.Function:
+        """The model step: reads the processed table, writes the model's tables (telegram_model), with the
+        stage's model settings in its environment; failures retried, then dead-lettered and alarmed."""
+        function = python_function(
+            self,
+            "ModelFunction",
+            config,
+            code_dir="model",
+            description="Conversation model: processed days -> messages, requests, cases, ratings tables",
+            memory_size=config.model_memory_mb,
+            timeout=Duration.minutes(15),
+            environment={
+                "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
+                "POWERTOOLS_SERVICE_NAME": "telegram-model",
+                # Applied to every day it writes: `make remodel` re-applies a change to history.
+                "MODEL_SETTINGS": model_settings_json(config),
+            },
+            layers=layers,
+            # One run at a time: a remodel and the daily run never replace a partition together.
+            reserved_concurrency=1,
+            shared=MODEL_SHARED_FILES,
+        )
+        bucket = self.processed_bucket
+        # Read the processed table; write and replace only the model's prefix. Nothing on raw.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{PROCESSED_PREFIX}/*", f"{MODEL_PREFIX}/*"]}},
+            )
+        )  # fmt: skip
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{PROCESSED_PREFIX}/*")]
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                resources=[bucket.arn_for_objects(f"{MODEL_PREFIX}/*")],
+            )
+        )
+        reason = "Objects are one per day and table: access is scoped to a key prefix."
+        for prefix in (f"{PROCESSED_PREFIX}/", f"{MODEL_PREFIX}/"):
+            acknowledge_wildcard_on(function.role, bucket.bucket_arn, prefix, reason)
+
+        self.model_dead_letter_queue = sqs.Queue(
+            self, "ModelDeadLetterQueue", retention_period=Duration.days(14), enforce_ssl=True,
+            encryption=sqs.QueueEncryption.SQS_MANAGED, removal_policy=removal_policy(config),
+        )  # fmt: skip
+        acknowledge(
+            self.model_dead_letter_queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter queue."
+        )
+        function.configure_async_invoke(
+            retry_attempts=2, max_event_age=Duration.hours(6),
+            on_failure=destinations.SqsDestination(self.model_dead_letter_queue),
+        )  # fmt: skip
+        dead_letters = self.model_dead_letter_queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5)
+        )
+        alarm_on(self, "ModelDeadLettersAlarm", dead_letters,
+                 "A model run failed after its retries and is in the dead-letter queue: re-run its days with "
+                 "make remodel STAGE=... FROM=... TO=...", alerts_topic)  # fmt: skip
+        alarm_on(self, "ModelErrorsAlarm", function.metric_errors(period=Duration.minutes(5)),
+                 "A model invocation failed (it will be retried).", alerts_topic)  # fmt: skip
+        return function

@@ -1,5 +1,6 @@
-"""The pipeline on this machine: the unchanged Lambda handlers against a real S3 server, and DuckDB
-standing in for Athena over the Parquet the ETL wrote."""
+"""The pipeline on this machine: the unchanged Lambda handlers against a real S3 server (ingest, the ETL,
+then the model step on the ETL's success, as in AWS), and DuckDB standing in for Athena over the Parquet
+they wrote."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from standins.firehose import LocalFirehose
 from standins.pseudonym_key import local_key
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
+from telegram_model.app import model_settings_json
+from telegram_model.tables import MODEL_PREFIX, TABLES
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
@@ -178,6 +181,13 @@ class LocalPipeline:
     def etl(self) -> LambdaContainer:
         return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._etl_env())
 
+    @cached_property
+    def model(self) -> LambdaContainer:
+        env = {**self.s3_env, "PROCESSED_BUCKET": self.processed_bucket, "MODEL_SETTINGS": "{}"}
+        env["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        env["MODEL_SETTINGS"] = model_settings_json(self.settings)
+        return LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", env)
+
     def post_webhook(self, body: bytes, *, request_time_ms: int, secret: str | None = None) -> dict[str, Any]:
         """POST /webhook as API Gateway would hand it to the ingest Lambda."""
         headers = {"Content-Type": "application/json",
@@ -194,17 +204,27 @@ class LocalPipeline:
         )
 
     def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The ETL, then (on its success, as the function's on-success destination does in AWS) the model
+        step over the days it wrote and the 7 days before them."""
         if self.firehose is not None:
             self.firehose.flush()  # the buffering interval has passed by the time the ETL runs
-        return self.etl.invoke(event)
+        result = self.etl.invoke(event)
+        self.run_model({"requestPayload": event, "responsePayload": result})
+        return result
+
+    def run_model(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The model step: the ETL's destination record, {"date": D} or {"start_date", "end_date"}."""
+        return self.model.invoke(event)
 
     def download_processed(self, destination: Path) -> Path:
-        """Mirror the processed table's Parquet files (DuckDB here cannot read S3 itself)."""
+        """Mirror the processed table's and the model's Parquet files (DuckDB here cannot read S3 itself):
+        destination/telegram/context_date=.../ and destination/model/<table>/context_date=.../."""
         root = destination / "telegram"
-        for page in self.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self.processed_bucket, Prefix="telegram/"
-        ):
+        root.mkdir(parents=True, exist_ok=True)
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.processed_bucket):
             for item in page.get("Contents", []):
+                if not item["Key"].startswith(("telegram/", f"{MODEL_PREFIX}/")):
+                    continue
                 target = destination / item["Key"]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(
@@ -214,28 +234,35 @@ class LocalPipeline:
 
 
 def duckdb_over(table_root: Path) -> duckdb.DuckDBPyConnection:
-    """A DuckDB database with a view named like the Glue table over the hive-partitioned Parquet."""
+    """A DuckDB database with a view named like each Glue table over the hive-partitioned Parquet:
+    telegram_updates over table_root, and the model's tables over table_root/../model/<table>."""
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local hours come from the SQL
+    _view(connection, TABLE_NAME, table_root, ARROW_SCHEMA)
+    for table in TABLES:
+        _view(connection, table.name, table_root.parent / MODEL_PREFIX / table.name, table.arrow_schema)
+    return connection
+
+
+def _view(connection: duckdb.DuckDBPyConnection, name: str, root: Path, schema: pa.Schema) -> None:
     # The schema's columns, always: days written before a column was added lack it, and Athena reads
     # them by name with nulls there (the Glue table has every column): so does this view.
-    empty = pa.table({field.name: pa.array([], field.type) for field in ARROW_SCHEMA}).append_column(
+    empty = pa.table({field.name: pa.array([], field.type) for field in schema}).append_column(
         PARTITION_KEY.name, pa.array([], pa.string())
     )
-    connection.register("_telegram_updates_schema", empty)
-    files = sorted(table_root.glob(f"{PARTITION_KEY.name}=*/*.parquet"))
+    connection.register(f"_{name}_schema", empty)
+    files = sorted(root.glob(f"{PARTITION_KEY.name}=*/*.parquet"))
     if files:
-        pattern = str(table_root / f"{PARTITION_KEY.name}=*" / "*.parquet")
+        pattern = str(root / f"{PARTITION_KEY.name}=*" / "*.parquet")
         # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE).
         literal = pattern.replace("'", "''")
         connection.execute(
-            f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM _telegram_updates_schema UNION ALL BY NAME "  # noqa: S608
+            f"CREATE VIEW {name} AS SELECT * FROM _{name}_schema UNION ALL BY NAME "  # noqa: S608
             f"SELECT * FROM read_parquet('{literal}', hive_partitioning = true, union_by_name = true, "
             f"hive_types = {{'{PARTITION_KEY.name}': VARCHAR}})"
         )
-    else:  # no day processed yet: an empty table of the same schema
-        connection.execute(f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM _telegram_updates_schema")  # noqa: S608
-    return connection
+    else:  # no day written yet: an empty table of the same schema
+        connection.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_schema")  # noqa: S608
 
 
 def run_query(connection: duckdb.DuckDBPyConnection, query: NamedQuery) -> list[dict[str, Any]]:
@@ -248,7 +275,7 @@ def answer_all(pipeline: LocalPipeline, workdir: Path) -> dict[str, list[dict[st
     """Every named query's rows over the processed table as it is now in the S3 server."""
     shutil.rmtree(workdir, ignore_errors=True)  # a mirror of the bucket: nothing stale from last time
     connection = duckdb_over(pipeline.download_processed(workdir))
-    return {query.name: run_query(connection, query) for query in named_queries(pipeline.settings)}
+    return {query.name: run_query(connection, query) for query in named_queries()}
 
 
 def raw_days(pipeline: LocalPipeline) -> list[str]:
@@ -287,3 +314,50 @@ def answer_sample_conversation(s3_env: dict[str, str], workdir: Path) -> dict[st
             raise RuntimeError(f"webhook refused update {delivery.update['update_id']}: {response}")
     pipeline.run_etl({"start_date": "2025-03-10", "end_date": "2025-03-11"})
     return answer_all(pipeline, workdir)
+
+
+class FolderStorage:
+    """telegram_etl.storage.Storage over a local folder (one bucket): the model step over a mirror of the
+    processed bucket (`make sql`, tests), as it runs over S3."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def list_objects(self, bucket: str, prefix: str) -> Iterator[Any]:
+        from telegram_etl.storage import StoredObject
+
+        for path in sorted(self.root.glob(f"{prefix}**/*")):
+            if path.is_file():
+                key = path.relative_to(self.root).as_posix()
+                yield StoredObject(
+                    key, datetime.fromtimestamp(path.stat().st_mtime, UTC), path.stat().st_size
+                )
+
+    def get(self, bucket: str, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(target.name + ".tmp")
+        staged.write_bytes(body)
+        staged.replace(target)  # one rename: readers see the old file or the new one
+
+    def delete(self, bucket: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            (self.root / key).unlink(missing_ok=True)
+
+
+def remodel_folder(table_root: Path, settings: StageConfig) -> None:
+    """The model's tables beside a mirror of the processed table (table_root/../model/), recomputed with
+    `settings` over every day of it (`make remodel`, locally)."""
+    from telegram_model.app import Settings
+    from telegram_model.job import run_model
+
+    found = sorted(
+        p.name.removeprefix(f"{PARTITION_KEY.name}=") for p in table_root.glob(f"{PARTITION_KEY.name}=*")
+    )
+    if not found:
+        return
+    run_model(FolderStorage(table_root.parent), bucket="local", settings=Settings.of(settings),
+              first=date.fromisoformat(found[0]), last=date.fromisoformat(found[-1]))  # fmt: skip

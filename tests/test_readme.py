@@ -10,6 +10,7 @@ from devtools.docs import (
     README,
     SCHEMA_DOC,
     block,
+    model_schema_markdown,
     queries_markdown,
     queries_table,
     schema_markdown,
@@ -26,6 +27,7 @@ def test_readme_quick_start_is_the_two_commands():
 
 def test_schema_page_is_generated_from_the_schema_module():
     assert block(SCHEMA_DOC.read_text(), "schema") == schema_markdown(), "run `make docs`"
+    assert block(SCHEMA_DOC.read_text(), "model-schema") == model_schema_markdown(), "run `make docs`"
 
 
 def test_readme_is_for_analysts_first_and_short():

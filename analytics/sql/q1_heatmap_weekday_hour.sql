@@ -18,7 +18,9 @@ SELECT
     round(CAST(m.messages AS double) / w.days, 2) AS messages_per_day
 FROM (
     SELECT day_of_week(local_time) AS weekday, hour(local_time) AS hour_of_day, count(*) AS messages
-    FROM customer_messages
+    FROM messages
+    WHERE role = 'customer'
+      AND message_id = album_message_id  -- an album once
     GROUP BY 1, 2
 ) AS m
 JOIN weekdays AS w ON w.weekday = m.weekday

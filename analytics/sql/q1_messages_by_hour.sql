@@ -5,6 +5,8 @@ SELECT
     count(*) AS messages,
     count(DISTINCT user_id) AS users,
     count(CASE WHEN command IS NULL AND intent IN ('question', 'problem') THEN 1 END) AS requests
-FROM customer_messages
+FROM messages
+WHERE role = 'customer'
+  AND message_id = album_message_id  -- an album once
 GROUP BY 1
 ORDER BY messages DESC, hour_of_day

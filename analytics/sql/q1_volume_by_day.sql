@@ -4,6 +4,8 @@ SELECT
     count(*) AS messages,
     count(CASE WHEN command IS NULL AND intent IN ('question', 'problem') THEN 1 END) AS requests,
     count(DISTINCT user_id) AS customers
-FROM customer_messages
+FROM messages
+WHERE role = 'customer'
+  AND message_id = album_message_id  -- an album once
 GROUP BY 1
 ORDER BY day

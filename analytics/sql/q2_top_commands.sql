@@ -3,8 +3,10 @@ SELECT
     command,
     count(*) AS uses,
     count(DISTINCT user_id) AS users
-FROM customer_messages
-WHERE is_our_command
+FROM messages
+WHERE role = 'customer'
+  AND message_id = album_message_id  -- an album once
+  AND is_our_command
 GROUP BY 1
 ORDER BY uses DESC, command
 LIMIT 20

@@ -12,7 +12,7 @@ SELECT
     count(CASE WHEN escalated_to_staff THEN 1 END) AS escalated,
     round(100.0 * count(CASE WHEN escalated_to_staff THEN 1 END)
           / nullif(count(coalesce(bot_answered_at, bot_handed_over_at)), 0), 1) AS escalation_pct,
-    round(approx_percentile(date_diff('second', "date", bot_answered_at) / 60.0, 0.5), 1)
+    round(approx_percentile(CAST(date_diff('second', "date", bot_answered_at) AS double) / 60, 0.5), 1)
         AS median_minutes_to_bot_answer,
     count(bot_handed_over_at) AS handed_over,
     count(coalesce(bot_answered_at, bot_handed_over_at)) AS bot_handled

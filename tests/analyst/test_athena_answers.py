@@ -11,22 +11,28 @@ from pathlib import Path
 import pytest
 
 from analyst import athena
-from analytics.queries import named_queries, to_duckdb
-from demo_data.conversation import SETTINGS
+from analytics.queries import compose, named_queries, to_duckdb
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_PYTHON = ROOT / ".venv-aws" / "bin" / "python"
 
 
-def test_the_days_shadow_the_table_in_front_of_the_query_own_with():
-    sql = "-- Q. a comment\nWITH messages AS (SELECT * FROM telegram_updates)\nSELECT count(*) FROM messages"
-    assert athena.within_days(sql, "telegram_analytics_dev") == (
-        "-- Q. a comment\n"
-        'WITH telegram_updates AS (\n    SELECT * FROM "telegram_analytics_dev"."telegram_updates"\n'
-        "    WHERE context_date BETWEEN ? AND ?\n),\n"
-        "messages AS (SELECT * FROM telegram_updates)\nSELECT count(*) FROM messages"
+def test_the_days_shadow_each_table_in_front_of_the_query_own_with():
+    sql = (
+        "-- Q. a comment\nWITH m AS (SELECT * FROM messages)\nSELECT count(*) FROM m JOIN cases AS c ON true"
     )
-    assert athena.within_days("SELECT 1", "db").startswith("WITH telegram_updates AS (")
+    assert compose(sql, database="telegram_analytics_dev", days=athena.DAYS) == (
+        "-- Q. a comment\n"
+        'WITH messages AS (\n    SELECT * FROM "telegram_analytics_dev"."messages"\n'
+        "    WHERE context_date BETWEEN ? AND ?  -- the days read: edit here\n),\n"
+        'cases AS (\n    SELECT * FROM "telegram_analytics_dev"."cases"\n'
+        "    WHERE context_date BETWEEN ? AND ?  -- the days read: edit here\n),\n"
+        "m AS (SELECT * FROM messages)\nSELECT count(*) FROM m JOIN cases AS c ON true"
+    )
+    assert compose("SELECT 1", database="db", days=athena.DAYS) == "SELECT 1"
+    # One pair of days per table read.
+    assert athena.parameters(compose(sql, database="db", days=athena.DAYS), date(2025, 3, 1), date(2025, 3, 2)) == [
+        "'2025-03-01'", "'2025-03-02'", "'2025-03-01'", "'2025-03-02'"]  # fmt: skip
 
 
 def test_cost_is_the_bytes_scanned_at_least_10_mb_at_5_dollars_per_tb():
@@ -76,11 +82,9 @@ def test_the_date_filter_keeps_only_the_chosen_days_when_run(answers, tmp_path_f
     answer_sample_conversation(s3_server.client_env(), workdir)
     connection = duckdb_over(workdir / "telegram")
     connection.execute("ATTACH ':memory:' AS telegram_analytics_dev")
-    connection.execute(
-        "CREATE VIEW telegram_analytics_dev.telegram_updates AS SELECT * FROM memory.telegram_updates"
-    )
-    (query,) = [q for q in named_queries(SETTINGS) if q.name == "q1_volume_by_day"]
-    sql = to_duckdb(athena.within_days(query.sql, "telegram_analytics_dev"))
+    connection.execute("CREATE VIEW telegram_analytics_dev.messages AS SELECT * FROM memory.messages")
+    (query,) = [q for q in athena.athena_queries("telegram_analytics_dev") if q.name == "q1_volume_by_day"]
+    sql = to_duckdb(query.sql)
     days = connection.execute(sql, ["2025-03-11", "2025-03-11"]).fetchall()
     assert [row[0] for row in days] == [date(2025, 3, 11)]
     assert len(connection.execute(sql, ["2025-03-01", "2025-03-31"]).fetchall()) == 2
@@ -100,15 +104,13 @@ def test_awswrangler_runs_each_query_in_the_workgroup_with_the_days_as_parameter
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     calls = json.loads(run.stdout.strip().splitlines()[-1])
-    names = [q.name for q in named_queries(SETTINGS) if not q.name.startswith("setup_")]
+    names = [q.name for q in named_queries() if not q.name.startswith("setup_")]
     assert len(calls) == len(names)
     for call in calls:
         assert call["workgroup"] == "telegram-analytics-dev" and call["database"] == "telegram_analytics_dev"
-        assert call["parameters"] == ["'2025-03-01'", "'2025-03-07'"]
-        assert (
-            'FROM "telegram_analytics_dev"."telegram_updates"\n    WHERE context_date BETWEEN ? AND ?'
-            in call["query"]
-        )
+        pairs = call["query"].count("WHERE context_date BETWEEN ? AND ?")
+        assert pairs >= 1 and call["parameters"] == ["'2025-03-01'", "'2025-03-07'"] * pairs
+        assert 'FROM "telegram_analytics_dev".' in call["query"]
     assert "q1_messages_by_hour                  123.5 MB  $0.000617" in run.stdout
     page = re.sub(r' data-label="[^"]*"', "", out.read_text())
     assert '<html lang="pt-BR">' in page and "ainda sem avaliações" in page

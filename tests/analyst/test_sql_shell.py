@@ -1,5 +1,5 @@
 """`make sql` as a user runs it: statements on stdin, Athena's dialect or DuckDB's, over Parquet the real
-ETL wrote, with telegram_updates and the model's layers under their Athena names."""
+ETL and the model step wrote, with telegram_updates and the model's tables under their Athena names."""
 
 import json
 import subprocess
@@ -55,7 +55,7 @@ def test_the_table_and_the_layers_answer_athena_and_duckdb_sql(table):
     assert "weekday | cases | median" in run.stdout
     assert "\n1       | 5     |" in run.stdout and "\n2       | 3     |" in run.stdout  # Monday 5, Tuesday 3
     assert "[2, 4]" in run.stdout
-    for name in ("telegram_updates", "messages", "requests", "cases", "answers", "ratings"):
+    for name in ("telegram_updates", "messages", "requests", "cases", "ratings"):
         assert f"\n{name}  (" in "\n" + run.stdout
     assert "questions | answered | answered_pct | median_minutes_to_reply" in run.stdout
     assert len(blocks) >= 4
@@ -71,7 +71,9 @@ def test_an_error_is_reported_and_the_shell_carries_on(table):
 
 @pytest.mark.e2e
 def test_one_statement_from_the_command_line(table):
-    run = sql_shell(table, "", "-c", "SELECT count(DISTINCT user_id) AS customers FROM customer_messages;")
+    run = sql_shell(
+        table, "", "-c", "SELECT count(DISTINCT user_id) AS customers FROM messages WHERE role = 'customer';"
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-2:] == ["4", "(1 row)"]  # Ana, Bruno, Diego and Eva
 

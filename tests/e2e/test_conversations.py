@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from local.replay import load_settings, read_deliveries, replay_into
@@ -33,12 +34,14 @@ def replayed(request, s3_server, tmp_path_factory):
                              processed_bucket=f"{bucket}-out", settings=settings)  # fmt: skip
     pipeline.create_buckets()
     errors: list[str] = []
-    deliveries = read_deliveries(CONVERSATIONS / f"{name}.jsonl", errors)
+    deliveries = list(read_deliveries(CONVERSATIONS / f"{name}.jsonl", errors))
     answers = replay_into(pipeline, deliveries, errors, tmp_path_factory.mktemp(name))
     assert errors == []
-    if layout == "firehose":  # the updates went through Firehose, none as objects
+    if layout == "firehose":  # the updates went through Firehose; our bot's own messages stay objects
         assert pipeline.firehose.objects
-        assert pipeline.s3.list_objects_v2(Bucket=f"{bucket}-raw", Prefix="telegram/").get("KeyCount") == 0
+        sent = sum(1 for d in deliveries if d.route == "outgoing")
+        stored = pipeline.s3.list_objects_v2(Bucket=f"{bucket}-raw", Prefix="telegram/").get("KeyCount")
+        assert stored == sent
     return name, answers
 
 
@@ -56,6 +59,33 @@ def test_the_answers_are_the_hand_computed_ones(replayed):
                 else {}
             )
             assert got == {row[key]: row for row in rows} or (not rows and not answers[query]), query
+
+
+def test_outgoing_lines_hold_what_the_bot_backend_posts(s3_server, tmp_path):
+    """An {"outgoing": ...} line holds a Message, a Bot API response ({"ok": true, "result": ...}) or a list
+    of Messages, and is posted to /outgoing at its received_ms among the webhook lines, wherever it is in the
+    file: staff_vs_bot so written gives its hand-computed answers; a line that is neither is reported."""
+    items = [json.loads(line) for line in (CONVERSATIONS / "staff_vs_bot.jsonl").read_text().splitlines()]
+    updates, bot = [i for i in items if "update" in i], [i for i in items if "outgoing" in i]
+    assert len(bot) == 5
+    first, second, third, *rest = bot
+    shaped = [
+        {"outgoing": {"ok": True, "result": first["outgoing"]}, "received_ms": first["received_ms"]},
+        {"outgoing": [second["outgoing"], third["outgoing"]], "received_ms": third["received_ms"]},
+        *rest,
+    ]
+    source = tmp_path / "input.jsonl"
+    lines = [json.dumps(i) for i in [*updates, *shaped]] + ['{"outgoing": "sent", "received_ms": 1}']
+    source.write_text("\n".join(lines) + "\n")
+    settings = load_settings(CONVERSATIONS / "staff_vs_bot.settings.json")
+    pipeline = LocalPipeline(s3_server.client_env(), raw_bucket="shapes-raw", processed_bucket="shapes-out",
+                             settings=settings)  # fmt: skip
+    pipeline.create_buckets()
+    errors: list[str] = []
+    answers = replay_into(pipeline, read_deliveries(source, errors), errors, tmp_path / "parquet")
+    assert errors == [f'line {len(lines)}: "outgoing" is not an object or a list']
+    expected = json.loads((CONVERSATIONS / "staff_vs_bot.expected.json").read_text())["q3_questions_answered"]
+    assert {column: answers["q3_questions_answered"][0][column] for column in expected} == expected
 
 
 def test_every_conversation_has_its_settings_expectations_and_derivation():
@@ -88,8 +118,17 @@ def test_replay_command_contract(tmp_path):
         "q3_questions_answered"
     ]
     assert "q1_messages_by_hour" in run.stdout and "q3_asked_again_within_24h" in run.stdout
-    assert sorted(p.name for p in parquet.iterdir())[0].startswith("context_date=")
+    days = [p.name for p in parquet.iterdir() if p.name.startswith("context_date=")]
+    assert days and sorted(p.name for p in parquet.iterdir() if p.name not in days) == [
+        "cases", "messages", "ratings", "requests"]  # fmt: skip
     assert list(parquet.glob("context_date=*/*.parquet"))
+    # The model's tables too, one object per day: the cases are the answers' requests.
+    for name in ("messages", "requests", "cases", "ratings"):
+        assert [p.name for p in parquet.glob(f"{name}/context_date=*/*")] == ["part-00000.parquet"] * len(
+            list(parquet.glob(f"{name}/context_date=*"))
+        ), name
+    cases = pq.read_table(parquet / "cases").num_rows
+    assert cases == answers["q3_questions_answered"][0]["questions"] > 0
     assert f"Report: {report.resolve()}" in run.stdout
     page = report.read_text()
     assert '<html lang="pt-BR">' in page and "O bot resolve?" in page and "75 %" in page

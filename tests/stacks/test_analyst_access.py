@@ -56,10 +56,13 @@ def test_the_policy_grants_exactly_the_workgroup_catalog_processed_table_and_res
 def test_processed_access_is_the_table_prefix_only(pipeline, statements):
     processed = export_of(pipeline, pipeline.etl.processed_bucket)
     read = statements["ProcessedTableRead"]["Resource"]
-    assert read == {"Fn::Join": ["", [{"Fn::ImportValue": processed}, "/telegram/*"]]}  # not quarantine/
+    assert sorted(read, key=str) == [  # not quarantine/
+        {"Fn::Join": ["", [{"Fn::ImportValue": processed}, "/model/*"]]},  # the model's tables
+        {"Fn::Join": ["", [{"Fn::ImportValue": processed}, "/telegram/*"]]},
+    ]
     listing = statements["ProcessedTableList"]
     assert listing["Resource"] == {"Fn::ImportValue": processed}
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["telegram/*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["telegram/*", "model/*"]}}
 
 
 def test_results_access_is_the_workgroups_output_prefix(pipeline, analytics, statements):
@@ -77,11 +80,17 @@ def test_athena_and_glue_are_this_stages_workgroup_database_and_table(statements
     (workgroup,) = [statements["Workgroup"]["Resource"]]
     assert workgroup["Fn::Join"][1][-2:] == [":workgroup/", {"Ref": "WorkGroup"}]
     catalog = [r["Fn::Join"][1][-1] for r in statements["Catalog"]["Resource"]]
-    assert catalog == [
-        ":catalog",
-        ":database/telegram_analytics_dev",
-        ":table/telegram_analytics_dev/telegram_updates",
-    ]
+    assert sorted(catalog) == sorted(
+        [
+            ":catalog",
+            ":database/telegram_analytics_dev",
+            ":table/telegram_analytics_dev/telegram_updates",
+            *(
+                f":table/telegram_analytics_dev/{name}"
+                for name in ("messages", "requests", "cases", "ratings")
+            ),
+        ]
+    )
 
 
 def test_nothing_names_the_raw_bucket_or_the_pseudonym_key(pipeline, analytics, statements):

@@ -1,11 +1,12 @@
-"""The analytics stack: the Glue table is the schema module, projection is exact, queries are the files."""
+"""The analytics stack: the Glue tables are the schema modules, projection is exact, queries are the files."""
 
 import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from analytics.queries import SQL_DIR, named_queries
+from analytics.queries import SQL_DIR, console_queries
 from telegram_etl.schema import COLUMNS, PARTITION_KEY
+from telegram_model.tables import TABLES
 from tests.stacks.conftest import dev_config
 from tests.stacks.support import assert_matches_snapshot
 
@@ -17,8 +18,33 @@ def template(pipeline) -> Template:
 
 @pytest.fixture(scope="module")
 def table_input(template) -> dict:
-    (table,) = template.find_resources("AWS::Glue::Table").values()
-    return table["Properties"]["TableInput"]
+    return tables(template)["telegram_updates"]
+
+
+def tables(template) -> dict[str, dict]:
+    found = (t["Properties"]["TableInput"] for t in template.find_resources("AWS::Glue::Table").values())
+    return {table["Name"]: table for table in found}
+
+
+def test_the_model_tables_are_its_tables_module_with_projection_under_model(template):
+    found = tables(template)
+    assert sorted(found) == sorted(["telegram_updates", *(table.name for table in TABLES)])
+    for table in TABLES:
+        glue = found[table.name]
+        assert [(c["Name"], c["Type"], c["Comment"]) for c in glue["StorageDescriptor"]["Columns"]] == [
+            (c.name, c.type.glue, c.description) for c in table.columns
+        ]
+        assert glue["PartitionKeys"] == [
+            {"Name": "context_date", "Type": "string", "Comment": table.partition_description}
+        ]
+        parameters = glue["Parameters"]
+        assert (
+            parameters["projection.enabled"] == "true"
+            and parameters["projection.context_date.type"] == "date"
+        )
+        location = parameters["storage.location.template"]["Fn::Join"][1]
+        assert location[-1] == f"/model/{table.name}/context_date=${{context_date}}"
+        assert glue["StorageDescriptor"]["Location"]["Fn::Join"][1][-1] == f"/model/{table.name}/"
 
 
 def test_glue_columns_equal_the_schema_module_column_by_column(table_input):
@@ -122,7 +148,7 @@ def test_one_named_query_per_sql_file_with_the_files_sql(template):
     queries = template.find_resources("AWS::Athena::NamedQuery")
     files = sorted(p.stem for p in SQL_DIR.glob("*.sql") if not p.name.endswith(".cte.sql"))
     assert sorted(q["Properties"]["Name"] for q in queries.values()) == files
-    expected = {q.name: q.sql for q in named_queries(dev_config())}
+    expected = {q.name: q.sql for q in console_queries("telegram_analytics_dev")}
     for query in queries.values():
         properties = query["Properties"]
         assert properties["QueryString"] == expected[properties["Name"]]
@@ -130,24 +156,12 @@ def test_one_named_query_per_sql_file_with_the_files_sql(template):
         assert properties["WorkGroup"] == {"Ref": "WorkGroup"}
 
 
-def test_queries_use_the_configured_timezone(template):
-    by_hour = next(
-        q
-        for q in template.find_resources("AWS::Athena::NamedQuery").values()
-        if q["Properties"]["Name"] == "q1_messages_by_hour"
-    )
-    assert "AT TIME ZONE 'America/Sao_Paulo'" in by_hour["Properties"]["QueryString"]
-
-
-def test_the_stage_topic_rules_shape_the_deployed_queries(template):
-    topics = next(
-        q["Properties"]["QueryString"]
-        for q in template.find_resources("AWS::Athena::NamedQuery").values()
-        if q["Properties"]["Name"] == "q2_top_topics"
-    )
-    for topic, patterns in dev_config().topic_rules.items():
-        assert f"THEN '{topic}'" in topics
-        assert all(f"(?:{pattern})" in topics for pattern in patterns)
+def test_the_queries_carry_no_stage_setting_the_model_step_applies_them(template):
+    """Time zone, topic rules, staff: the model step's (its MODEL_SETTINGS), never the queries'."""
+    for query in template.find_resources("AWS::Athena::NamedQuery").values():
+        sql = query["Properties"]["QueryString"]
+        assert "AT TIME ZONE" not in sql and "regexp_like" not in sql, query["Properties"]["Name"]
+    assert dev_config().topic_rules  # the stage has rules: they are not in the queries
 
 
 def test_snapshot(template):

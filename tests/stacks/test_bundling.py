@@ -36,3 +36,45 @@ def test_local_bundling_puts_the_code_and_its_packages_in_the_asset(tmp_path):
         [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "cpf [cpf], zap [phone]"
+
+
+def test_the_model_requirements_are_pinned_as_the_projects():
+    bundled, project = pins(LAMBDAS_DIR / "model" / "requirements.txt"), pins(ROOT / "requirements-dev.txt")
+    assert bundled == {"duckdb": "2.0.1", "sqlglot": "30.30.0"}  # the engine and the SQL the tests run
+    assert all(project.get(name) == version for name, version in bundled.items())
+
+
+def test_the_model_asset_holds_its_code_the_shared_etl_modules_and_duckdb_for_arm64(tmp_path):
+    from stacks.defaults import staged_folder
+    from stacks.etl_stack import MODEL_SHARED_FILES
+
+    stage = staged_folder(LAMBDAS_DIR / "model", MODEL_SHARED_FILES)
+    assert LocalPipBundling(stage).try_bundle(str(tmp_path), SimpleNamespace()) is True
+    assert (tmp_path / "handler.py").exists() and (
+        tmp_path / "telegram_model" / "sql" / "cases.cte.sql"
+    ).exists()
+    assert sorted(p.name for p in (tmp_path / "telegram_etl").glob("*.py")) == [
+        "__init__.py",
+        "schema.py",
+        "storage.py",
+    ]
+    assert (tmp_path / "sqlglot").is_dir() and (tmp_path / "duckdb").is_dir()
+    extensions = [p for p in tmp_path.rglob("*.so") if "duckdb" in p.name]
+    assert extensions, "DuckDB's compiled module"
+    header = extensions[0].read_bytes()[:20]
+    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183  # aarch64
+    size = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
+    assert size < 200 * 2**20  # Lambda's limit is 250 MB unzipped with the layers (pyarrow's ~ 50 MB more)
+    # The layers' SQL transpiles with the bundled sqlglot alone (DuckDB's module is arm64: not run here).
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import sqlglot;"
+        "assert sqlglot.__file__.startswith(sys.argv[1]);"
+        "from types import SimpleNamespace as S; from telegram_model.layers import rendered_layers, to_duckdb;"
+        "s = S(timezone='UTC', staff_user_ids=(), bot_username=None, topic_rules={}, feedback_resolved_values=(),"
+        " feedback_unresolved_values=(), satisfied_reactions=(), unsatisfied_reactions=(), bot_handover_patterns=());"
+        "print(len([to_duckdb(sql) for sql in rendered_layers(s).values()]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "12"

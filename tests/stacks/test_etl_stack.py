@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 from stacks.config import ConfigError, StageConfig
 from stacks.etl_stack import EtlStack
 from telegram_etl.days import days_to_process
-from tests.stacks.conftest import ROOT
+from tests.stacks.conftest import ROOT, dev_config
 from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
 
 
@@ -133,7 +133,10 @@ def test_etl_role_is_scoped_to_prefixes(pipeline, template):
         "sqs:GetQueueUrl",
         "secretsmanager:GetSecretValue",
         "secretsmanager:DescribeSecret",
+        "lambda:InvokeFunction",  # the model step, its on-success destination
     }
+    (invoke,) = by_action["lambda:InvokeFunction"]
+    assert logical_id(pipeline.etl.model_function) in str(invoke["Resource"])
     (secret,) = by_action["secretsmanager:GetSecretValue"]
     assert secret["Resource"] == {"Ref": logical_id(pipeline.etl.pseudonym_key_secret)}  # the key alone
     assert "'*'" not in str(statements)
@@ -149,7 +152,10 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
     dlq = logical_id(pipeline.etl.dead_letter_queue)
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
-    assert set(by_metric) == {"ApproximateNumberOfMessagesVisible", "Errors", "Invocations", "LateDataReruns"}
+    assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
+        "ApproximateNumberOfMessagesVisible", "Errors", "Invocations", "LateDataReruns"}  # fmt: skip
+    by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()
+                 if "Model" not in str(a["Properties"].get("Dimensions"))}  # fmt: skip
     dead_letters = by_metric["ApproximateNumberOfMessagesVisible"]
     assert dead_letters["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]}
     missed = by_metric.pop("Invocations")
@@ -223,7 +229,7 @@ def test_quarantine_expires_with_raw_and_processed_days_are_kept_by_default(pipe
 def test_processed_days_expire_when_processed_retention_days_is_set():
     rules = _processed_rules(StageConfig(stage="x", raw_retention_days=45, processed_retention_days=400))
     assert {r["Prefix"]: r["ExpirationInDays"] for r in rules[1:]} == {
-        "quarantine/": 45, "manifest/": 45, "telegram/": 400}  # fmt: skip
+        "quarantine/": 45, "manifest/": 45, "telegram/": 400, "model/": 400}  # fmt: skip
 
 
 def test_the_processed_bucket_is_an_output_for_the_rights_tools(pipeline):
@@ -283,3 +289,46 @@ def test_the_etl_may_keep_manifests_and_knows_how_far_back_late_data_is_re_run(p
 def test_late_data_days_is_bounded_and_below_raw_retention(settings):
     with pytest.raises(ConfigError, match="late_data_days"):
         StageConfig(stage="x", **settings)
+
+
+def test_the_model_step_runs_on_the_etls_success_with_the_stage_model_settings(pipeline, template):
+    resources = template.to_json()["Resources"]
+    model = logical_id(pipeline.etl.model_function)
+    function = resources[model]["Properties"]
+    assert (function["Runtime"], function["Handler"], function["Timeout"]) == (
+        "python3.14",
+        "handler.handler",
+        900,
+    )
+    assert function["MemorySize"] == 3008 and function["ReservedConcurrentExecutions"] == 1
+    assert len(function["Layers"]) == 2  # pyarrow and Powertools, as the ETL's
+    env = function["Environment"]["Variables"]
+    assert env["PROCESSED_BUCKET"] == {"Ref": logical_id(pipeline.etl.processed_bucket)}
+    settings = json.loads(env["MODEL_SETTINGS"])
+    assert settings["timezone"] == "America/Sao_Paulo"
+    assert settings["topic_rules"] == {k: list(v) for k, v in dev_config().topic_rules.items()}
+    configs = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"]
+    etl = next(c for c in configs if c["FunctionName"] == {"Ref": logical_id(pipeline.etl.etl_function)})
+    assert model in str(etl["DestinationConfig"]["OnSuccess"])
+    own = next(c for c in configs if c["FunctionName"] == {"Ref": model})
+    assert logical_id(pipeline.etl.model_dead_letter_queue) in str(own["DestinationConfig"]["OnFailure"])
+    alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
+    watched = str([a.get("Dimensions") for a in alarms])
+    assert model in watched and logical_id(pipeline.etl.model_dead_letter_queue) in watched
+
+
+def test_the_model_role_reads_the_processed_table_and_writes_the_model_prefix_only(pipeline, template):
+    statements = without_tracing(role_statements(template, pipeline.etl.model_function.role))
+    by_action = {}
+    for statement in statements:
+        for action in statement["Action"]:
+            by_action.setdefault(action, []).append(statement)
+    (get,) = by_action["s3:GetObject"]
+    assert get["Resource"]["Fn::Join"][1][1] == "/telegram/*"
+    (put,) = by_action["s3:PutObject"]
+    assert put["Resource"]["Fn::Join"][1][1] == "/model/*" and put == by_action["s3:DeleteObject"][0]
+    (listing,) = by_action["s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["telegram/*", "model/*"]}}
+    raw = Stack.of(pipeline.ingestion.raw_bucket).resolve(pipeline.ingestion.raw_bucket.bucket_arn)
+    assert "RawBucket" not in str(statements) and str(raw) not in str(statements)
+    assert "secretsmanager" not in str(statements)

@@ -40,8 +40,8 @@ def test_stage_synthesizes_with_cdk_nag(synthesized):
     # Where data is retained, so are the failed runs waiting in the DLQ and the logs that explain them.
     for stack, resource_type, count in [
         (pipeline.ingestion, "AWS::Logs::LogGroup", 2),  # the ingest Lambda's and the API's access logs
-        (pipeline.etl, "AWS::Logs::LogGroup", 1),
-        (pipeline.etl, "AWS::SQS::Queue", 1),
+        (pipeline.etl, "AWS::Logs::LogGroup", 2),  # the ETL's and the model step's
+        (pipeline.etl, "AWS::SQS::Queue", 2),  # their dead-letter queues
     ]:
         resources = Template.from_stack(stack).find_resources(resource_type).values()
         assert len(resources) == count

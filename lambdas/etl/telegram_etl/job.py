@@ -45,7 +45,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from telegram_etl import firehose
 from telegram_etl.flatten import LossyNumber, epoch_ms, flatten_values, parse_update, parse_update_fast
@@ -53,7 +52,7 @@ from telegram_etl.ids import UpdateIds
 from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.rows import values_to_table
 from telegram_etl.schema import ARROW_SCHEMA
-from telegram_etl.storage import Storage, StoredObject, Upload, start_upload
+from telegram_etl.storage import PartitionWriter, Storage, StoredObject
 
 RAW_PREFIX = "telegram"
 PROCESSED_PREFIX = "telegram"
@@ -72,7 +71,6 @@ ROW_GROUP_BYTES = 64 * 2**20
 READ_WORKERS = 64  # GETs are I/O-bound: threads overlap their latency
 # Parquet bytes held before they leave as one part of the upload (S3: at least 5 MiB, except the last).
 PART_BYTES = 8 * 2**20
-PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 UTC_ZONE = ZoneInfo("UTC")
 MAX_UPDATE_ID = 2**63 - 1  # the webhook refuses bigger ones; the id column is int64
 
@@ -110,109 +108,15 @@ class DayResult:
         return asdict(self)
 
 
-class _ObjectSink:
-    """A write-only file for pyarrow: its bytes leave in parts of `part_bytes`; the object appears
-    only in finish(), whole (one put when it fits one part, else a multipart upload's completion)."""
-
-    def __init__(self, storage: Storage, bucket: str, key: str, part_bytes: int) -> None:
-        self._storage, self._bucket, self.key, self._part_bytes = storage, bucket, key, part_bytes
-        self._buffer = bytearray()
-        self._upload: Upload | None = None
-        self._position = 0
-        self.closed = False
-
-    def write(self, data: bytes) -> int:
-        if self.closed:
-            # After abort(): pyarrow closes an abandoned ParquetWriter when it is collected, and
-            # that footer must not start a new upload.
-            return len(data)
-        self._buffer += data
-        self._position += len(data)
-        if len(self._buffer) >= self._part_bytes:
-            self._send_part()
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def writable(self) -> bool:
-        return True
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def _send_part(self) -> None:
-        if self._upload is None:
-            self._upload = start_upload(self._storage, self._bucket, self.key, PARQUET_CONTENT_TYPE)
-        self._upload.write_part(bytes(self._buffer))
-        self._buffer.clear()
-
-    def finish(self) -> None:
-        if self._upload is None:
-            self._storage.put(self._bucket, self.key, bytes(self._buffer), PARQUET_CONTENT_TYPE)
-        else:
-            if self._buffer:
-                self._send_part()
-            self._upload.complete()
-        self._buffer.clear()
-
-    def abort(self) -> None:
-        self.closed = True
-        self._buffer.clear()
-        if self._upload is None:
-            return
-        try:
-            self._upload.abort()
-        except Exception:  # noqa: S110 - the run is failing already; the lifecycle rule cleans up
-            pass
-
-
-class _PartitionWriter:
-    """The day's one Parquet object, in row groups of at most ROW_GROUP_ROWS rows and ROW_GROUP_BYTES.
-    Holds at most one row group of Arrow data and one part of encoded bytes."""
+class _PartitionWriter(PartitionWriter):
+    """The day's one object of the processed table (telegram_etl.storage.PartitionWriter)."""
 
     def __init__(
         self, storage: Storage, bucket: str, day: date, *, row_group_rows: int, row_group_bytes: int,
         part_bytes: int,
     ) -> None:  # fmt: skip
-        self._sink = _ObjectSink(storage, bucket, part_key(day), part_bytes)
-        self._row_group_rows, self._row_group_bytes = row_group_rows, row_group_bytes
-        self._pending: list[pa.Table] = []
-        self._pending_rows = self._pending_bytes = 0
-        self._writer: pq.ParquetWriter | None = None
-        self.keys: list[str] = []
-
-    def write(self, table: pa.Table) -> None:
-        while table.num_rows:
-            piece = table.slice(0, self._row_group_rows - self._pending_rows)
-            self._pending.append(piece)
-            self._pending_rows += piece.num_rows
-            self._pending_bytes += piece.nbytes
-            table = table.slice(piece.num_rows)
-            if self._pending_rows >= self._row_group_rows or self._pending_bytes >= self._row_group_bytes:
-                self._flush_row_group()
-
-    def close(self) -> None:
-        """Publish the partition: from here on readers see all of it."""
-        self._flush_row_group()
-        if self._writer is not None:
-            self._writer.close()  # writes the footer into the sink
-            self._sink.finish()
-            self.keys.append(self._sink.key)
-
-    def abort(self) -> None:
-        self._sink.abort()
-
-    def _flush_row_group(self) -> None:
-        if not self._pending_rows:
-            return
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._sink, ARROW_SCHEMA, compression="zstd")
-        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
-        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
+        super().__init__(storage, bucket, part_key(day), ARROW_SCHEMA, row_group_rows=row_group_rows,
+                         row_group_bytes=row_group_bytes, part_bytes=part_bytes)  # fmt: skip
 
 
 def _update_ids_in(objects: Iterator[StoredObject]) -> Iterator[int]:

@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 
 @dataclass(frozen=True)
 class StoredObject:
     key: str
     last_modified: datetime
     size: int = 0  # bytes, from the listing: lets the ETL bound a batch by bytes before reading it
+
+
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
 class Upload(Protocol):
@@ -122,3 +128,111 @@ class S3MultipartUpload:
         # Needs s3:AbortMultipartUpload; without it the bucket's lifecycle rule removes the parts
         # after 7 days. Either way readers never saw them.
         self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._id)
+
+
+class ObjectSink:
+    """A write-only file for pyarrow: its bytes leave in parts of `part_bytes`; the object appears
+    only in finish(), whole (one put when it fits one part, else a multipart upload's completion)."""
+
+    def __init__(self, storage: Storage, bucket: str, key: str, part_bytes: int) -> None:
+        self._storage, self._bucket, self.key, self._part_bytes = storage, bucket, key, part_bytes
+        self._buffer = bytearray()
+        self._upload: Upload | None = None
+        self._position = 0
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        if self.closed:
+            # After abort(): pyarrow closes an abandoned ParquetWriter when it is collected, and
+            # that footer must not start a new upload.
+            return len(data)
+        self._buffer += data
+        self._position += len(data)
+        if len(self._buffer) >= self._part_bytes:
+            self._send_part()
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def _send_part(self) -> None:
+        if self._upload is None:
+            self._upload = start_upload(self._storage, self._bucket, self.key, PARQUET_CONTENT_TYPE)
+        self._upload.write_part(bytes(self._buffer))
+        self._buffer.clear()
+
+    def finish(self) -> None:
+        if self._upload is None:
+            self._storage.put(self._bucket, self.key, bytes(self._buffer), PARQUET_CONTENT_TYPE)
+        else:
+            if self._buffer:
+                self._send_part()
+            self._upload.complete()
+        self._buffer.clear()
+
+    def abort(self) -> None:
+        self.closed = True
+        self._buffer.clear()
+        if self._upload is None:
+            return
+        try:
+            self._upload.abort()
+        except Exception:  # noqa: S110 - the run is failing already; the lifecycle rule cleans up
+            pass
+
+
+class PartitionWriter:
+    """A partition's one Parquet object (`key`, of `schema`), in row groups of at most row_group_rows
+    rows and row_group_bytes; readers see nothing of it until close(), then all of it (the ETL's
+    partitions and the model's tables). Holds at most one row group of Arrow data and one part of
+    encoded bytes."""
+
+    def __init__(
+        self, storage: Storage, bucket: str, key: str, schema: pa.Schema, *, row_group_rows: int,
+        row_group_bytes: int, part_bytes: int,
+    ) -> None:  # fmt: skip
+        self._sink = ObjectSink(storage, bucket, key, part_bytes)
+        self._schema = schema
+        self._row_group_rows, self._row_group_bytes = row_group_rows, row_group_bytes
+        self._pending: list[pa.Table] = []
+        self._pending_rows = self._pending_bytes = 0
+        self._writer: pq.ParquetWriter | None = None
+        self.keys: list[str] = []
+
+    def write(self, table: pa.Table) -> None:
+        while table.num_rows:
+            piece = table.slice(0, self._row_group_rows - self._pending_rows)
+            self._pending.append(piece)
+            self._pending_rows += piece.num_rows
+            self._pending_bytes += piece.nbytes
+            table = table.slice(piece.num_rows)
+            if self._pending_rows >= self._row_group_rows or self._pending_bytes >= self._row_group_bytes:
+                self._flush_row_group()
+
+    def close(self) -> None:
+        """Publish the partition: from here on readers see all of it."""
+        self._flush_row_group()
+        if self._writer is not None:
+            self._writer.close()  # writes the footer into the sink
+            self._sink.finish()
+            self.keys.append(self._sink.key)
+
+    def abort(self) -> None:
+        self._sink.abort()
+
+    def _flush_row_group(self) -> None:
+        if not self._pending_rows:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._sink, self._schema, compression="zstd")
+        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0

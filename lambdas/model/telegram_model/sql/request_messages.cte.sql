@@ -12,7 +12,8 @@ SELECT
     normalized_text,
     keywords,
     keyword_stems,
-    ${topic_rule} AS rule_topic
+    ${topic_rule} AS rule_topic,
+    context_date
 FROM customer_messages
 WHERE command IS NULL
   AND intent IN ('question', 'problem')

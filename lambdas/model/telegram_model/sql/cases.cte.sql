@@ -21,9 +21,14 @@ FROM (
     SELECT
         r.*,
         a.answered_at,
-        round(date_diff('second', r."date", a.answered_at) / 60.0, 1) AS first_response_minutes,
+        round(CAST(date_diff('second', r."date", a.answered_at) AS double) / 60, 1) AS first_response_minutes,
         a.staff_answered_at,
+        -- Staff and the bot apart: a median that mixes them says nothing about either.
+        round(CAST(date_diff('second', r."date", a.staff_answered_at) AS double) / 60, 1)
+            AS staff_first_response_minutes,
         a.bot_answered_at,
+        round(CAST(date_diff('second', r."date", a.bot_answered_at) AS double) / 60, 1)
+            AS bot_first_response_minutes,
         a.bot_handed_over_at,
         f.verdict AS feedback,
         x.reaction,
@@ -54,11 +59,11 @@ FROM (
         GROUP BY 1, 2
     ) AS f ON f.chat_id = r.chat_id AND f.request_id = r.message_id
     LEFT JOIN (
-        -- The asker's current reaction (their latest reaction update) on a staff reply to the request or
-        -- to a follow-up, within 7 days. Only replies the asker reacted to are paired with requests.
+        -- The asker's current reaction (their latest reaction update) on a staff or bot reply (not a
+        -- hand-over) that answers the request (staff_replies: one request per reply), within 7 days.
         SELECT
-            r.chat_id,
-            r.message_id AS request_id,
+            reply.request_chat_id AS chat_id,
+            reply.request_id,
             max_by(
                 CASE
                     WHEN cardinality(filter(now.reactions, e -> e IN ${satisfied_reactions})) > 0 THEN 'satisfied'
@@ -77,12 +82,7 @@ FROM (
          AND reply.answer_id = now.message_id
          AND reply.user_id = now.user_id
          AND reply.answerer_role <> 'bot_handover'
-        JOIN requests AS r
-          ON r.chat_id = reply.chat_id
-         AND r.user_id = reply.user_id
-         AND reply.asked_at >= r."date"
-         AND reply.answered_at <= r."date" + INTERVAL '7' DAY
-         AND (reply.asked_topic IS NULL OR r.topic IS NULL OR reply.asked_topic = r.topic)
+         AND reply.answered_at <= reply.request_at + INTERVAL '7' DAY
         GROUP BY 1, 2
     ) AS x ON x.chat_id = r.chat_id AND x.request_id = r.message_id
 ) AS c

@@ -33,16 +33,18 @@ SELECT
         WHEN coalesce(m.user_is_bot, false) AND lower(m.user_username) = ${bot_username} THEN 'our_bot'
         WHEN coalesce(m.user_is_bot, false) THEN 'other_bot'
         ELSE 'customer'
-    END AS role
+    END AS role,
+    m.first_context_date AS context_date
 FROM (
     -- Versions of a message (the message, then its edits) arrive in update_id order: the latest one
     -- holds its text. A message's sender, chat, date (of sending) and reply are the same in each.
     -- Copies from elsewhere rank below live ones (ids: webhook >= 0 > /outgoing > export, see the
     -- `source` column): a message both delivered and imported from an export counts once.
-    SELECT u.*, coalesce(u.is_topic_message, false) AS in_topic
+    -- Its day (partition) is the day its first version arrived: an edit never moves it.
+    SELECT u.*, coalesce(u.is_topic_message, false) AS in_topic, latest.first_context_date
     FROM telegram_updates AS u
     JOIN (
-        SELECT max(update_id) AS update_id
+        SELECT max(update_id) AS update_id, min(context_date) AS first_context_date
         FROM telegram_updates
         WHERE update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
           AND chat_id IS NOT NULL

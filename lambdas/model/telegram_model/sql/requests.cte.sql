@@ -10,8 +10,11 @@ SELECT
     r.local_time,
     r.text,
     r.normalized_text,
+    r.keywords,
+    r.keyword_stems,
     coalesce(r.rule_topic, a.topic) AS topic,
-    CASE WHEN r.rule_topic IS NOT NULL THEN 'rule' WHEN a.topic IS NOT NULL THEN 'keyword' END AS topic_source
+    CASE WHEN r.rule_topic IS NOT NULL THEN 'rule' WHEN a.topic IS NOT NULL THEN 'keyword' END AS topic_source,
+    r.context_date
 FROM request_messages AS r
 LEFT JOIN (
     SELECT

@@ -1,0 +1,1 @@
+"""The conversation model (docs/conversation-model.md): messages -> requests -> cases, materialized daily."""

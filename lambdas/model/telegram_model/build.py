@@ -1,0 +1,57 @@
+"""The model's tables from the processed updates of some days: each layer computed once, in DuckDB.
+
+Pure: an Arrow table of updates in, an Arrow table per model table out (telegram_model.tables), the rows
+of the days asked for, in a fixed order. The reading and writing are telegram_model.job's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from telegram_model.layers import ModelSettings, in_order, rendered_layers, to_duckdb
+from telegram_model.tables import TABLES, Table
+
+UPDATES = "telegram_updates"
+
+
+def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
+    """Every layer as DuckDB SQL, each after the layers it reads."""
+    layers = rendered_layers(settings)
+    return [(name, to_duckdb(layers[name])) for name in in_order(layers)]
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local times come from the SQL
+    return connection
+
+
+def build(
+    updates: pa.Table, settings: ModelSettings, *, first: date, last: date,
+    layers: list[tuple[str, str]] | None = None, connection: duckdb.DuckDBPyConnection | None = None,
+) -> dict[str, pa.Table]:  # fmt: skip
+    """The model's rows of the days first..last (context_date), from `updates` (the processed table's
+    columns and context_date), which must hold the days those rows depend on (telegram_model.job)."""
+    own = connection is None
+    connection = connection or connect()
+    try:
+        connection.register(UPDATES, updates)
+        for name, sql in layers or compiled_layers(settings):
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        return {table.name: _rows(connection, table, first, last) for table in TABLES}
+    finally:
+        if own:
+            connection.close()
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, table: Table, first: date, last: date) -> pa.Table:
+    columns = ", ".join(f'"{name}"' for name in (*table.arrow_schema.names, "context_date"))
+    order = ", ".join(f'"{name}"' for name in ("context_date", *table.order))
+    days = f"'{first.isoformat()}' AND '{last.isoformat()}'"  # dates: no quoting to escape
+    result = connection.sql(
+        f"SELECT {columns} FROM {table.name} WHERE context_date BETWEEN {days} ORDER BY {order}"  # noqa: S608
+    ).to_arrow_table()
+    schema = table.arrow_schema.append(pa.field("context_date", pa.string()))
+    return result.cast(schema)

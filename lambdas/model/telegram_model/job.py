@@ -1,0 +1,127 @@
+"""A model run: which days it writes, which processed days it reads, and each table's partitions replaced.
+
+A run writes the days first..last of every model table (telegram_model.tables) and reads the processed
+updates of first - CONTEXT_DAYS .. last + CONTEXT_DAYS (the days of those that exist): a case of day D is
+answered, rated or asked again within 7 days of its request, and a reply, a click or a follow-up of day D
+may concern a request of up to 7 days before. Rows of the context days are computed but not written (their
+own context reaches further). So re-running the ETL for a past day D (the model then writes D-7..D) keeps
+the answers, ratings and follow-ups that later days hold for those cases.
+
+Each partition is one object, replaced whole (telegram_etl.storage.PartitionWriter): a reader sees the
+previous one or the new one, never part of a run. A day without rows has no object (an earlier one is
+deleted after the others are written). Re-running a range gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.storage import PartitionWriter, Storage
+from telegram_model.build import build
+from telegram_model.layers import ModelSettings
+from telegram_model.tables import TABLES, Table
+
+PROCESSED_PREFIX = "telegram"  # the ETL's processed table (telegram_etl.job.PROCESSED_PREFIX)
+CONTEXT_DAYS = 7
+ROW_GROUP_ROWS = 100_000
+ROW_GROUP_BYTES = 64 * 2**20
+PART_BYTES = 8 * 2**20
+UPDATES_SCHEMA = ARROW_SCHEMA.append(pa.field("context_date", pa.string()))
+
+
+def partition_prefix(prefix: str, day: date) -> str:
+    return f"{prefix}/context_date={day.isoformat()}/"
+
+
+def part_key(table: Table, day: date) -> str:
+    return f"{partition_prefix(table.prefix(), day)}part-00000.parquet"
+
+
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+@dataclass
+class ModelResult:
+    first: str
+    last: str
+    read_days: int = 0
+    updates: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start_date": self.first, "end_date": self.last, "read_days": self.read_days,
+                "updates": self.updates, "rows": self.rows}  # fmt: skip
+
+
+def read_updates(storage: Storage, bucket: str, first: date, last: date) -> tuple[pa.Table, int]:
+    """The processed updates of first..last, each day's columns as the schema has them now (a day written
+    before a column existed reads it as null, as Athena does), with context_date."""
+    tables, read = [], 0
+    for day in days(first, last):
+        prefix = partition_prefix(PROCESSED_PREFIX, day)
+        keys = sorted(o.key for o in storage.list_objects(bucket, prefix) if o.key.endswith(".parquet"))
+        read += bool(keys)
+        for key in keys:
+            stored = pq.read_table(io.BytesIO(storage.get(bucket, key)))
+            columns = [
+                stored.column(f.name).cast(f.type) if f.name in stored.column_names
+                else pa.nulls(stored.num_rows, f.type)
+                for f in ARROW_SCHEMA
+            ]  # fmt: skip
+            columns.append(pa.array([day.isoformat()] * stored.num_rows, pa.string()))
+            tables.append(pa.Table.from_arrays(columns, schema=UPDATES_SCHEMA))
+    return (pa.concat_tables(tables) if tables else UPDATES_SCHEMA.empty_table()), read
+
+
+def write_partition(storage: Storage, bucket: str, table: Table, day: date, rows: pa.Table) -> bool:
+    """Replace the table's partition of `day` with `rows` (delete it when there are none)."""
+    key = part_key(table, day)
+    if rows.num_rows == 0:
+        stale = [o.key for o in storage.list_objects(bucket, partition_prefix(table.prefix(), day))]
+        if stale:
+            storage.delete(bucket, stale)
+        return False
+    writer = PartitionWriter(storage, bucket, key, table.arrow_schema, row_group_rows=ROW_GROUP_ROWS,
+                             row_group_bytes=ROW_GROUP_BYTES, part_bytes=PART_BYTES)  # fmt: skip
+    try:
+        writer.write(rows)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    stale = [
+        o.key for o in storage.list_objects(bucket, partition_prefix(table.prefix(), day)) if o.key != key
+    ]
+    if stale:  # left by something else: the partition is its one object
+        storage.delete(bucket, stale)
+    return True
+
+
+def run_model(
+    storage: Storage, *, bucket: str, settings: ModelSettings, first: date, last: date,
+    context_days: int = CONTEXT_DAYS,
+) -> ModelResult:  # fmt: skip
+    """Recompute and replace the model's partitions of first..last."""
+    result = ModelResult(first.isoformat(), last.isoformat())
+    context = timedelta(days=context_days)
+    updates, result.read_days = read_updates(storage, bucket, first - context, last + context)
+    result.updates = updates.num_rows
+    tables = build(updates, settings, first=first, last=last)
+    del updates
+    for table in TABLES:
+        rows = tables[table.name]
+        result.rows[table.name] = rows.num_rows
+        keys = rows.column("context_date")
+        for day in days(first, last):
+            mask = pc.equal(keys, day.isoformat())
+            write_partition(storage, bucket, table, day, rows.filter(mask).drop_columns(["context_date"]))
+    return result

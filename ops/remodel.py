@@ -1,0 +1,90 @@
+"""`make remodel STAGE=... FROM=YYYY-MM-DD TO=YYYY-MM-DD`: re-apply the stage's settings to past days.
+
+    python -m ops.remodel --stage STAGE --from YYYY-MM-DD --to YYYY-MM-DD [--dry-run]
+
+The model step applies the settings (staff_user_ids, bot_username, topic_rules, feedback values, hand-over
+patterns, time zone: its MODEL_SETTINGS, set by `make deploy`) to the days it writes. After a settings
+change is deployed, this recomputes the model's tables of the days FROM..TO: it invokes the stage's model
+function (asynchronously; one run at a time, its reserved concurrency) once per RUN_DAYS days, each run
+reading the processed Parquet of its days and the 7 days on either side. It never reads raw data: cheap.
+A run that fails is retried, then dead-lettered and alarmed like the daily one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from stacks.names import stack_name
+
+RUN_DAYS = 8  # the daily run's window (the day and the 7 before it): the same topics' keyword window
+
+
+def runs(first: date, last: date, days: int = RUN_DAYS) -> Iterator[dict[str, str]]:
+    """The model function's payloads covering first..last, `days` days each."""
+    start = first
+    while start <= last:
+        end = min(start + timedelta(days=days - 1), last)
+        yield {"start_date": start.isoformat(), "end_date": end.isoformat()}
+        start = end + timedelta(days=1)
+
+
+def model_function(cloudformation: Any, stage: str) -> str:
+    """The stage's model function: the ETL stack's Lambda whose logical id starts with ModelFunction."""
+    etl = stack_name(stage, "Etl")
+    functions = [
+        resource["PhysicalResourceId"]
+        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=etl)
+        for resource in page["StackResourceSummaries"]
+        if resource["ResourceType"] == "AWS::Lambda::Function"
+        and resource["LogicalResourceId"].startswith("ModelFunction")
+    ]
+    if len(functions) != 1:
+        raise RuntimeError(f"stack {etl}: expected one ModelFunction, found {len(functions)} (deploy it)")
+    return functions[0]
+
+
+def remodel(lambda_client: Any, function: str, first: date, last: date) -> list[dict[str, str]]:
+    """Invoke the model function for first..last; the payloads sent."""
+    payloads = list(runs(first, last))
+    for payload in payloads:
+        lambda_client.invoke(
+            FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode()
+        )
+    return payloads
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ops.remodel", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True, help="the deployed stage (cdk.json), e.g. dev or prod")
+    parser.add_argument("--from", dest="first", required=True, type=date.fromisoformat, help="first day")
+    parser.add_argument("--to", dest="last", required=True, type=date.fromisoformat, help="last day")
+    parser.add_argument("--dry-run", action="store_true", help="print the payloads, invoke nothing")
+    args = parser.parse_args(argv)
+    if args.first > args.last:
+        parser.error("--from is after --to")
+    return args
+
+
+def main(argv: list[str] | None = None, session: Any = None) -> int:
+    args = parse_args(argv)
+    if args.dry_run:
+        for payload in runs(args.first, args.last):
+            print(json.dumps(payload))
+        return 0
+    import boto3  # AWS credentials from the usual chain
+
+    session = session or boto3.Session()
+    function = model_function(session.client("cloudformation"), args.stage)
+    payloads = remodel(session.client("lambda"), function, args.first, args.last)
+    print(f"{function}: {len(payloads)} model runs queued ({args.first} to {args.last}); they run one at a "
+          "time, each in minutes: follow them in the function's logs")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""`make remodel`: the model function invoked over a range, RUN_DAYS days per run, found in the ETL stack."""
+
+import json
+from datetime import date
+
+import pytest
+
+from ops import remodel
+
+
+class FakeSession:
+    def __init__(self):
+        self.invocations = []
+
+    def client(self, name):
+        return self
+
+    def get_paginator(self, name):
+        return self
+
+    def paginate(self, StackName):
+        assert StackName == "TelegramDevEtl"
+        yield {"StackResourceSummaries": [
+            {"ResourceType": "AWS::Lambda::Function", "LogicalResourceId": "EtlFunctionABC", "PhysicalResourceId": "etl"},
+            {"ResourceType": "AWS::Lambda::Function", "LogicalResourceId": "ModelFunction3BC", "PhysicalResourceId": "model-fn"},
+        ]}  # fmt: skip
+
+    def invoke(self, **call):
+        self.invocations.append(call)
+
+
+def test_a_range_is_split_into_runs_of_8_days_covering_it_once():
+    payloads = list(remodel.runs(date(2025, 1, 1), date(2025, 1, 20)))
+    assert payloads == [
+        {"start_date": "2025-01-01", "end_date": "2025-01-08"},
+        {"start_date": "2025-01-09", "end_date": "2025-01-16"},
+        {"start_date": "2025-01-17", "end_date": "2025-01-20"},
+    ]
+    assert list(remodel.runs(date(2025, 1, 1), date(2025, 1, 1))) == [
+        {"start_date": "2025-01-01", "end_date": "2025-01-01"}
+    ]
+
+
+def test_the_stage_model_function_is_invoked_asynchronously_per_run(capsys):
+    session = FakeSession()
+    assert (
+        remodel.main(["--stage", "dev", "--from", "2025-01-01", "--to", "2025-01-10"], session=session) == 0
+    )
+    assert [call["FunctionName"] for call in session.invocations] == ["model-fn", "model-fn"]
+    assert {call["InvocationType"] for call in session.invocations} == {"Event"}
+    assert json.loads(session.invocations[1]["Payload"]) == {
+        "start_date": "2025-01-09",
+        "end_date": "2025-01-10",
+    }
+    assert "model-fn: 2 model runs queued" in capsys.readouterr().out
+
+
+def test_from_after_to_is_refused():
+    with pytest.raises(SystemExit):
+        remodel.parse_args(["--stage", "dev", "--from", "2025-02-01", "--to", "2025-01-01"])
