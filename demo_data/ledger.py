@@ -98,6 +98,12 @@ class _Timeline:
         high = bisect_right(keys, (last, 1 << 62))
         return self.messages[where][high - 1] if high else None
 
+    def before(self, where: Any, message: ChatMessage) -> ChatMessage | None:
+        """The latest sent before `message` (same second: a lower id)."""
+        keys = self.keys.get(where, [])
+        high = bisect_left(keys, _key(message))
+        return self.messages[where][high - 1] if high else None
+
 
 def _customer_messages(items: list[Item]) -> list[ChatMessage]:
     """What customers say: an album once, service messages and everyone else left out."""
@@ -110,13 +116,9 @@ def _askers(customer: list[ChatMessage]) -> _Timeline:
     return _Timeline(marks, lambda m: (_group(m), _thread(m)))
 
 
-def _requests_by_asker(customer: list[ChatMessage], place: Any = _group) -> _Timeline:
-    """Each asker's requests in each group (or, with place=chat, in each chat)."""
-    return _Timeline([m for m in customer if m.request], lambda m: (place(m), m.sender["id"]))
-
-
-def _chat(message: ChatMessage) -> int:
-    return message.chat["id"]
+def _requests_by_asker(customer: list[ChatMessage]) -> _Timeline:
+    """Each asker's requests in each group."""
+    return _Timeline([m for m in customer if m.request], lambda m: (_group(m), m.sender["id"]))
 
 
 def unambiguous_prompts(items: list[Item]) -> None:
@@ -172,34 +174,42 @@ def fill_ledger(items: list[Item], ledger: Ledger, zone: ZoneInfo) -> None:
     command_uses = Counter(m.command for m in customer if m.command is not None)
     ledger.commands = {c: {"uses": n, "users": len(command_users[c])} for c, n in command_uses.items()}
 
-    # Q3: feedback. A prompt that replies to a customer's message belongs to that customer and is keyed
-    # by it; any other to the latest asker before it, keyed by itself. The owner's last click is the
-    # verdict, on their latest request at or before what the prompt replies to (or the prompt).
-    askers = _askers(customer)
-    clicks: dict[tuple[int, int, int, int], list[tuple[int, str, int]]] = defaultdict(list)
+    # Q3: feedback (issue 21). One verdict per prompt and person, their last click. A prompt that replies
+    # to a customer's message belongs to that customer and is keyed by that message; any other is keyed
+    # by itself and counts any customer's click who has a request in its group and topic within the 7
+    # days before it (each asker rates their own case, whoever asked last).
+    in_topic = _Timeline(requests, lambda m: (_group(m), _thread(m), m.sender["id"]))
+    # (owned, group, chat, message keyed by, clicker, forum topic) -> (update id, verdict, time rated up to)
+    clicks: dict[tuple[bool, int, int, int, int, int | None], list[tuple[int, str, int]]] = defaultdict(list)
     for click in items:
         if not isinstance(click, Click):
             continue
-        prompt = click.prompt
+        prompt, clicker = click.prompt, click.user["id"]
         replied = (
             prompt.reply_to if prompt.reply_to is not None and prompt.reply_to.role == "customer" else None
         )
         if replied is not None:
-            owner = replied.sender["id"]
+            if clicker == replied.sender["id"]:  # others' clicks on someone's prompt are ignored
+                key = (True, _group(prompt), prompt.chat["id"], replied.message_id, clicker, None)
+                clicks[key].append((click.update_id, click.data, _seconds(replied.at)))
         else:
-            latest = askers.latest((_group(prompt), _thread(prompt)), _seconds(prompt.at))
-            owner = latest.sender["id"] if latest is not None else None
-        if click.user["id"] == owner:
-            key = (_group(prompt), prompt.chat["id"], (replied or prompt).message_id, owner)
-            clicks[key].append((click.update_id, click.data, _seconds((replied or prompt).at)))
+            key = (False, _group(prompt), prompt.chat["id"], prompt.message_id, clicker, _thread(prompt))
+            clicks[key].append((click.update_id, click.data, _seconds(prompt.at)))
     feedback: dict[int, tuple[int, str]] = {}  # id(request) -> (last click, verdict) of its latest rating
     verdicts = Counter()
-    for (group_id, _, _, owner), owner_clicks in clicks.items():
-        last_click, verdict, _ = max(owner_clicks)
+    for (owned, group_id, _, _, clicker, thread), person_clicks in clicks.items():
+        last_click, verdict, _ = max(person_clicks)
+        until = max(until for *_, until in person_clicks)
+        if owned:
+            rated = asked.latest((group_id, clicker), until)
+        else:
+            rated = in_topic.latest((group_id, thread, clicker), until)
+        open_case = rated is not None and _seconds(rated.at) >= until - week
+        # The owner's verdict counts even with no case to rate; on a prompt of its own, only an open case's.
+        if not owned and not open_case:
+            continue
         verdicts[verdict] += 1
-        until = max(until for *_, until in owner_clicks)
-        rated = asked.latest((group_id, owner), until)
-        if rated is not None and _seconds(rated.at) >= until - week:
+        if open_case:
             if id(rated) not in feedback or feedback[id(rated)][0] < last_click:
                 feedback[id(rated)] = (last_click, verdict)
     ledger.feedback = {
@@ -208,22 +218,24 @@ def fill_ledger(items: list[Item], ledger: Ledger, zone: ZoneInfo) -> None:
         "unresolved": verdicts[UNRESOLVED],
     }
 
-    # Answers: a staff (or our bot's) message within 7 days that replies to the request or to a later
-    # message of its asker (a follow-up: not a request on another topic); in a forum topic, also the
-    # first message of each of those roles in the topic after the request.
-    in_chat = _requests_by_asker(customer, place=_chat)
+    # Answers (issue 21): one reply answers one request within 7 days: the request it replies to, or, for a
+    # reply to a follow-up (the asker's message that is not a request), the asker's latest request in the
+    # group before it; in a forum topic, also the first message of each of those roles after the request.
     answers: dict[int, list[ChatMessage]] = defaultdict(list)
     in_topics = _Timeline(
         [m for m in messages if m.role in ANSWERERS and m.thread is not None],
         lambda m: (m.chat["id"], _thread(m), m.answerer),
     )
+    request_ids = {id(r) for r in requests}
     for a in messages:
-        if a.role in ANSWERERS and a.reply_to is not None:
+        if a.role in ANSWERERS and a.reply_to is not None and a.reply_to.role == "customer":
             target = a.reply_to
-            where = (a.chat["id"], target.sender["id"])
-            for r in in_chat.between(where, _seconds(a.at) - week, _seconds(target.at)):
-                if not (target.request and None not in (target.topic, r.topic) and target.topic != r.topic):
-                    answers[id(r)].append(a)
+            if id(target) in request_ids:
+                r = target
+            else:  # a follow-up: its asker's latest request before it
+                r = asked.before((_group(target), target.sender["id"]), target)
+            if r is not None and _seconds(a.at) <= _seconds(r.at) + week:
+                answers[id(r)].append(a)
     for r in requests:
         for role in ANSWERER_KINDS if r.thread is not None else ():
             later = in_topics.between(
