@@ -78,6 +78,13 @@ const wide = [...document.querySelectorAll("body *")].filter((e) => {{
     && getComputedStyle(e).overflowX !== "auto";  // its content is wider than it (cut off or spilling)
   return box.right > frame.right + 0.5 || box.left < frame.left - 0.5 || cut;
 }});
+// Table cells and bar labels that wrap onto a second line (at 1280 px none should).
+const lines = (e) => {{
+  const range = document.createRange(); range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}};
+document.body.dataset.wrapped = [...document.querySelectorAll(".table td, .bar-label")]
+  .filter((e) => shown(e) && lines(e) > 1).map((e) => e.textContent).join(" | ");
 const page = document.documentElement.scrollWidth > window.innerWidth ? 1 : 0;
 document.body.dataset.overflowing = wide.length + page;
 document.body.dataset.overflowExamples = wide.slice(0, 3)

@@ -131,7 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
         "days_counted": "dias contados",
         "daily": "Mensagens de clientes por dia",
         "weekly": "Pedidos por semana",
-        "weekly_note": "As semanas começam na segunda-feira; % respondidos e resolução por semana estão "
+        "weekly_note": "As semanas começam na segunda-feira; %\u00a0respondidos e resolução por semana estão "
         "na tabela.",
         "one_week": "Por enquanto uma semana, a partir de {week}: {requests} pedidos, {answered} "
         "respondidos. O gráfico por semana começa na segunda semana.",
