@@ -9,6 +9,7 @@ for wide screens and one for phones (about 390 px), so that no text shrinks belo
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -34,8 +35,16 @@ Rows = list[dict[str, Any]]
 BOT_TOPICS_SHOWN = 50  # q3_bot_containment's LIMIT: its rows are the largest topics
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}")
+
+
+def _prose(text: str) -> str:
+    """A sentence as HTML, its days kept on one line (a line never breaks inside 2025-03-10)."""
+    return _DAY.sub(lambda day: f'<span class="day">{day[0]}</span>', escape(text))
+
+
 def _figure(name: str, title: str, chart: str, table: str = "", note: str = "") -> str:
-    caption = f'<p class="note">{escape(note)}</p>' if note else ""
+    caption = f'<p class="note">{_prose(note)}</p>' if note else ""
     return (
         f'<figure class="chart" data-chart="{name}"><figcaption>{escape(title)}</figcaption>'
         f'<div class="plot">{chart}</div>{caption}{table}</figure>'
@@ -357,7 +366,7 @@ def render(
             t("weekly"),
             columns(week_labels, [r["requests"] for r in weekly], t("weekly"))
             if len(weekly) > 1
-            else f'<p class="empty">{escape(one_week)}</p>',
+            else f'<p class="empty">{_prose(one_week)}</p>',
             data_table(
                 "weekly_trends",
                 [
@@ -444,7 +453,7 @@ def render(
     return PAGE.format(
         lang=lang,
         title=escape(title or t("title")),
-        subtitle=escape(subtitle),
+        subtitle=_prose(subtitle),
         stats=stats,
         figures="\n".join(figures),
     )

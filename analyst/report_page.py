@@ -35,7 +35,7 @@ details {{ margin-top: 6px; }} summary {{ cursor: pointer; color: {accent}; }}
 .table {{ overflow-x: auto; max-width: 100%; }}
 table {{ border-collapse: collapse; font-size: 13px; margin: 6px 0; width: 100%; }}
 th, td {{ padding: 3px 8px; border-bottom: 1px solid #e4e7eb; text-align: right; }}
-td {{ white-space: nowrap; }}  /* a day, a topic, "77.7 %" on one line; headers wrap instead */
+td, .day {{ white-space: nowrap; }}  /* a day, a topic, "77.7 %" on one line; headers wrap instead */
 th:first-child, td:first-child {{ text-align: left; }} th {{ font-weight: 600; vertical-align: bottom; }}
 a.csv {{ font-size: 13px; color: {accent}; }}
 @media (max-width: 600px) {{

@@ -329,6 +329,11 @@ def test_the_sections_read_as_natural_questions():
         )
 
 
+def days_joined(page: str) -> str:
+    """The page with the spans that keep each day of a sentence on one line taken off."""
+    return re.sub(r'<span class="day">([^<]*)</span>', r"\1", page)
+
+
 def weekly_figure(page: str) -> str:
     return page[page.index('data-chart="weekly_trends"') : page.index('data-chart="topic_table"')]
 
@@ -336,7 +341,8 @@ def weekly_figure(page: str) -> str:
 def test_a_single_week_is_a_sentence_not_a_one_bar_chart():
     data = answers()
     weekly = weekly_figure(render(data, subtitle="s", timezone="UTC", lang="pt-BR"))
-    assert "<svg" not in weekly
+    assert "<svg" not in weekly and '<span class="day">03/03/2025</span>' in weekly
+    weekly = days_joined(weekly)
     assert "Por enquanto uma semana, a partir de 03/03/2025: 7 pedidos, 71,4 % respondidos." in weekly
     assert 'data-table="weekly_trends"' in weekly  # its numbers stay in the table
     second = {**data["q3_weekly_trends"][0], "week": date(2025, 3, 10), "requests": 9}
@@ -371,12 +377,16 @@ def heat_cells(page: str) -> list[str]:
 def test_a_nearly_empty_last_day_does_not_halve_its_weekday():
     page = render(monday_to_monday(last_monday=2), subtitle="s", timezone="UTC")
     assert heat_cells(page) == ["20", "6"]  # Monday averaged over its one full day, not halved to 10
-    assert "Partial day, not counted: 2025-03-10 (its messages: 2, kept in the cells)." in page
+    assert '<span class="day">2025-03-10</span>' in page  # a day in a sentence never breaks at its "-"
+    assert "Partial day, not counted: 2025-03-10 (its messages: 2, kept in the cells)." in days_joined(page)
     assert parsed(csv_files(page)["heatmap_weekday_hour"], ",")[1] == ["Mon", "9", "20", "1", "20"]
     full = render(monday_to_monday(last_monday=30), subtitle="s", timezone="UTC")  # a whole day counts
     assert heat_cells(full) == ["10", "6"] and "Partial day" not in full
     portuguese = render(monday_to_monday(last_monday=2), subtitle="s", timezone="UTC", lang="pt-BR")
-    assert "Dia parcial, não contado: 10/03/2025" in portuguese and "dias que os dados cobrem" in portuguese
+    assert (
+        "Dia parcial, não contado: 10/03/2025" in days_joined(portuguese)
+        and "dias que os dados cobrem" in portuguese
+    )
 
 
 def test_partial_days_are_only_the_edges_and_never_a_weekdays_only_day():
