@@ -70,7 +70,8 @@ def column_chart(
         parts.append(
             f'<line x1="{left}" y1="{top}" x2="{width - right}" y2="{top}" stroke="{MUTED}" '
             'stroke-dasharray="4 4"/>'
-            f'<text x="{left + 2}" y="{top - 4}" class="value">max {number(peak, lang)}</text>'
+            f'<text x="{left + 2}" y="{top - 4}" class="value">'
+            f"{translate(lang, 'max')} {number(peak, lang)}</text>"
         )
     kind = "wide" if width == WIDE else "narrow"
     return _svg(width, height, "".join(parts), label, kind)

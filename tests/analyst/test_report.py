@@ -107,6 +107,7 @@ def test_one_language_per_page():
         "answered by the bot",
     ):
         assert phrase in english and phrase not in visible_text(portuguese)
+    assert "max 1,234" in english and "máx. 1.234" in portuguese  # the phone drawing's peak (24 hours)
     for phrase in (
         "Quando os clientes entram em contato?",
         "Baixar CSV",
