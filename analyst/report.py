@@ -9,6 +9,7 @@ for wide screens and one for phones (about 390 px), so that no text shrinks belo
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -26,15 +27,24 @@ from analyst.report_charts import (
     split_bar,
 )
 from analyst.report_page import PAGE
+from analyst.report_rules import MIN_ASKERS, NO_TOPIC, heatmap_rows, next_rule_keywords
 from analyst.report_tables import data_table
-from analyst.report_texts import DASH, day_label, number, percent, translate
+from analyst.report_texts import DASH, as_day, date_text, number, percent, translate
 
 Rows = list[dict[str, Any]]
 BOT_TOPICS_SHOWN = 50  # q3_bot_containment's LIMIT: its rows are the largest topics
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}")
+
+
+def _prose(text: str) -> str:
+    """A sentence as HTML, its days kept on one line (a line never breaks inside 2025-03-10)."""
+    return _DAY.sub(lambda day: f'<span class="day">{day[0]}</span>', escape(text))
+
+
 def _figure(name: str, title: str, chart: str, table: str = "", note: str = "") -> str:
-    caption = f'<p class="note">{escape(note)}</p>' if note else ""
+    caption = f'<p class="note">{_prose(note)}</p>' if note else ""
     return (
         f'<figure class="chart" data-chart="{name}"><figcaption>{escape(title)}</figcaption>'
         f'<div class="plot">{chart}</div>{caption}{table}</figure>'
@@ -61,13 +71,15 @@ def render(
     def n(value: Any) -> str:
         return number(value, lang)
 
+    def topic(value: Any) -> str:  # requests without a topic, named in the page's language
+        return t("no_topic") if value is None or value == NO_TOPIC else str(value)
+
     no_ratings = t("no_ratings")
     by_hour = {int(row["hour_of_day"]): row["messages"] for row in answers.get("q1_messages_by_hour", [])}
     peak_hour = max(by_hour, key=lambda h: (by_hour[h], -h)) if by_hour else None
     volume = answers.get("q1_volume_by_day", [])
-    topics, commands, uncovered = (
-        answers.get(q, []) for q in ("q2_top_topics", "q2_top_commands", "q2_uncovered_keywords")
-    )
+    topics, commands = (answers.get(q, []) for q in ("q2_top_topics", "q2_top_commands"))
+    uncovered, common_words, few_askers = next_rule_keywords(answers.get("q2_uncovered_keywords", []))
     coverage = _one(answers.get("q2_topic_coverage", []))
     feedback = _one(answers.get("q3_feedback_resolution_rate", []))
     answered = _one(answers.get("q3_questions_answered", []))
@@ -75,7 +87,7 @@ def render(
     outcomes = answers.get("q3_case_outcomes", [])
     weekly = answers.get("q3_weekly_trends", [])
     per_topic = answers.get("q3_topics", [])
-    heat_rows = answers.get("q1_heatmap_weekday_hour", [])
+    heat_rows, partial_days = heatmap_rows(answers.get("q1_heatmap_weekday_hour", []), volume)
     heat = {(int(r["weekday"]), int(r["hour_of_day"])): float(r["messages_per_day"]) for r in heat_rows}
     rated = feedback.get("rated") or 0
     days = t("weekdays").split()
@@ -88,7 +100,7 @@ def render(
             _stat(f"{peak_hour}h" if peak_hour is not None else DASH, t("busiest_hour", timezone=timezone)),
             _stat(n(sum(by_hour.values())), t("customer_messages")),
             _stat(n(answered.get("questions", 0)), t("requests_cases")),
-            _stat(str(topics[0]["topic"]) if topics else DASH, t("top_topic")),
+            _stat(topic(topics[0]["topic"]) if topics else DASH, t("top_topic")),
             _stat(
                 percent(feedback.get("resolution_rate_pct") if rated else None, lang, no_ratings),
                 t("resolved_of_rated", rated=n(rated)),
@@ -101,8 +113,8 @@ def render(
     )
     hours = list(range(24))
     hour_values = [by_hour.get(h, 0) for h in hours]
-    day_labels = [day_label(r["day"], lang) for r in volume]
-    week_labels = [day_label(r["week"], lang) for r in weekly]
+    day_labels = [date_text(r["day"], lang) for r in volume]
+    week_labels = [date_text(r["week"], lang) for r in weekly]
 
     def columns(labels: list[str], values: list[Any], label: str) -> str:
         return column_chart(labels, values, label, width=WIDE, lang=lang) + column_chart(
@@ -153,6 +165,16 @@ def render(
         )
         if len(bot_rows) >= BOT_TOPICS_SHOWN:  # the query keeps the largest topics only
             bot_note += " " + t("bot_top", topics=n(len(bot_rows)))
+    one_week = (
+        t(
+            "one_week",
+            week=as_day(weekly[0]["week"]),
+            requests=n(weekly[0]["requests"]),
+            answered=percent(weekly[0]["answered_pct"], lang, DASH),
+        )
+        if weekly
+        else t("no_rows")
+    )
     outcome_names = {"resolved": t("resolved"), "unresolved": t("unresolved"), "unknown": t("unknown")}
     outcome_count = {r["outcome"]: r["cases"] for r in outcomes}
     figures = [
@@ -174,20 +196,33 @@ def render(
             heatmap(heat, t("heatmap"), lang=lang) + heatmap(heat, t("heatmap"), lang=lang, narrow=True),
             data_table(
                 "heatmap_weekday_hour",
-                [t("weekday"), t("hour"), t("messages"), t("messages_per_day")],
-                [(r["weekday"], r["hour_of_day"], r["messages"], r["messages_per_day"]) for r in heat_rows],
+                [t("weekday"), t("hour"), t("messages"), t("days_counted"), t("messages_per_day")],
+                [
+                    (
+                        days[int(r["weekday"]) - 1],
+                        r["hour_of_day"],
+                        r["messages"],
+                        r["days"],
+                        r["messages_per_day"],
+                    )
+                    for r in heat_rows
+                ],
                 lang,
                 shown=[
                     (
                         days[int(r["weekday"]) - 1],
                         f"{r['hour_of_day']}h",
                         n(r["messages"]),
+                        n(r["days"]),
                         n(r["messages_per_day"]),
                     )
                     for r in heat_rows
                 ],
             ),
-            note=t("heatmap_legend"),
+            note=" ".join(
+                [t("heatmap_legend")]
+                + [t("heatmap_partial", days=day, messages=n(count)) for day, count in partial_days]
+            ),
         ),
         _figure(
             "daily_volume",
@@ -196,10 +231,10 @@ def render(
             data_table(
                 "volume_by_day",
                 [t("day"), t("messages"), t("requests"), t("customers")],
-                [(str(r["day"])[:10], r["messages"], r.get("requests"), r.get("customers")) for r in volume],
+                [(as_day(r["day"]), r["messages"], r.get("requests"), r.get("customers")) for r in volume],
                 lang,
                 shown=[
-                    (str(r["day"])[:10], n(r["messages"]), n(r.get("requests")), n(r.get("customers")))
+                    (date_text(r["day"], lang), n(r["messages"]), n(r.get("requests")), n(r.get("customers")))
                     for r in volume
                 ],
             ),
@@ -208,13 +243,13 @@ def render(
         _figure(
             "top_topics",
             t("topics"),
-            bars([r["topic"] for r in topics[:10]], [r["requests"] for r in topics[:10]], lang),
+            bars([topic(r["topic"]) for r in topics[:10]], [r["requests"] for r in topics[:10]], lang),
             data_table(
                 "top_topics",
                 [t("topic"), t("requests")],
-                [(r["topic"], r["requests"]) for r in topics],
+                [(topic(r["topic"]), r["requests"]) for r in topics],
                 lang,
-                shown=[(str(r["topic"]), n(r["requests"])) for r in topics],
+                shown=[(topic(r["topic"]), n(r["requests"])) for r in topics],
             ),
             note=t(
                 "coverage",
@@ -238,13 +273,20 @@ def render(
         _figure(
             "top_keywords",
             t("keywords"),
-            bars([r["keyword"] for r in uncovered[:12]], [r["requests"] for r in uncovered[:12]], lang),
+            bars([r["keyword"] for r in uncovered[:12]], [r["requests"] for r in uncovered[:12]], lang)
+            if uncovered
+            else f'<p class="empty">{escape(t("no_keywords", askers=MIN_ASKERS))}</p>',
             data_table(
                 "uncovered_keywords",
-                [t("keyword"), t("requests")],
-                [(r["keyword"], r["requests"]) for r in uncovered],
+                [t("keyword"), t("requests"), t("askers")],
+                [(r["keyword"], r["requests"], r["users"]) for r in uncovered],
                 lang,
-                shown=[(str(r["keyword"]), n(r["requests"])) for r in uncovered],
+                shown=[(str(r["keyword"]), n(r["requests"]), n(r["users"])) for r in uncovered],
+            ),
+            note=" ".join(
+                [t("keywords_rule", askers=MIN_ASKERS)]
+                + ([t("keywords_left_out", words=", ".join(common_words))] if common_words else [])
+                + ([t("keywords_few", count=n(few_askers), askers=MIN_ASKERS)] if few_askers else [])
             ),
         ),
         f"<h2>{escape(t('q3'))}</h2>",
@@ -264,7 +306,7 @@ def render(
                 ],
                 [
                     (
-                        r["topic"],
+                        topic(r["topic"]),
                         r["cases"],
                         r["bot_answered"],
                         r["containment_pct"],
@@ -276,7 +318,7 @@ def render(
                 lang,
                 shown=[
                     (
-                        t("no_topic") if r["topic"] == "(no topic)" else str(r["topic"]),
+                        topic(r["topic"]),
                         n(r["cases"]),
                         n(r["bot_answered"]),
                         percent(r["containment_pct"], lang, DASH),
@@ -311,7 +353,7 @@ def render(
             data_table(
                 "case_outcomes",
                 [t("outcome"), t("cases"), t("share")],
-                [(r["outcome"], r["cases"], r.get("pct")) for r in outcomes],
+                [(outcome_names.get(r["outcome"], r["outcome"]), r["cases"], r.get("pct")) for r in outcomes],
                 lang,
                 shown=[
                     (outcome_names.get(r["outcome"], r["outcome"]), n(r["cases"]), n(r.get("pct")))
@@ -322,7 +364,9 @@ def render(
         _figure(
             "weekly_trends",
             t("weekly"),
-            columns(week_labels, [r["requests"] for r in weekly], t("weekly")),
+            columns(week_labels, [r["requests"] for r in weekly], t("weekly"))
+            if len(weekly) > 1
+            else f'<p class="empty">{_prose(one_week)}</p>',
             data_table(
                 "weekly_trends",
                 [
@@ -336,7 +380,7 @@ def render(
                 ],
                 [
                     (
-                        str(r["week"])[:10],
+                        as_day(r["week"]),
                         r["requests"],
                         r["answered_pct"],
                         r["median_minutes_to_reply"],
@@ -349,7 +393,7 @@ def render(
                 lang,
                 shown=[
                     (
-                        str(r["week"])[:10],
+                        date_text(r["week"], lang),
                         n(r["requests"]),
                         percent(r["answered_pct"], lang, DASH),
                         n(r["median_minutes_to_reply"]),
@@ -379,7 +423,7 @@ def render(
                 ],
                 [
                     (
-                        r["topic"],
+                        topic(r["topic"]),
                         r["requests"],
                         r["answered_pct"],
                         r["median_minutes_to_reply"],
@@ -392,7 +436,7 @@ def render(
                 lang,
                 shown=[
                     (
-                        t("no_topic") if r["topic"] == "(no topic)" else str(r["topic"]),
+                        topic(r["topic"]),
                         n(r["requests"]),
                         percent(r["answered_pct"], lang, DASH),
                         n(r["median_minutes_to_reply"]),
@@ -409,7 +453,7 @@ def render(
     return PAGE.format(
         lang=lang,
         title=escape(title or t("title")),
-        subtitle=escape(subtitle),
+        subtitle=_prose(subtitle),
         stats=stats,
         figures="\n".join(figures),
     )

@@ -12,6 +12,12 @@ from analyst.report_texts import number, translate
 
 ACCENT, MUTED, GOOD, BAD, UNKNOWN = "#2f6fdb", "#9aa5b1", "#2e9e5b", "#d64545", "#9aa5b1"
 WIDE, NARROW = 760, 360  # SVG widths in CSS pixels at their natural size (desktop column, phone)
+MAX_BAR = 64  # px: the widest a column gets, however few there are
+
+
+def _tick_width(label: str) -> float:
+    """About how wide an axis label is at 12 px (digits are about 7 px; "/", "-" and "." narrower)."""
+    return sum(4 if ch in "/-.:" else 7 for ch in label)
 
 
 def _svg(width: int, height: float, body: str, label: str, kind: str) -> str:
@@ -24,12 +30,15 @@ def _svg(width: int, height: float, body: str, label: str, kind: str) -> str:
 def column_chart(
     labels: Sequence[str], values: Sequence[float], label: str, *, width: int = WIDE, lang: str = "en"
 ) -> str:
-    """Vertical bars, one per label (hours, days, weeks), each with its value on top when there is room;
-    axis labels thinned out so that they never overlap (90 days stay readable)."""
+    """Vertical bars, one per label (hours, days, weeks), each with its value on top when there is room,
+    and never wider than MAX_BAR (a few weeks are not a wall of blue); axis labels thinned out so that
+    they never overlap (90 days stay readable) and kept inside the drawing."""
     height, left, right, bottom, top = 220, 22, 22, 24, 18
     peak = max((float(v or 0) for v in values), default=0) or 1
     step = (width - left - right) / max(len(values), 1)
-    every = max(1, math.ceil(42 / step))  # an axis label is about 40 px wide at 12 px
+    bar_width = min(step * 0.76, MAX_BAR)
+    label_width = max((_tick_width(name) for name in labels), default=0)
+    every = max(1, math.ceil(max(42, label_width + 12) / step))  # room for a label and a gap
     show_values = step >= 26
     parts = [
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
@@ -41,8 +50,9 @@ def column_chart(
         x = left + i * step
         shown = number(value, lang)
         parts.append(
-            f'<rect x="{x + step * 0.12:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.76:.1f}" '
-            f'height="{bar:.1f}" fill="{ACCENT}"><title>{escape(name)}: {shown}</title></rect>'
+            f'<rect x="{x + (step - bar_width) / 2:.1f}" y="{height - bottom - bar:.1f}" '
+            f'width="{bar_width:.1f}" height="{bar:.1f}" fill="{ACCENT}">'
+            f"<title>{escape(name)}: {shown}</title></rect>"
         )
         if show_values and value:
             parts.append(
@@ -50,15 +60,18 @@ def column_chart(
                 f'class="value">{shown}</text>'
             )
         if i % every == 0:
+            half = _tick_width(name) / 2  # a long first or last label stays inside the drawing
+            centre = min(max(x + step / 2, half + 2), width - half - 2)
             parts.append(
-                f'<text x="{x + step / 2:.1f}" y="{height - 6}" text-anchor="middle" class="tick">'
+                f'<text x="{centre:.1f}" y="{height - 6}" text-anchor="middle" class="tick">'
                 f"{escape(name)}</text>"
             )
     if not show_values:  # too many bars for a number on each: the peak, on a dashed line
         parts.append(
             f'<line x1="{left}" y1="{top}" x2="{width - right}" y2="{top}" stroke="{MUTED}" '
             'stroke-dasharray="4 4"/>'
-            f'<text x="{left + 2}" y="{top - 4}" class="value">max {number(peak, lang)}</text>'
+            f'<text x="{left + 2}" y="{top - 4}" class="value">'
+            f"{translate(lang, 'max')} {number(peak, lang)}</text>"
         )
     kind = "wide" if width == WIDE else "narrow"
     return _svg(width, height, "".join(parts), label, kind)

@@ -33,8 +33,9 @@ svg.narrow {{ display: none; }}
 .split-legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; }}
 details {{ margin-top: 6px; }} summary {{ cursor: pointer; color: {accent}; }}
 .table {{ overflow-x: auto; max-width: 100%; }}
-table {{ border-collapse: collapse; font-size: 13px; margin: 6px 0; }}
+table {{ border-collapse: collapse; font-size: 13px; margin: 6px 0; width: 100%; }}
 th, td {{ padding: 3px 8px; border-bottom: 1px solid #e4e7eb; text-align: right; }}
+td, .day {{ white-space: nowrap; }}  /* a day, a topic, "77.7 %" on one line; headers wrap instead */
 th:first-child, td:first-child {{ text-align: left; }} th {{ font-weight: 600; vertical-align: bottom; }}
 a.csv {{ font-size: 13px; color: {accent}; }}
 @media (max-width: 600px) {{
@@ -46,7 +47,8 @@ a.csv {{ font-size: 13px; color: {accent}; }}
   .table thead {{ display: none; }}  /* each row a card: "header  value" lines */
   .table table, .table tbody, .table tr {{ display: block; }}
   .table tr {{ border-bottom: 1px solid #e4e7eb; padding: 4px 0; }}
-  .table td {{ display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 1px 2px; }}
+  .table td {{ display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 1px 2px;
+              white-space: normal; }}
   .table td::before {{ content: attr(data-label); color: #616e7c; text-align: left; }}
   .table td:first-child {{ font-weight: 600; }}
 }}
@@ -76,6 +78,13 @@ const wide = [...document.querySelectorAll("body *")].filter((e) => {{
     && getComputedStyle(e).overflowX !== "auto";  // its content is wider than it (cut off or spilling)
   return box.right > frame.right + 0.5 || box.left < frame.left - 0.5 || cut;
 }});
+// Table cells and bar labels that wrap onto a second line (at 1280 px none should).
+const lines = (e) => {{
+  const range = document.createRange(); range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}};
+document.body.dataset.wrapped = [...document.querySelectorAll(".table td, .bar-label")]
+  .filter((e) => shown(e) && lines(e) > 1).map((e) => e.textContent).join(" | ");
 const page = document.documentElement.scrollWidth > window.innerWidth ? 1 : 0;
 document.body.dataset.overflowing = wide.length + page;
 document.body.dataset.overflowExamples = wide.slice(0, 3)

@@ -3,6 +3,7 @@ days written the way that language writes them. Adding a language is adding its 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,14 +29,26 @@ TEXT: dict[str, dict[str, str]] = {
         "q3": "3. Does the bot resolve them?",
         "by_hour": "Customer messages by local hour ({timezone})",
         "heatmap": "Weekday \u00d7 hour: customer messages per day (average)",
-        "heatmap_legend": "average customer messages per day in that hour of that weekday",
+        "heatmap_legend": "Average customer messages per day in that hour of that weekday, over the days the "
+        "data fully covers: a first or last day with less than half the messages of its weekday's other "
+        "days is partial and not counted as a day.",
+        "heatmap_partial": "Partial day, not counted: {days} (its messages: {messages}, kept in the cells).",
+        "days_counted": "days counted",
         "daily": "Customer messages per day",
         "weekly": "Requests per week",
         "weekly_note": "Weeks start on Monday; answered % and resolution per week are in the table.",
+        "one_week": "One week so far, from {week}: {requests} requests, {answered} answered. A chart per "
+        "week starts with the second week.",
         "topics": "Topics of requests (rules, else the most shared keyword)",
         "coverage": "{without} of {requests} requests are covered by no topic rule ({pct}).",
         "commands": "Bot commands",
         "keywords": "Keywords of requests no rule covers (the next rule to add)",
+        "keywords_rule": "Shown: keywords of at least {askers} different askers that are not a function "
+        "word or a common verb (Portuguese, English, Spanish).",
+        "keywords_left_out": "Left out: {words}.",
+        "keywords_few": "With fewer than {askers} askers: {count}.",
+        "no_keywords": "No keyword is shared by {askers} or more askers yet.",
+        "askers": "askers",
         "topic_table": "Per topic: requests, answered, first response, resolution",
         "resolution": "Feedback on the bot's answers (the owner's last click per prompt)",
         "answered_note": "{answered} of {requests} requests were answered by staff or the bot (median first "
@@ -62,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "unresolved": "not resolved",
         "unknown": "unknown",
         "table": "Table",
+        "max": "max",
         "csv": "Download CSV",
         "hour": "hour",
         "day": "day",
@@ -105,20 +119,33 @@ TEXT: dict[str, dict[str, str]] = {
         "no_ratings": "ainda sem avaliações",
         "no_data": "sem dados",
         "no_rows": "Ainda sem linhas.",
-        "q1": "1. Quando os clientes chamam?",
-        "q2": "2. Quais problemas são mais frequentes?",
-        "q3": "3. O bot resolve?",
+        "q1": "1. Quando os clientes entram em contato?",
+        "q2": "2. Quais são os problemas mais frequentes?",
+        "q3": "3. O bot resolve os problemas?",
         "by_hour": "Mensagens de clientes por hora local ({timezone})",
         "heatmap": "Dia da semana \u00d7 hora: mensagens de clientes por dia (média)",
-        "heatmap_legend": "média de mensagens de clientes por dia naquela hora daquele dia da semana",
+        "heatmap_legend": "Média de mensagens de clientes por dia naquela hora daquele dia da semana, nos "
+        "dias que os dados cobrem por inteiro: um primeiro ou último dia com menos da metade das mensagens "
+        "dos outros dias do mesmo dia da semana é parcial e não conta como dia.",
+        "heatmap_partial": "Dia parcial, não contado: {days} (mensagens desse dia: {messages}, que ficam "
+        "nas células).",
+        "days_counted": "dias contados",
         "daily": "Mensagens de clientes por dia",
         "weekly": "Pedidos por semana",
-        "weekly_note": "As semanas começam na segunda-feira; % respondidos e resolução por semana estão "
+        "weekly_note": "As semanas começam na segunda-feira; %\u00a0respondidos e resolução por semana estão "
         "na tabela.",
+        "one_week": "Por enquanto uma semana, a partir de {week}: {requests} pedidos, {answered} "
+        "respondidos. O gráfico por semana começa na segunda semana.",
         "topics": "Assuntos dos pedidos (regras, senão a palavra-chave mais compartilhada)",
         "coverage": "{without} de {requests} pedidos não são cobertos por nenhuma regra de assunto ({pct}).",
         "commands": "Comandos do bot",
         "keywords": "Palavras-chave dos pedidos sem regra (a próxima regra a criar)",
+        "keywords_rule": "Mostradas: palavras-chave de pelo menos {askers} pessoas diferentes que não são "
+        "palavras gramaticais nem verbos comuns (português, inglês, espanhol).",
+        "keywords_left_out": "Deixadas de fora: {words}.",
+        "keywords_few": "Com menos de {askers} pessoas: {count}.",
+        "no_keywords": "Ainda nenhuma palavra-chave é compartilhada por {askers} ou mais pessoas.",
+        "askers": "pessoas",
         "topic_table": "Por assunto: pedidos, respondidos, primeira resposta, resolução",
         "resolution": "Avaliação das respostas do bot (o último clique do autor em cada pergunta)",
         "answered_note": "{answered} de {requests} pedidos foram respondidos pela equipe ou pelo bot "
@@ -147,6 +174,7 @@ TEXT: dict[str, dict[str, str]] = {
         "unresolved": "não resolvido",
         "unknown": "desconhecido",
         "table": "Tabela",
+        "max": "máx.",
         "csv": "Baixar CSV",
         "hour": "hora",
         "day": "dia",
@@ -182,10 +210,12 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def translate(lang: str, key: str, **values: Any) -> str:
-    """One phrase of the page in `lang` (en or pt-BR), with its {placeholders} filled in."""
+    """One phrase of the page in `lang` (en or pt-BR), with its {placeholders} filled in; a day (a date,
+    or a 'YYYY-MM-DD' string) is written the language's way."""
     if lang not in TEXT:
         raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
-    return TEXT[lang][key].format(**values)
+    shown = {name: date_text(value, lang) if _is_day(value) else value for name, value in values.items()}
+    return TEXT[lang][key].format(**shown)
 
 
 def number(value: Any, lang: str = "en", digits: int = 1) -> str:
@@ -214,7 +244,22 @@ def percent(value: Any, lang: str, empty: str) -> str:
     return empty if value is None else f"{number(value, lang)} %"
 
 
-def day_label(value: Any, lang: str) -> str:
-    """A day as MM-DD (en) or DD/MM (pt-BR)."""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return day.strftime("%d/%m") if lang == "pt-BR" else day.strftime("%m-%d")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_day(value: Any) -> bool:
+    return isinstance(value, date) or (isinstance(value, str) and bool(_ISO_DAY.fullmatch(value)))
+
+
+def as_day(value: Any) -> date:
+    """A day from a date, a datetime (a pandas Timestamp too) or a 'YYYY-MM-DD...' string."""
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)
+    return date.fromisoformat(str(value)[:10])
+
+
+def date_text(value: Any, lang: str) -> str:
+    """A day the one way each language writes it, in the header, the charts, the tables and the CSVs
+    alike: ISO 8601 (2025-03-31) in English, dd/mm/aaaa (31/03/2025) in Portuguese."""
+    day = as_day(value)
+    return day.strftime("%d/%m/%Y") if lang == "pt-BR" else day.isoformat()

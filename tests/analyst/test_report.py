@@ -1,6 +1,8 @@
 """The report page from hand-made answers: readable numbers, one language, no made-up rates, tables with
 CSV downloads, axis labels that never overlap, one self-contained file."""
 
+import csv
+import io
 import itertools
 import re
 from datetime import date, timedelta
@@ -9,26 +11,27 @@ from urllib.parse import unquote
 import pytest
 
 from analyst.report import render
-from analyst.report_charts import column_chart
-from analyst.report_tables import csv_uri
-from analyst.report_texts import number
+from analyst.report_charts import MAX_BAR, column_chart
+from analyst.report_rules import COMMON_WORDS, fold, heatmap_rows, next_rule_keywords
+from analyst.report_tables import csv_text, csv_uri
+from analyst.report_texts import number, translate
 
 
-def answers(*, rated: int = 3, days: int = 7, bot: bool = True) -> dict[str, list[dict]]:
+def answers(*, rated: int = 3, days: int = 21, bot: bool = True) -> dict[str, list[dict]]:
     first = date(2025, 3, 3)
     return {
         "q1_messages_by_hour": [{"hour_of_day": 9, "messages": 1234}, {"hour_of_day": 14, "messages": 5}],
         "q1_heatmap_weekday_hour": [
-            {"weekday": 1, "hour_of_day": 9, "messages": 3, "days": 3, "messages_per_day": 42.333333333333336},
+            {"weekday": 1, "hour_of_day": 9, "messages": 127, "days": 3, "messages_per_day": 42.33},
             {"weekday": 2, "hour_of_day": 14, "messages": 1, "days": 3, "messages_per_day": 0.3333333333333333},
         ],
         "q1_volume_by_day": [
-            {"day": first + timedelta(days=i), "messages": 10 + i, "requests": 2, "customers": 3} for i in range(days)
+            {"day": first + timedelta(days=i), "messages": 10 + i % 7, "requests": 2, "customers": 3} for i in range(days)
         ],
         "q2_top_topics": [{"topic": "rastreio", "requests": 5}, {"topic": "pagamento, boleto", "requests": 2}],
         "q2_topic_coverage": [{"requests": 7, "without_rule": 2, "without_rule_pct": 28.571428571428573}],
         "q2_top_commands": [{"command": "/ajuda", "uses": 4}],
-        "q2_uncovered_keywords": [{"keyword": "boleto", "requests": 2}],
+        "q2_uncovered_keywords": [{"keyword": "boleto", "requests": 2, "users": 2}],
         "q3_feedback_resolution_rate": [
             {"rated": rated, "resolved": 2 if rated else 0, "unresolved": 1 if rated else 0,
              "resolution_rate_pct": 66.66666666666667 if rated else None}
@@ -104,8 +107,9 @@ def test_one_language_per_page():
         "answered by the bot",
     ):
         assert phrase in english and phrase not in visible_text(portuguese)
+    assert "max 1,234" in english and "máx. 1.234" in portuguese  # the phone drawing's peak (24 hours)
     for phrase in (
-        "Quando os clientes chamam?",
+        "Quando os clientes entram em contato?",
         "Baixar CSV",
         "seg",
         "(sem assunto)",
@@ -206,7 +210,7 @@ def test_the_heatmap_has_a_legend_and_its_values_written_in_the_cells():
     page = render(answers(), subtitle="s", timezone="UTC")
     heat = page[page.index('data-chart="heatmap"') : page.index('data-chart="daily_volume"')]
     assert 'class="legend"' in heat and "linearGradient" in heat
-    assert "average customer messages per day" in heat
+    assert "Average customer messages per day" in heat and "Partial day" not in heat
     assert re.search(r'class="cell"[^>]*>42.3</text>', heat)
 
 
@@ -235,3 +239,216 @@ def test_the_demo_chooses_the_report_language():
     assert parse_args(["--lang", "pt-BR"]).lang == "pt-BR"
     with pytest.raises(SystemExit):
         parse_args(["--lang", "fr"])
+
+
+# --- The report in Portuguese (issue 23, item 5) ---------------------------------------------------
+
+
+def csv_files(page: str) -> dict[str, str]:
+    """Each table's CSV download, decoded: name -> the file's text (its byte order mark included)."""
+    links = re.findall(r'download="([a-z_]+)\.csv" href="data:text/csv;charset=utf-8,([^"]+)"', page)
+    return {name: unquote(data) for name, data in links}
+
+
+def parsed(text: str, delimiter: str) -> list[list[str]]:
+    assert text.startswith("\ufeff") and text.endswith("\r\n")  # Excel reads UTF-8 accents with the BOM
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter))
+
+
+def test_portuguese_csvs_are_semicolon_separated_with_decimal_commas_and_portuguese_labels():
+    files = csv_files(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR"))
+    bot = parsed(files["bot_containment"], ";")
+    assert bot == [
+        ["assunto", "casos", "respondidos pelo bot", "% contenção", "% escalados",
+         "mediana até a resposta do bot (min)"],
+        ["rastreio", "5", "4", "40", "40", "0,33"],
+        ["(sem assunto)", "2", "0", "", "", ""],
+    ]  # fmt: skip
+    assert parsed(files["top_topics"], ";")[1:] == [["rastreio", "5"], ["pagamento, boleto", "2"]]
+    assert parsed(files["case_outcomes"], ";")[1:] == [
+        ["resolvido", "2", "28,6"],
+        ["desconhecido", "5", "71,4"],
+    ]
+    assert parsed(files["topics"], ";")[2][0] == "(sem assunto)"
+    assert parsed(files["volume_by_day"], ";")[1][0] == "03/03/2025"
+    assert parsed(files["weekly_trends"], ";")[1][:3] == ["03/03/2025", "7", "71,4"]
+    assert parsed(files["heatmap_weekday_hour"], ";")[1] == ["seg", "9", "127", "3", "42,33"]
+    for name, text in files.items():  # every file: one column count, no English label, no dot decimal
+        rows = parsed(text, ";")
+        assert len({len(row) for row in rows}) == 1, name
+        assert not re.search(r"\d\.\d", text) and "(no topic)" not in text and "resolved" not in text
+
+
+def test_english_csvs_are_comma_separated_with_dot_decimals():
+    files = csv_files(render(answers(), subtitle="s", timezone="UTC"))
+    assert parsed(files["bot_containment"], ",")[1:] == [
+        ["rastreio", "5", "4", "40", "40", "0.33"],
+        ["(no topic)", "2", "0", "", "", ""],
+    ]
+    assert parsed(files["top_topics"], ",")[2] == ["pagamento, boleto", "2"]  # quoted, read back whole
+    assert parsed(files["volume_by_day"], ",")[1][0] == "2025-03-03"
+    assert parsed(files["heatmap_weekday_hour"], ",")[1] == ["Mon", "9", "127", "3", "42.33"]
+
+
+def test_csv_quotes_the_languages_separator_only():
+    rows = [("a;b", 1.5), ("c,d", None)]
+    assert csv_text(["x", "y"], rows, "pt-BR") == '\ufeffx;y\r\n"a;b";1,5\r\nc,d;\r\n'
+    assert csv_text(["x", "y"], rows, "en") == '\ufeffx,y\r\na;b,1.5\r\n"c,d",\r\n'
+
+
+def dates_in(text: str) -> set[str]:
+    return set(re.findall(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}|\b\d{2}[-/]\d{2}\b", text))
+
+
+def test_one_date_format_per_language_in_the_header_the_charts_and_the_tables():
+    for lang, first, other in (("en", "2025-03-03", r"\d{2}/\d{2}"), ("pt-BR", "03/03/2025", r"\d{4}-\d{2}")):
+        subtitle = translate(lang, "bot_subtitle", first=date(2025, 3, 3), last="2025-03-23", timezone="UTC")
+        page = render(answers(), subtitle=subtitle, timezone="UTC", lang=lang)
+        header = page[page.index('<p class="sub">') : page.index('<div class="stats">')]
+        daily = page[page.index('data-chart="daily_volume"') : page.index("<h2>", page.index("daily_volume"))]
+        ticks = re.findall(r'class="tick">([^<]+)</text>', daily[: daily.index("</svg>")])
+        cells_ = re.findall(r'<td data-label="[^"]*">([^<]+)</td>', daily)
+        weekly = page[page.index('data-chart="weekly_trends"') :]
+        assert first in header and first in ticks and first in cells_ and first in weekly
+        assert len(dates_in(header + "".join(ticks) + "".join(cells_) + weekly)) > 5
+        for found in dates_in(visible_text(page)):  # every day on the page is written one way
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}" if lang == "en" else r"\d{2}/\d{2}/\d{4}", found)
+            assert not re.fullmatch(other, found)
+    assert translate("pt-BR", "replay_subtitle", input="2025-03-01.json", first="2025-03-01", last="x",
+                     timezone="UTC").startswith("2025-03-01.json: dias 01/03/2025 a x")  # fmt: skip
+
+
+def test_the_sections_read_as_natural_questions():
+    for lang, titles in (
+        ("en", ["1. When do customers call?", "2. Which problems are most frequent?", "3. Does the bot resolve them?"]),
+        ("pt-BR", ["1. Quando os clientes entram em contato?", "2. Quais são os problemas mais frequentes?",
+                   "3. O bot resolve os problemas?"]),
+    ):  # fmt: skip
+        assert (
+            re.findall(r"<h2>([^<]+)</h2>", render(answers(), subtitle="s", timezone="UTC", lang=lang))
+            == titles
+        )
+
+
+def days_joined(page: str) -> str:
+    """The page with the spans that keep each day of a sentence on one line taken off."""
+    return re.sub(r'<span class="day">([^<]*)</span>', r"\1", page)
+
+
+def weekly_figure(page: str) -> str:
+    return page[page.index('data-chart="weekly_trends"') : page.index('data-chart="topic_table"')]
+
+
+def test_a_single_week_is_a_sentence_not_a_one_bar_chart():
+    data = answers()
+    weekly = weekly_figure(render(data, subtitle="s", timezone="UTC", lang="pt-BR"))
+    assert "<svg" not in weekly and '<span class="day">03/03/2025</span>' in weekly
+    weekly = days_joined(weekly)
+    assert "Por enquanto uma semana, a partir de 03/03/2025: 7 pedidos, 71,4 % respondidos." in weekly
+    assert 'data-table="weekly_trends"' in weekly  # its numbers stay in the table
+    second = {**data["q3_weekly_trends"][0], "week": date(2025, 3, 10), "requests": 9}
+    data["q3_weekly_trends"].append(second)
+    weekly = weekly_figure(render(data, subtitle="s", timezone="UTC"))
+    assert "One week so far" not in weekly and weekly.count("<svg") == 2  # the wide and the phone drawing
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"', weekly)]
+    assert len(widths) == 4 and max(widths) == MAX_BAR == 64  # two bars of a normal width, not 272 px
+
+
+def monday_to_monday(last_monday: int) -> dict[str, list[dict]]:
+    """Eight days from Monday 2025-03-03 to Monday 2025-03-10, 30 messages a day but `last_monday` on the
+    last; Monday at 9h has 20 messages over the two Mondays."""
+    data = answers()
+    data["q1_volume_by_day"] = [
+        {"day": date(2025, 3, 3) + timedelta(days=i), "messages": 30 if i < 7 else last_monday}
+        for i in range(8)
+    ]
+    data["q1_heatmap_weekday_hour"] = [
+        {"weekday": 1, "hour_of_day": 9, "messages": 20, "days": 2, "messages_per_day": 10.0},
+        {"weekday": 2, "hour_of_day": 9, "messages": 6, "days": 1, "messages_per_day": 6.0},
+    ]
+    return data
+
+
+def heat_cells(page: str) -> list[str]:
+    heat = page[page.index('data-chart="heatmap"') : page.index('data-chart="daily_volume"')]
+    svg = heat[: heat.index("</svg>")]  # the wide drawing
+    return re.findall(r'class="cell"[^>]*>([^<]+)</text>', svg)
+
+
+def test_a_nearly_empty_last_day_does_not_halve_its_weekday():
+    page = render(monday_to_monday(last_monday=2), subtitle="s", timezone="UTC")
+    assert heat_cells(page) == ["20", "6"]  # Monday averaged over its one full day, not halved to 10
+    assert '<span class="day">2025-03-10</span>' in page  # a day in a sentence never breaks at its "-"
+    assert "Partial day, not counted: 2025-03-10 (its messages: 2, kept in the cells)." in days_joined(page)
+    assert parsed(csv_files(page)["heatmap_weekday_hour"], ",")[1] == ["Mon", "9", "20", "1", "20"]
+    full = render(monday_to_monday(last_monday=30), subtitle="s", timezone="UTC")  # a whole day counts
+    assert heat_cells(full) == ["10", "6"] and "Partial day" not in full
+    portuguese = render(monday_to_monday(last_monday=2), subtitle="s", timezone="UTC", lang="pt-BR")
+    assert (
+        "Dia parcial, não contado: 10/03/2025" in days_joined(portuguese)
+        and "dias que os dados cobrem" in portuguese
+    )
+
+
+def test_partial_days_are_only_the_edges_and_never_a_weekdays_only_day():
+    volume = [
+        {"day": date(2025, 3, 3) + timedelta(days=i), "messages": m} for i, m in enumerate([1, 30, 2, 30])
+    ]
+    heat = [
+        {"weekday": w, "hour_of_day": 9, "messages": 6, "days": 1, "messages_per_day": 6.0}
+        for w in (1, 2, 3, 4)
+    ]
+    rows, partial = heatmap_rows(heat, volume)
+    assert partial == [] and [r["days"] for r in rows] == [1, 1, 1, 1]  # each weekday seen once: kept
+    volume = [
+        {"day": date(2025, 3, 3) + timedelta(days=i), "messages": 1 if i == 0 else 30} for i in range(9)
+    ]
+    heat = [{"weekday": 1, "hour_of_day": 9, "messages": 31, "days": 2, "messages_per_day": 15.5},
+            {"weekday": 3, "hour_of_day": 9, "messages": 3, "days": 2, "messages_per_day": 1.5}]  # fmt: skip
+    rows, partial = heatmap_rows(heat, volume)  # Monday 3 March, barely reached, is partial; the last
+    assert partial == [(date(2025, 3, 3), 1)]  # day (Tuesday 11) is a full one
+    # Monday: its full day 10 March only. Wednesday: the query counted 2 (its span also takes in days with
+    # only the bot's messages), the customers' days from 3 to 11 March hold one: 1.
+    assert [(r["days"], r["messages_per_day"]) for r in rows] == [(1, 31.0), (1, 3.0)]
+
+
+def keyword_answers(rows: list[dict]) -> dict[str, list[dict]]:
+    return {**answers(), "q2_uncovered_keywords": rows}
+
+
+def test_the_next_rule_lists_keywords_of_several_askers_and_never_common_words():
+    rows = [
+        {"keyword": "cupom", "requests": 6, "users": 5},
+        {"keyword": "compra", "requests": 3, "users": 3},
+        {"keyword": "primeira", "requests": 3, "users": 3},
+        {"keyword": "veio", "requests": 3, "users": 2},
+        {"keyword": "emitem", "requests": 2, "users": 2},
+        {"keyword": "mail", "requests": 2, "users": 2},
+        {"keyword": "Você", "requests": 2, "users": 2},
+        {"keyword": "boleto", "requests": 2, "users": 2},
+        {"keyword": "desconto", "requests": 2, "users": 1},
+        {"keyword": "bemvindo10", "requests": 1, "users": 1},
+    ]
+    page = render(keyword_answers(rows), subtitle="s", timezone="UTC")
+    figure = page[page.index('data-chart="top_keywords"') : page.index("<h2>", page.index("top_keywords"))]
+    assert re.findall(r'class="bar-label">([^<]+)<', figure) == ["cupom", "boleto"]
+    assert parsed(csv_files(page)["uncovered_keywords"], ",") == [
+        ["keyword", "requests", "askers"], ["cupom", "6", "5"], ["boleto", "2", "2"],
+    ]  # fmt: skip
+    assert (
+        "Shown: keywords of at least 2 different askers that are not a function word or a common verb "
+        "(Portuguese, English, Spanish). Left out: compra, primeira, veio, emitem, mail, Você. "
+        "With fewer than 2 askers: 2." in figure
+    )
+    noise = [row for row in rows if row["keyword"] not in ("cupom", "boleto")]
+    page = render(keyword_answers(noise), subtitle="s", timezone="UTC", lang="pt-BR")
+    figure = page[page.index('data-chart="top_keywords"') : page.index("<h2>", page.index("top_keywords"))]
+    assert "Ainda nenhuma palavra-chave é compartilhada por 2 ou mais pessoas." in figure
+    assert 'class="bar-label"' not in figure and "Deixadas de fora: compra, primeira" in figure
+    assert next_rule_keywords(noise) == ([], ["compra", "primeira", "veio", "emitem", "mail", "Você"], 2)
+
+
+def test_topic_words_are_not_taken_for_common_verbs():
+    for word in ("pedido", "entrega", "troca", "pagamento", "cancelamento", "boleto", "nota", "acesso",
+                 "cadastro", "recibo", "rastreio", "cupom", "estorno", "frete", "senha", "login"):  # fmt: skip
+        assert fold(word) not in COMMON_WORDS, word

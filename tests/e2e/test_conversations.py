@@ -131,7 +131,7 @@ def test_replay_command_contract(tmp_path):
     assert cases == answers["q3_questions_answered"][0]["questions"] > 0
     assert f"Report: {report.resolve()}" in run.stdout
     page = report.read_text()
-    assert '<html lang="pt-BR">' in page and "O bot resolve?" in page and "75 %" in page
+    assert '<html lang="pt-BR">' in page and "3. O bot resolve os problemas?" in page and "75 %" in page
 
 
 def test_replay_command_takes_the_raw_layout(tmp_path):

@@ -216,7 +216,8 @@ def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_pa
     assert checks["width"] == "1280"
     assert checks["charts"] == str(len(CHARTS))  # the page's own script counted every chart drawn...
     assert "errors" not in checks  # ...saw no script error...
-    assert checks["overflowing"] == "0", checks  # ...and nothing wider than the window or cut off
+    assert checks["overflowing"] == "0", checks  # ...and nothing wider than the window or cut off...
+    assert checks["wrapped"] == "", checks  # ...and no day, topic or value in a table wraps at 1280 px
     for chart in CHARTS:
         assert f'data-chart="{chart}"' in dom
     assert dom.count('class="cell"') > 10  # the heatmap writes its averages in its cells
@@ -284,3 +285,9 @@ def test_the_page_check_sees_what_is_wider_than_the_window(demo_run, tmp_path):
     dom = subprocess.run([*base, "--window-size=1280,1000", "--dump-dom", wide.as_uri()],
                          capture_output=True, text=True, timeout=120, check=True).stdout  # fmt: skip
     assert page_checks(dom)["overflowing"] != "0"
+    # ...and what wraps: the same report with table cells too narrow for their topics and days.
+    narrow = tmp_path / "narrow-cells.html"
+    narrow.write_text(page.replace("</style>", ".table td { white-space: normal; max-width: 40px; }</style>"))
+    dom = subprocess.run([*base, "--window-size=1280,1000", "--dump-dom", narrow.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout  # fmt: skip
+    assert page_checks(dom)["wrapped"] != ""
