@@ -19,7 +19,6 @@ without a key).
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
@@ -57,6 +56,7 @@ from ops.subject import (
 )
 from stacks.config import ConfigError
 from stacks.names import stack_name
+from standins.cli import ArgumentParser, explain
 from standins.pseudonym_key import existing_key
 from telegram_etl.firehose import BadRecord, decode_record
 from telegram_etl.job import (
@@ -578,7 +578,7 @@ def run(action: str, targets: list[Target], user_id: int, out: Path | None) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m ops.rights",
         description="A person's rights: forget them, or export their data.",
     )
@@ -597,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.action}: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # no credentials, access denied, ...
-        print(f"{args.action}: AWS refused or could not be reached: {error}", file=sys.stderr)
+        print(f"{args.action}: {explain(error, args.stage)}", file=sys.stderr)
         return 1
 
 
