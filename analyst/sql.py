@@ -16,7 +16,6 @@ the named queries, `.q NAME` runs one, `.quit` (or Ctrl-D) leaves.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
@@ -36,6 +35,7 @@ from analytics.queries import (
     to_duckdb,
 )
 from stacks.config import ConfigError, StageConfig
+from standins.cli import ArgumentParser
 from standins.runner import duckdb_over
 from standins.settings import stage_config
 
@@ -166,7 +166,7 @@ def shell(connection: duckdb.DuckDBPyConnection, settings: StageConfig, source: 
 
 
 def main(argv: list[str] | None = None, source: TextIO | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make sql", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="make sql", description=__doc__.split("\n\n")[0])
     parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR, help=f"default {DEFAULT_DIR}")
     parser.add_argument("--settings", type=Path, help="stage settings (JSON object) the data was made with")
     parser.add_argument("--stage", help="else the settings of this stage in cdk.json (default $STAGE, dev)")

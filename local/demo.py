@@ -37,9 +37,10 @@ from analyst.report_texts import LANGUAGES, translate
 from demo_data.generator import GeneratedConversation, generate
 from stacks.config import RAW_LAYOUTS
 from standins.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
+from standins.cli import ArgumentParser
 from standins.runner import LocalPipeline, answer_all
 from standins.s3_server import SeaweedS3
-from standins.workdir import DemoRunning, lock_workdir
+from standins.workdir import DemoRunning, UnwritableWorkdir, lock_workdir
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
+    parser = ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
     parser.add_argument("--updates", type=int, default=300, help="distinct updates to replay (default 300)")
     parser.add_argument("--days", type=int, default=7, help="days the conversation spans (default 7)")
     parser.add_argument("--seed", type=int, default=7, help="same seed, same conversation (default 7)")
@@ -231,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     except DemoRunning as error:
         print(f"demo refused: {error}", file=sys.stderr)
         return 1
+    except UnwritableWorkdir as error:
+        print(f"make demo: --workdir: {error}", file=sys.stderr)
+        return 2
     server = SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port, progress=say)
     try:
         report = run(args, server)

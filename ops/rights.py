@@ -603,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> int:
     from standins.s3_server import SeaweedS3
-    from standins.workdir import DemoRunning, lock_workdir
+    from standins.workdir import DemoRunning, UnwritableWorkdir, lock_workdir
 
     if not (workdir / "seaweedfs").is_dir():
         raise RightsError(
@@ -611,7 +611,7 @@ def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> in
         )
     try:
         lock = lock_workdir(workdir)  # not while a demo rewrites the same buckets
-    except DemoRunning as error:
+    except (DemoRunning, UnwritableWorkdir) as error:
         raise RightsError(str(error)) from None
     try:
         with SeaweedS3(workdir / "seaweedfs") as server:
