@@ -49,14 +49,31 @@ DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.js
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # what the Lambdas' logger accepts
 
 
+# A terminal's line holding an unfinished progress bar (no newline yet): whatever is printed next must
+# first take it away, or it is appended to the bar.
+_bar_open = False
+ERASE_LINE = "\r\x1b[K"
+
+
 def progress(label: str, done: int, total: int) -> None:
     """One line redrawn in place on a terminal; a line per quarter otherwise (CI logs)."""
+    global _bar_open
     filled = int(30 * done / max(total, 1))
     line = f"   {label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
     if sys.stderr.isatty():
         print(f"\r{line}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        _bar_open = done != total
     elif done == total or done % max(total // 4, 1) == 0:
         print(line, file=sys.stderr, flush=True)
+
+
+def clear_progress() -> None:
+    """Takes an unfinished bar off its line, so that the next line starts at its beginning (the next
+    progress() draws the bar again below it)."""
+    global _bar_open
+    if _bar_open:
+        print(ERASE_LINE, end="", file=sys.stderr, flush=True)
+        _bar_open = False
 
 
 def post(url: str, body: bytes, secret: str, arrived_ms: int | None = None) -> tuple[int, str]:
@@ -153,7 +170,8 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             counts = " ".join(f"{name}={result[name]}" for name in DayResult.COUNTS if result[name])
             redacted = " ".join(f"{kind}={n}" for kind, n in result["redactions"].items() if n)
             counts += f" redacted: {redacted}" if redacted else ""
-            print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}")
+            clear_progress()
+            print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}", flush=True)
             progress("days", n, len(conversation.days))
         again = pipeline.run_etl({"date": first.isoformat()})["days"][0]
         print(f"   re-run of {first}: {again['written']} rows, same files {again['files']} (no duplicates)")

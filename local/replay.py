@@ -160,16 +160,15 @@ def replay_into(
         statuses[status] = statuses.get(status, 0) + 1
         if status != 200:
             errors.append(f"line {delivery.line}: the webhook answered HTTP {status} {response['body']}")
+    if statuses and not statuses.get(200) and export is None:  # no answer to give: a failure, said once
+        raise RuntimeError(f"nothing was stored: the webhook refused every update "
+                           f"({sum(statuses.values())}); {errors[0]}")  # fmt: skip
     if statuses:
         print(f"replayed: HTTP {dict(sorted(statuses.items()))}", file=sys.stderr)
     if export is not None:
         report = write_objects(pipeline.s3, pipeline.raw_bucket, export)
         print("\n".join(report.lines()), file=sys.stderr)
-    days = raw_days(pipeline)
-    if not days:  # every update refused (and no export): no answer to give, which is a failure
-        first = f": {errors[0]}" if errors else ""
-        raise RuntimeError(f"nothing was stored: the webhook refused every update{first}")
-    for payload in day_ranges(days):
+    for payload in day_ranges(raw_days(pipeline)):
         for result in pipeline.run_etl(payload)["days"]:
             if result["read"]:
                 names = ("read", "written", "duplicates", "quarantined")
