@@ -242,7 +242,9 @@ def shell(
         except (duckdb.Error, ShellError) as error:
             failed = 1
             # At the prompt DuckDB's whole message (its LINE and caret); from -c or a pipe, one line each.
-            message = str(error) if interactive else one_line(re.split(r"\n\s*LINE \d+:", str(error))[0])
+            message = str(error)
+            if isinstance(error, duckdb.Error) and not interactive:
+                message = one_line(re.split(r"\n\s*LINE \d+:", message)[0])
             print(f"error: {message}", file=sys.stderr)
         except KeyboardInterrupt:
             if not interactive:
