@@ -93,3 +93,27 @@ def configured_session(region: str | None = None) -> Any:
     if session.get_credentials() is None:
         raise NoCredentialsError
     return session
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m standins.cli aws-ready NAME`: one line and exit 2 unless AWS has a region and credentials
+    (what `make deploy` checks before cdk, whose own errors fill a screen)."""
+    import sys
+
+    parser = ArgumentParser(prog="python -m standins.cli", description="Is AWS configured?")
+    parser.add_argument("check", choices=["aws-ready"])
+    parser.add_argument("name", help="the command to name in the message, e.g. 'make deploy'")
+    args = parser.parse_args(argv)
+    try:
+        configured_session()
+    except Exception as error:
+        line = explain(error)
+        if line is None:
+            raise
+        print(f"{args.name}: {line}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
