@@ -147,9 +147,10 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             )
             first, last = conversation.days[0], conversation.days[-1]
             ledger, posts = conversation.ledger, conversation.outgoing
-            print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
-                  f"{first} to {last}, {pipeline.timezone}; our bot's backend: {len(posts)} posts of the "
-                  "messages it sent to /outgoing")  # fmt: skip
+            distinct = len(conversation.deliveries) - ledger.redeliveries
+            print(f"\n3. Telegram: replaying {distinct} updates as {len(conversation.deliveries)} deliveries "
+                  f"(seed {args.seed}), {first} to {last}, {pipeline.timezone}; our bot's backend: "
+                  f"{len(posts)} posts of the messages it sent to /outgoing")  # fmt: skip
             statuses = replay(conversation, api.url, pipeline.webhook_secret, show_progress=True)
             print(f"   /webhook HTTP {dict(statuses['webhook'])}; {ledger.redeliveries} of them redeliveries "
                   "(same key)")  # fmt: skip
@@ -194,7 +195,10 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
-    parser.add_argument("--updates", type=int, default=300, help="distinct updates to replay (default 300)")
+    parser.add_argument(
+        "--updates", type=int, default=300,
+        help="distinct updates to replay, at least (whole scenes are kept; default 300)",
+    )  # fmt: skip
     parser.add_argument("--days", type=int, default=7, help="days the conversation spans (default 7)")
     parser.add_argument("--seed", type=int, default=7, help="same seed, same conversation (default 7)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
