@@ -134,12 +134,13 @@ test: lint browser aws-setup
 	$(MAKE) --no-print-directory synth
 
 synth: setup
+	@$(BIN)/python -m standins.cli check "make synth" --stage "$(STAGE)"
 	npx cdk synth --quiet --no-notices -c stage=$(STAGE)
 	@ls cdk.out/*.template.json
 
 deploy: setup
-	@# cdk's own errors without AWS fill a screen: one line first (region, credentials).
-	@$(BIN)/python -m standins.cli aws-ready "make deploy"
+	@# cdk's own errors (an unknown stage, no AWS) take a screen: one line first.
+	@$(BIN)/python -m standins.cli check "make deploy" --stage "$(STAGE)" --aws
 	npx cdk deploy --all --no-notices -c stage=$(STAGE)
 
 # Points the bot at the deployed webhook (URL and secret from the stage's stack), then shows its state.

@@ -96,20 +96,27 @@ def configured_session(region: str | None = None) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m standins.cli aws-ready NAME`: one line and exit 2 unless AWS has a region and credentials
-    (what `make deploy` checks before cdk, whose own errors fill a screen)."""
+    """`python -m standins.cli check NAME --stage STAGE [--aws]`: one line and exit 2 unless the stage is in
+    cdk.json (and, with --aws, AWS has a region and credentials). `make synth` and `make deploy` run it
+    before cdk, whose own errors take several lines or a screen."""
     import sys
 
-    parser = ArgumentParser(prog="python -m standins.cli", description="Is AWS configured?")
-    parser.add_argument("check", choices=["aws-ready"])
+    from standins.settings import stage_config
+
+    parser = ArgumentParser(prog="python -m standins.cli", description="Can a make target start?")
+    parser.add_argument("check", choices=["check"])
     parser.add_argument("name", help="the command to name in the message, e.g. 'make deploy'")
+    parser.add_argument("--stage", required=True, help="a stage of cdk.json")
+    parser.add_argument("--aws", action="store_true", help="AWS must have a region and credentials")
     args = parser.parse_args(argv)
     try:
-        configured_session()
+        stage_config(args.stage)
+        if args.aws:
+            configured_session()
     except Exception as error:
-        line = explain(error)
+        line = explain(error, args.stage)
         if line is None:
-            raise
+            raise  # a bug: its traceback is what to report
         print(f"{args.name}: {line}", file=sys.stderr)
         return 2
     return 0

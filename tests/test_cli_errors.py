@@ -122,7 +122,8 @@ CASES = [
     (["ops.verify", "--stage", "dev"], {}, "make verify: no AWS region"),
     (["ops.verify"], {}, "python -m ops.verify: the following arguments are required: --stage"),
     (["devtools.docs", "--bogus"], {}, "make docs: unrecognized arguments: --bogus"),
-    (["standins.cli", "aws-ready", "make deploy"], {}, "make deploy: no AWS region"),
+    (["standins.cli", "check", "make deploy", "--stage", "dev", "--aws"], {}, "make deploy: no AWS region"),
+    (["standins.cli", "check", "make synth", "--stage", "nope"], {}, "make synth: unknown stage 'nope'"),
 ]
 
 

@@ -52,6 +52,8 @@ CASES = [
     (["report", "STAGE=dev"], {}, "make report: no AWS region"),
     (["verify", "STAGE=dev"], {}, "make verify: no AWS region"),
     (["deploy", "STAGE=dev"], {}, "make deploy: no AWS region"),
+    (["deploy", "STAGE=nope"], {}, "make deploy: unknown stage 'nope'; cdk.json defines: dev, prod"),
+    (["synth", "STAGE=nope"], {}, "make synth: unknown stage 'nope'; cdk.json defines: dev, prod"),
     (["set-webhook", "STAGE=dev"], {"TELEGRAM_BOT_TOKEN": "123:abc"}, "make set-webhook: no AWS region"),
     (["webhook-info"], {}, "set TELEGRAM_BOT_TOKEN"),
     (["poll"], {}, "set TELEGRAM_BOT_TOKEN"),
