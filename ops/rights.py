@@ -590,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         user_id = parse_user_id(args.user_id)
+        if args.out is not None:  # before anything is read: a folder that cannot be written is said first
+            args.out.parent.mkdir(parents=True, exist_ok=True)
         if args.stage:
             return run(args.action, [aws_target(args.stage)], user_id, args.out)
         return _run_local(args.action, Path(args.workdir), user_id, args.out)
@@ -598,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (BotoCoreError, ClientError) as error:  # no credentials, access denied, ...
         print(f"{args.action}: {explain(error, args.stage)}", file=sys.stderr)
+        return 1
+    except OSError as error:  # after AWS's: some of botocore's network errors are OSErrors too
+        print(f"{args.action}: cannot write {error.filename or 'the export'}: {error.strerror or error}",
+              file=sys.stderr)  # fmt: skip
         return 1
 
 

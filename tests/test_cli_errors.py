@@ -110,6 +110,7 @@ CASES = [
     (["ops.rights", "forget", "--user-id", "5", "--stage", "dev"], {}, "forget: no AWS region"),
     (["ops.rights", "export", "--user-id", "five"], {}, "export: USER_ID must be a Telegram user id"),
     (["ops.rights", "export", "--user-id", "5", "--workdir", "{nodata}"], {}, "export: no local data in"),
+    (["ops.rights", "export", "--user-id", "5", "--out", "{unwritable}/x.json"], {}, "export: cannot write"),
     (["ops.people", "pseudonym", "5", "--stage", "dev"], {}, "pseudonym: no AWS region"),
     (["ops.people", "pseudonym", "five"], {}, "argument user_id: invalid int value: 'five'"),
     (["ops.people", "pseudonym", "5", "--dir", "{nodata}"], {}, "no key at {nodata}/pseudonym-key"),
