@@ -77,7 +77,7 @@ def _client_error(error: Any, stage: str | None) -> str:
         )
     refused = f"AWS refused {error.operation_name} ({code}): {message}"
     if stage and re.search(r"(?i)not found|does not exist|ResourceNotFound", f"{code} {message}"):
-        return f"{refused}: {where}"
+        return f"{refused.rstrip('.')}: {where}"
     return refused
 
 
