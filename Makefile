@@ -18,18 +18,37 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify remodel forget subject-export test lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
+# Every .PHONY target on a line of its own (tests/test_cli_errors.py checks that none is missing).
 help:
-	@echo "make demo    run the whole pipeline locally (SeaweedFS S3 + the Lambda code + DuckDB)"
-	@echo "make test    lint, unit/infra/end-to-end tests, cdk synth of every stack"
-	@echo "make synth | deploy STAGE=dev|prod | lint | snapshots | docs | bench | setup | clean"
-	@echo "make sql     an SQL shell (DuckDB) over the demo's Parquet: telegram_updates and the model's layers"
-	@echo "make poll | report    your real bot, locally: long-poll it (TELEGRAM_BOT_TOKEN), then the report"
-	@echo "make answers | report STAGE=dev|prod [ARGS=\"--from YYYY-MM-DD --to YYYY-MM-DD --lang pt-BR\"]   in Athena"
-	@echo "make remodel STAGE=dev|prod FROM=YYYY-MM-DD TO=YYYY-MM-DD   re-apply the settings to past days"
-	@echo "make set-webhook | webhook-info STAGE=dev|prod   (needs TELEGRAM_BOT_TOKEN; set-webhook needs AWS credentials)"
-	@echo "make verify STAGE=dev|prod   after every deploy: a synthetic conversation through the deployed stage, Athena included, cleaned up"
-	@echo "make import-export FILE=result.json STAGE=dev|prod [ARGS=\"--export-timezone Zone --bot-user-id ID\"]   a chat's history"
-	@echo "make forget | subject-export USER_ID=<id> [STAGE=dev|prod]   a person's rights (docs/privacy.md)"
+	@echo "Locally, without AWS (options: ARGS=\"...\"; the README says which):"
+	@echo "  make demo            the whole pipeline on this machine, then the three answers and an HTML report"
+	@echo "  make sql             an SQL shell (DuckDB) over the demo's Parquet [DIR=folder] [ARGS='-c \"SQL;\"']"
+	@echo "  make poll            long-poll your real bot into the local pipeline (TELEGRAM_BOT_TOKEN; data in .local/bot)"
+	@echo "  make report          without STAGE: the ETL of what make poll stored, the queries and the report"
+	@echo "Against a deployed stage, STAGE=dev|prod (AWS credentials and region):"
+	@echo "  make answers         the named queries in Athena, with bytes scanned and cost"
+	@echo "  make report          with STAGE: the same, and the HTML report"
+	@echo "  make deploy          cdk deploy of the stage's three stacks"
+	@echo "  make set-webhook     point the bot at the stage's webhook (TELEGRAM_BOT_TOKEN)"
+	@echo "  make webhook-info    the bot's webhook: URL, pending updates, last error (TELEGRAM_BOT_TOKEN)"
+	@echo "  make verify          after every deploy: a synthetic conversation through the stage, then removed"
+	@echo "  make remodel         FROM=YYYY-MM-DD TO=YYYY-MM-DD: re-apply the stage's settings to past days (model step)"
+	@echo "  make import-export   FILE=result.json: a Telegram Desktop export's history into the stage"
+	@echo "  make forget          USER_ID=<id>: erase a person everywhere (without STAGE: the local data)"
+	@echo "  make subject-export  USER_ID=<id>: what is held about a person, in one file (docs/privacy.md)"
+	@echo "Development:"
+	@echo "  make test            lint, unit, infrastructure and end-to-end tests, cdk synth of every stack"
+	@echo "  make lint            ruff check and ruff format --check"
+	@echo "  make synth           cdk synth of the stage (STAGE=dev|prod) into cdk.out/"
+	@echo "  make snapshots       rewrite the stacks' template snapshots after an intended change"
+	@echo "  make docs            regenerate the generated blocks of README.md and docs/*.md"
+	@echo "  make bench           the benchmarks' figures for BENCHMARKS.md [ARGS=--full]"
+	@echo "  make setup           install everything: .venv (requirements-dev.txt) and node_modules"
+	@echo "  make demo-setup      install only requirements-demo.txt into .venv (demo, sql, poll, report)"
+	@echo "  make aws-setup       install requirements-aws.txt into .venv-aws (answers, report STAGE=, verify)"
+	@echo "  make browser         Debian's chromium through apt-get when missing (the report's browser test)"
+	@echo "  make clean           remove cdk.out, .local (the demo's and your bot's data) and the caches"
+	@echo "  make help            this list"
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -122,10 +141,13 @@ test: lint browser aws-setup
 	$(MAKE) --no-print-directory synth
 
 synth: setup
+	@$(BIN)/python -m standins.cli check "make synth" --stage "$(STAGE)"
 	npx cdk synth --quiet --no-notices -c stage=$(STAGE)
 	@ls cdk.out/*.template.json
 
 deploy: setup
+	@# cdk's own errors (an unknown stage, no AWS) take a screen: one line first.
+	@$(BIN)/python -m standins.cli check "make deploy" --stage "$(STAGE)" --aws
 	npx cdk deploy --all --no-notices -c stage=$(STAGE)
 
 # Points the bot at the deployed webhook (URL and secret from the stage's stack), then shows its state.
@@ -137,7 +159,7 @@ webhook-info: setup
 
 # A Telegram Desktop export's history into the stage's raw bucket, then the ETL for the days it changed.
 import-export: setup
-	@test -n "$(FILE)" || { echo "usage: make import-export FILE=result.json STAGE=dev|prod [ARGS=...]"; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make import-export FILE=result.json STAGE=dev|prod [ARGS=...]" >&2; exit 2; }
 	$(BIN)/python -m ops.import_export "$(FILE)" --stage $(STAGE) $(ARGS)
 
 docs: setup

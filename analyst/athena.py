@@ -28,6 +28,7 @@ from analyst.report import render
 from analyst.report_texts import LANGUAGES, translate
 from analytics.queries import NamedQuery, named_queries
 from stacks.config import ConfigError, StageConfig
+from standins.cli import ArgumentParser, configured_session, explain
 from standins.settings import stage_config
 
 PRICE_PER_TB = 5.0  # USD per TB scanned, Athena's list price in most regions
@@ -119,7 +120,7 @@ def megabytes(count: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m analyst.athena", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m analyst.athena", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["answers", "report"])
     parser.add_argument("--stage", required=True, help="the deployed stage (cdk.json), e.g. dev or prod")
     parser.add_argument(
@@ -139,18 +140,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, run: Runner | None = None) -> int:
     args = parse_args(argv)
+    tool = f"make {args.action}"
     try:
         settings: StageConfig = stage_config(args.stage)
     except ConfigError as error:
-        print(f"answers: {error}", file=sys.stderr)
+        print(f"{tool}: {error}", file=sys.stderr)
         return 2
+    out = args.out or Path(".local") / args.stage / "report.html"
     queries = [q for q in athena_queries(database_name(args.stage)) if not q.name.startswith("setup_")]
-    runner = run or wrangler_runner(args.stage)
-    print(f"Athena: workgroup {workgroup_name(args.stage)}, database {database_name(args.stage)}, "
-          f"days {args.first} to {args.last} ({settings.timezone})")  # fmt: skip
-    answers = answer_all(
-        queries, runner, database=database_name(args.stage), first=args.first, last=args.last
-    )
+    try:
+        if args.action == "report":
+            out.parent.mkdir(parents=True, exist_ok=True)  # before the queries are paid for
+    except OSError as error:
+        print(f"{tool}: cannot write the report in {out.parent}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    try:
+        # Region and credentials before anything is printed: no AWS setup is one line, not a traceback.
+        runner = run or wrangler_runner(args.stage, configured_session())
+        print(f"Athena: workgroup {workgroup_name(args.stage)}, database {database_name(args.stage)}, "
+              f"days {args.first} to {args.last} ({settings.timezone})")  # fmt: skip
+        answers = answer_all(
+            queries, runner, database=database_name(args.stage), first=args.first, last=args.last
+        )
+    except Exception as error:
+        line = explain(error, args.stage)
+        if line is None:
+            raise  # a bug: its traceback is what to report
+        print(f"{tool}: {line}", file=sys.stderr)
+        return 1
     for name, heading in ANSWERS:
         if name in answers:
             print(f"\n{heading}  [{name}]")
@@ -164,15 +181,17 @@ def main(argv: list[str] | None = None, run: Runner | None = None) -> int:
         print(f"  {answer.name:<32} {megabytes(answer.scanned_bytes):>12}  ${cost:.6f}")
     print(f"  {'total':<32} {megabytes(sum(a.scanned_bytes for a in answers.values())):>12}  ${total:.6f}")
     if args.action == "report":
-        out = args.out or Path(".local") / args.stage / "report.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
         subtitle = translate(
             args.lang, "bot_subtitle", first=args.first, last=args.last, timezone=settings.timezone
         )
         rows = {name: answer.rows for name, answer in answers.items()}
         page = render(rows, subtitle=subtitle, timezone=settings.timezone,
                       staff_known=bool(settings.staff_user_ids), lang=args.lang)  # fmt: skip
-        out.write_text(page, encoding="utf-8")
+        try:
+            out.write_text(page, encoding="utf-8")
+        except OSError as error:
+            print(f"{tool}: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+            return 1
         print(f"\nReport: {out.resolve()}")
     return 0
 

@@ -13,16 +13,18 @@ default $STAGE or dev), as `make remodel` does in AWS.
 
 A statement ends with `;`. Athena (Trino) SQL is transpiled to DuckDB's by sqlglot, as the named queries
 are; SQL that only DuckDB understands runs as written. `.tables` lists the tables and views, `.queries`
-the named queries, `.q NAME` runs one, `.quit` (or Ctrl-D) leaves.
+the named queries, `.q NAME` runs one, `.quit` (or Ctrl-D) leaves. In a terminal, the Up arrow recalls
+earlier lines (readline; the history is kept in .local/sql_history).
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import io
 import json
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +32,7 @@ import duckdb
 
 from analytics.queries import NamedQuery, named_queries, to_duckdb
 from stacks.config import ConfigError, StageConfig
+from standins.cli import ArgumentParser, one_line
 from standins.runner import duckdb_over, remodel_folder
 from standins.settings import stage_config
 from telegram_model.tables import MODEL_PREFIX
@@ -92,28 +95,100 @@ def format_rows(columns: list[str], rows: list[tuple[Any, ...]], limit: int = MA
     return "\n".join(lines)
 
 
-def statements(lines: Iterable[str], prompt: TextIO | None) -> Iterator[str]:
-    """Statements ending in `;`, and dot-commands (one line each)."""
-    buffer: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if not buffer and stripped.startswith("."):
-            yield stripped
-        elif stripped:
-            buffer.append(line.rstrip("\n"))
-            if stripped.endswith(";"):
-                yield "\n".join(buffer).strip().rstrip(";").strip()
-                buffer = []
-        if prompt is not None:
-            prompt.write("   ...> " if buffer else "sql> ")
-            prompt.flush()
-    if buffer:
-        yield "\n".join(buffer).strip().rstrip(";").strip()
+# Ctrl-C at the prompt: the statement being typed is dropped, the shell carries on.
+CANCEL = "\x03"
+HISTORY = Path(".local/sql_history")  # beside the demo's data, from where `make sql` runs
+COMMANDS = "commands: .tables  .queries  .q NAME  .quit"
+
+
+class ShellError(Exception):
+    """A dot-command the shell cannot run (unknown, or a named query that does not exist)."""
+
+
+def split_statements(text: str) -> tuple[list[str], str]:
+    """The complete statements in `text`, each without its `;`, and the text after the last one. A `;`
+    inside quotes or a comment ends nothing."""
+    done: list[str] = []
+    start = i = 0
+    while i < len(text):
+        if text[i] in "'\"":  # a doubled quote ('it''s') closes and reopens: the same as one string
+            close = text.find(text[i], i + 1)
+            if close < 0:
+                break
+            i = close + 1
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close < 0:
+                break
+            i = close + 2
+        else:
+            if text[i] == ";":
+                if statement := text[start:i].strip():
+                    done.append(statement)
+                start = i + 1
+            i += 1
+    return done, text[start:]
+
+
+def statements(next_line: Callable[[bool], str | None]) -> Iterator[str]:
+    """Statements ending in `;` (several on a line, or one over several lines) and dot-commands (a line of
+    their own), from next_line(continuing) until it returns None; what is left unended runs last."""
+    buffer = ""
+    while (line := next_line(bool(buffer.strip()))) is not None:
+        if line == CANCEL:
+            buffer = ""
+        elif not buffer.strip() and line.strip().startswith("."):
+            buffer = ""
+            yield line.strip()
+        else:
+            done, buffer = split_statements(buffer + line.rstrip("\n") + "\n")
+            yield from done
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def file_lines(source: Iterable[str]) -> Callable[[bool], str | None]:
+    lines = iter(source)
+    return lambda continuing: next(lines, None)
+
+
+def terminal_lines(continuing: bool) -> str | None:
+    """A line typed at the prompt, with readline's editing and history; None on Ctrl-D."""
+    try:
+        return input("   ...> " if continuing else "sql> ")
+    except EOFError:
+        print()  # the shell's prompt starts on a line of its own
+        return None
+    except KeyboardInterrupt:
+        print()
+        return CANCEL
+
+
+@contextlib.contextmanager
+def history(path: Path = HISTORY) -> Iterator[None]:
+    """readline's history, kept between sessions in `path` (the Up arrow recalls earlier lines)."""
+    import readline  # input() edits lines with it once it is imported
+
+    with contextlib.suppress(OSError):  # no history yet
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+    try:
+        yield
+    finally:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError as error:  # a convenience: said, but no reason to fail the session
+            print(f"make sql: history not saved to {path}: {error.strerror or error}", file=sys.stderr)
 
 
 def command(connection: duckdb.DuckDBPyConnection, text: str, queries: dict[str, NamedQuery]) -> str | None:
-    """A dot-command's output, or None for .quit."""
+    """A dot-command's output, or None for .quit; ShellError for a command or a query it does not know."""
     name, _, argument = text.partition(" ")
+    argument = argument.strip()
     if name in (".quit", ".exit"):
         return None
     if name == ".tables":
@@ -123,37 +198,51 @@ def command(connection: duckdb.DuckDBPyConnection, text: str, queries: dict[str,
         return "\n".join(f"{table}  ({kind.lower()})" for table, kind in rows)
     if name == ".queries":
         return "\n".join(f"{q.name}  {q.description}" for q in queries.values())
-    if name == ".q" and argument.strip() in queries:
-        return format_rows(*run(connection, queries[argument.strip()].sql))
-    return "commands: .tables  .queries  .q NAME  .quit"
+    if name == ".q":
+        if argument not in queries:
+            what = f"no named query {argument!r}" if argument else ".q needs a named query"
+            raise ShellError(f"{what}: .queries lists them")
+        return format_rows(*run(connection, queries[argument].sql))
+    raise ShellError(f"unknown command {name}; {COMMANDS}")
 
 
-def shell(connection: duckdb.DuckDBPyConnection, source: TextIO, out: TextIO) -> int:
-    """Reads statements from `source` until its end or .quit; returns 1 if any statement failed."""
+def shell(
+    connection: duckdb.DuckDBPyConnection, settings: StageConfig, next_line: Callable[[bool], str | None],
+    out: TextIO, *, interactive: bool = False,
+) -> int:  # fmt: skip
+    """Runs each statement until the input ends or .quit. At a terminal the session ends 0 whatever its
+    statements did (each error was shown where it happened); otherwise 1 if any statement failed."""
     queries = {q.name: q for q in named_queries()}
-    interactive = source.isatty()
     if interactive:
-        out.write(__doc__.split("\n\n")[3].strip() + "\n\nsql> ")
+        out.write(__doc__.split("\n\n")[3].strip() + "\n\n")
         out.flush()
     failed = 0
-    for statement in statements(source, out if interactive else None):
-        if statement.startswith("."):
-            output = command(connection, statement, queries)
-            if output is None:
-                break
-            print(output, file=out)
-            continue
+    for statement in statements(next_line):
         try:
-            print(format_rows(*run(connection, statement)), file=out)
-        except duckdb.Error as error:
+            if statement.startswith("."):
+                output = command(connection, statement, queries)
+                if output is None:
+                    break
+            else:
+                output = format_rows(*run(connection, statement))
+            print(output, file=out)
+        except (duckdb.Error, ShellError) as error:
             failed = 1
-            print(f"error: {error}", file=out)
+            # At the prompt DuckDB's whole message (its LINE and caret); from -c or a pipe, one line each.
+            message = str(error)
+            if isinstance(error, duckdb.Error) and not interactive:
+                message = one_line(re.split(r"\n\s*LINE \d+:", message)[0])
+            print(f"error: {message}", file=sys.stderr)
+        except KeyboardInterrupt:
+            if not interactive:
+                raise
+            print("(interrupted)", file=sys.stderr)
         out.flush()
-    return failed
+    return 0 if interactive else failed
 
 
 def main(argv: list[str] | None = None, source: TextIO | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make sql", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="make sql", description=__doc__.split("\n\n")[0])
     parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR, help=f"default {DEFAULT_DIR}")
     parser.add_argument("--settings", type=Path, help="stage settings (JSON object) the data was made with")
     parser.add_argument("--stage", help="else the settings of this stage in cdk.json (default $STAGE, dev)")
@@ -170,8 +259,12 @@ def main(argv: list[str] | None = None, source: TextIO | None = None) -> int:
         print(f"make sql: invalid settings: {error}", file=sys.stderr)
         return 2
     if args.sql is not None:
-        return shell(connection, io.StringIO(args.sql + "\n"), sys.stdout)
-    return shell(connection, source or sys.stdin, sys.stdout)
+        return shell(connection, settings, file_lines(io.StringIO(args.sql + "\n")), sys.stdout)
+    source = source or sys.stdin
+    if not source.isatty():  # a pipe or a file: no prompt, no history
+        return shell(connection, settings, file_lines(source), sys.stdout)
+    with history():
+        return shell(connection, settings, terminal_lines, sys.stdout, interactive=True)
 
 
 if __name__ == "__main__":

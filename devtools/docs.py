@@ -105,10 +105,13 @@ def block(text: str, name: str) -> str:
     return match.group(1)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    from standins.cli import ArgumentParser
     from standins.runner import answer_sample_conversation
     from standins.s3_server import SeaweedS3
 
+    # No options: anything on the command line is a mistake, said before the files are rewritten.
+    ArgumentParser(prog="make docs", description="Regenerates the docs' generated blocks.").parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir, SeaweedS3(Path(workdir) / "s3") as server:
         answers = answer_sample_conversation(server.client_env(), Path(workdir) / "parquet")
     schema_doc = replace_block(SCHEMA_DOC.read_text(), "schema", schema_markdown())

@@ -37,9 +37,10 @@ from analyst.report_texts import LANGUAGES, translate
 from demo_data.generator import GeneratedConversation, generate
 from stacks.config import RAW_LAYOUTS
 from standins.api_gateway import REPLAY_TIME_HEADER, LocalApiGateway, PortInUse
+from standins.cli import ArgumentParser
 from standins.runner import LocalPipeline, answer_all
 from standins.s3_server import SeaweedS3
-from standins.workdir import DemoRunning, lock_workdir
+from standins.workdir import DemoRunning, UnwritableWorkdir, lock_workdir
 from telegram_etl.job import DayResult
 from telegram_ingest.app import SECRET_HEADER
 
@@ -48,14 +49,31 @@ DESKTOP_EXPORT = ROOT / "tests/fixtures/telegram/39_desktop_export_new_format.js
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # what the Lambdas' logger accepts
 
 
+# A terminal's line holding an unfinished progress bar (no newline yet): whatever is printed next must
+# first take it away, or it is appended to the bar.
+_bar_open = False
+ERASE_LINE = "\r\x1b[K"
+
+
 def progress(label: str, done: int, total: int) -> None:
     """One line redrawn in place on a terminal; a line per quarter otherwise (CI logs)."""
+    global _bar_open
     filled = int(30 * done / max(total, 1))
     line = f"   {label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
     if sys.stderr.isatty():
         print(f"\r{line}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        _bar_open = done != total
     elif done == total or done % max(total // 4, 1) == 0:
         print(line, file=sys.stderr, flush=True)
+
+
+def clear_progress() -> None:
+    """Takes an unfinished bar off its line, so that the next line starts at its beginning (the next
+    progress() draws the bar again below it)."""
+    global _bar_open
+    if _bar_open:
+        print(ERASE_LINE, end="", file=sys.stderr, flush=True)
+        _bar_open = False
 
 
 def post(url: str, body: bytes, secret: str, arrived_ms: int | None = None) -> tuple[int, str]:
@@ -129,9 +147,10 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             )
             first, last = conversation.days[0], conversation.days[-1]
             ledger, posts = conversation.ledger, conversation.outgoing
-            print(f"\n3. Telegram: replaying {len(conversation.deliveries)} deliveries (seed {args.seed}), "
-                  f"{first} to {last}, {pipeline.timezone}; our bot's backend: {len(posts)} posts of the "
-                  "messages it sent to /outgoing")  # fmt: skip
+            distinct = len(conversation.deliveries) - ledger.redeliveries
+            print(f"\n3. Telegram: replaying {distinct} updates as {len(conversation.deliveries)} deliveries "
+                  f"(seed {args.seed}), {first} to {last}, {pipeline.timezone}; our bot's backend: "
+                  f"{len(posts)} posts of the messages it sent to /outgoing")  # fmt: skip
             statuses = replay(conversation, api.url, pipeline.webhook_secret, show_progress=True)
             print(f"   /webhook HTTP {dict(statuses['webhook'])}; {ledger.redeliveries} of them redeliveries "
                   "(same key)")  # fmt: skip
@@ -152,7 +171,8 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
             counts = " ".join(f"{name}={result[name]}" for name in DayResult.COUNTS if result[name])
             redacted = " ".join(f"{kind}={n}" for kind, n in result["redactions"].items() if n)
             counts += f" redacted: {redacted}" if redacted else ""
-            print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}")
+            clear_progress()
+            print(f"   {result['date']}: {counts} -> {', '.join(result['files'])}", flush=True)
             progress("days", n, len(conversation.days))
         again = pipeline.run_etl({"date": first.isoformat()})["days"][0]
         print(f"   re-run of {first}: {again['written']} rows, same files {again['files']} (no duplicates)")
@@ -174,8 +194,11 @@ def run(args: argparse.Namespace, server: SeaweedS3) -> Path:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
-    parser.add_argument("--updates", type=int, default=300, help="distinct updates to replay (default 300)")
+    parser = ArgumentParser(prog="make demo", description="Run the whole pipeline locally.")
+    parser.add_argument(
+        "--updates", type=int, default=300,
+        help="distinct updates to replay, at least (whole scenes are kept; default 300)",
+    )  # fmt: skip
     parser.add_argument("--days", type=int, default=7, help="days the conversation spans (default 7)")
     parser.add_argument("--seed", type=int, default=7, help="same seed, same conversation (default 7)")
     parser.add_argument("--s3-port", type=int, default=None, help="SeaweedFS S3 port (default: a free one)")
@@ -231,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     except DemoRunning as error:
         print(f"demo refused: {error}", file=sys.stderr)
         return 1
+    except UnwritableWorkdir as error:
+        print(f"make demo: --workdir: {error}", file=sys.stderr)
+        return 2
     server = SeaweedS3(workdir / "seaweedfs", s3_port=args.s3_port, progress=say)
     try:
         report = run(args, server)

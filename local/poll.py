@@ -11,7 +11,6 @@ just before a crash is fetched again, and its key (its update_id) is overwritten
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -24,9 +23,11 @@ from types import FrameType
 from analyst.report import render
 from analyst.report_texts import LANGUAGES, translate
 from ops.botapi import BotApi, BotApiError, token_from_environment
+from standins.cli import ArgumentParser
 from standins.runner import LocalPipeline, answer_all, raw_days
 from standins.s3_server import SeaweedS3
 from standins.settings import stage_config
+from standins.workdir import UnwritableWorkdir, writable_workdir
 from telegram_etl.flatten import UPDATE_KINDS
 
 WORKDIR = Path(".local/bot")
@@ -126,13 +127,20 @@ def report(workdir: Path, lang: str = "en") -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Long-poll a real bot into the local pipeline.")
+    parser = ArgumentParser(
+        prog="python -m local.poll", description="Long-poll a real bot into the local pipeline."
+    )
     parser.add_argument("action", choices=["poll", "report"])
     parser.add_argument("--workdir", default=str(WORKDIR))
     parser.add_argument("--long-poll-seconds", type=int, default=30)
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir)
+    try:
+        writable_workdir(workdir)
+    except UnwritableWorkdir as error:
+        print(f"make {args.action}: --workdir: {error}", file=sys.stderr)
+        return 2
     if args.action == "report":
         print(f"Report: {report(workdir, args.lang)}")
         return 0

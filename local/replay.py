@@ -42,8 +42,10 @@ from analyst.report_texts import LANGUAGES, translate
 from ops.desktop_export import Conversion, NotAnExport
 from ops.import_export import add_export_options, convert_file, write_objects
 from stacks.config import RAW_LAYOUTS, ConfigError, StageConfig
+from standins.cli import ArgumentParser
 from standins.runner import LocalPipeline, answer_all, raw_days
 from standins.s3_server import SeaweedS3
+from standins.workdir import UnwritableWorkdir, writable_workdir
 from telegram_etl.days import MAX_BACKFILL_DAYS
 from telegram_model.tables import MODEL_PREFIX, TABLES
 
@@ -85,8 +87,13 @@ def parse_line(text: str) -> tuple[str, dict[str, Any] | list[Any], int]:
 
 def read_deliveries(path: Path, errors: list[str]) -> Iterator[Delivery]:
     """The valid lines of INPUT; each invalid one is reported in `errors` with its line number."""
-    with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark is no error
-        for number, text in enumerate(lines, start=1):
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:  # a byte-order mark is no error; a line that is not UTF-8 is an invalid line
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                errors.append(f"line {number}: not UTF-8 ({error.reason} at byte {error.start})")
+                continue
             if not text.strip():
                 continue
             try:
@@ -95,6 +102,18 @@ def read_deliveries(path: Path, errors: list[str]) -> Iterator[Delivery]:
                 errors.append(f"line {number}: {error}")
                 continue
             yield Delivery(number, body, received, route)
+
+
+def nothing_to_replay(path: Path) -> str | None:
+    """Why INPUT holds no update to replay (empty, or every line invalid), or None once one line is valid."""
+    errors: list[str] = []
+    if next(read_deliveries(path, errors), None) is not None:
+        return None
+    if not errors:
+        return "the file holds no line"
+    more = len(errors) - 1
+    more_text = f" (and {more} more invalid line{'s' if more > 1 else ''})" if more else ""
+    return f"every line is invalid: {errors[0]}{more_text}"
 
 
 def load_settings(path: Path | None) -> StageConfig:
@@ -159,6 +178,10 @@ def replay_into(
             errors.append(
                 f"line {delivery.line}: /{delivery.route} answered HTTP {status} {response['body']}"
             )
+    stored = sum(counts.get(200, 0) for counts in statuses.values())
+    if statuses and not stored and export is None:  # no answer to give: a failure, said once
+        refused = sum(sum(counts.values()) for counts in statuses.values())
+        raise RuntimeError(f"nothing was stored: the webhook refused every update ({refused}); {errors[0]}")
     for route, counts in statuses.items():
         print(f"replayed /{route}: HTTP {dict(sorted(counts.items()))}", file=sys.stderr)
     if export is not None:
@@ -191,17 +214,20 @@ def replay(
     if args.parquet_out:
         target = Path(args.parquet_out)
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(workdir / "parquet" / "telegram", target)
-        # The model's tables beside the processed table's days: DIR/<table>/context_date=.../
-        for model_table in TABLES:
-            source = workdir / "parquet" / MODEL_PREFIX / model_table.name
-            if source.is_dir():
-                shutil.copytree(source, target / model_table.name)
+        try:
+            shutil.copytree(workdir / "parquet" / "telegram", target)
+            # The model's tables beside the processed table's days: DIR/<table>/context_date=.../
+            for model_table in TABLES:
+                source = workdir / "parquet" / MODEL_PREFIX / model_table.name
+                if source.is_dir():
+                    shutil.copytree(source, target / model_table.name)
+        except OSError as error:
+            raise RuntimeError(f"cannot write --parquet-out {target}: {error.strerror or error}") from None
     return answers
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local.replay", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m local.replay", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "input", nargs="?", help='JSON lines: {"update": {...}, "received_ms": <epoch ms>} or {"outgoing": '
         '<what our bot sent>, "received_ms": ...} (optional with --telegram-export)',
@@ -231,6 +257,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def write(path: Path, text: str) -> bool:
+    """Writes the file (its folder made), or says in one line why it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"replay: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # unwinds the `with` blocks, which stop the S3 server
 
@@ -244,6 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.input, args.telegram_export):
         if path is not None and not Path(path).is_file():
             print(f"replay: {path}: no such file", file=sys.stderr)
+            return 2
+    if args.input and args.telegram_export is None and (empty := nothing_to_replay(Path(args.input))):
+        print(f"replay: nothing to replay in {args.input}: {empty}", file=sys.stderr)
+        return 2
+    if args.workdir:
+        try:
+            writable_workdir(Path(args.workdir))
+        except UnwritableWorkdir as error:
+            print(f"replay: --workdir: {error}", file=sys.stderr)
             return 2
     try:
         settings = load_settings(args.settings)
@@ -283,11 +329,12 @@ def main(argv: list[str] | None = None) -> int:
                              last=days[-1], timezone=settings.timezone)  # fmt: skip
         page = render(answers, subtitle=subtitle, timezone=settings.timezone, lang=args.lang,
                       staff_known=bool(settings.staff_user_ids))  # fmt: skip
-        args.report.write_text(page, encoding="utf-8")
+        if not write(args.report, page):
+            return 1
         print(f"\nReport: {args.report.resolve()}")
     if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(answers, ensure_ascii=False, indent=2), encoding="utf-8")
+        if not write(args.json_out, json.dumps(answers, ensure_ascii=False, indent=2)):
+            return 1
         print(f"\nJSON: {args.json_out.resolve()}")
     return 0
 

@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.desktop_export import Conversion, NotAnExport, RawObject, convert, load_export
 from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
+from standins.cli import ArgumentParser, configured_session, explain
 from standins.settings import stage_config
 from telegram_etl.days import MAX_BACKFILL_DAYS
 from telegram_ingest.webhook import RAW_PREFIX
@@ -181,7 +181,7 @@ def run_etl(lambda_client: Any, function: str, days: list[str]) -> list[dict[str
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ops.import_export", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m ops.import_export", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path, help="the export's result.json (Telegram Desktop, format JSON)")
     parser.add_argument(
         "--stage", required=True, help="the stage in cdk.json (its time zone, allow-list, bot)"
@@ -226,7 +226,11 @@ def main(argv: list[str] | None = None, *, session: Any = None) -> int:
     except (ConfigError, NotAnExport) as error:
         print(f"import-export: {error}", file=sys.stderr)
         return 2
-    session = session or boto3.session.Session()
+    try:
+        session = session or configured_session()  # region and credentials, before anything is written
+    except BotoCoreError as error:
+        print(f"import-export: {explain(error, args.stage)}", file=sys.stderr)
+        return 2
     try:
         resources = stage_resources(session.client("cloudformation"), args.stage)
         report = write_objects(session.client("s3"), resources.raw_bucket, conversion)
@@ -240,8 +244,8 @@ def main(argv: list[str] | None = None, *, session: Any = None) -> int:
             etl = [f"ETL invoked for {p['start_date']} to {p['end_date']}" for p in payloads]
     except (BotoCoreError, ClientError, RuntimeError) as error:
         # What was written stays (each object is whole and a re-run finds it present): say so.
-        print(f"import-export failed: {error} (run it again: stored objects are kept, not repeated)",
-              file=sys.stderr)  # fmt: skip
+        print(f"import-export failed: {explain(error, args.stage) or error} (run it again: stored objects "
+              "are kept, not repeated)", file=sys.stderr)  # fmt: skip
         return 1
     if args.json:
         print(json.dumps({**report.as_dict(), "raw_bucket": resources.raw_bucket, "etl_payloads": payloads}))

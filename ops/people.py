@@ -9,28 +9,27 @@ this is how an admin who knows a person's Telegram id finds their rows. The outp
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from standins.cli import ArgumentParser, configured_session, explain
 from standins.pseudonym_key import KEY_FILE, local_key
 from telegram_etl.privacy import pseudonym
 
 
 def stage_key(stage: str) -> bytes:  # pragma: no cover - needs an AWS account
     """The stage's key from Secrets Manager (the ETL stack's PseudonymKeySecretArn output)."""
-    import boto3
-
     from stacks.names import stack_name
 
-    stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name(stage, "Etl"))["Stacks"]
+    session = configured_session()
+    stacks = session.client("cloudformation").describe_stacks(StackName=stack_name(stage, "Etl"))["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     arn = outputs["PseudonymKeySecretArn"]
-    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode("utf-8")
+    return session.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.people", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m ops.people", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("pseudonym", help="the pseudonym of a Telegram user id")
     show.add_argument("user_id", type=int)
@@ -41,7 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--stage", help="a deployed stage: its key from Secrets Manager")
     args = parser.parse_args(argv)
     if args.stage:
-        key = stage_key(args.stage)
+        try:
+            key = stage_key(args.stage)
+        except Exception as error:
+            line = explain(error, args.stage)
+            if line is None:
+                raise  # a bug: its traceback is what to report
+            print(f"pseudonym: {line}", file=sys.stderr)
+            return 1
     else:
         path = Path(args.dir) / KEY_FILE
         if not path.exists():

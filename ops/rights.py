@@ -19,7 +19,6 @@ without a key).
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
@@ -57,6 +56,7 @@ from ops.subject import (
 )
 from stacks.config import ConfigError
 from stacks.names import stack_name
+from standins.cli import ArgumentParser, explain
 from standins.pseudonym_key import existing_key
 from telegram_etl.firehose import BadRecord, decode_record
 from telegram_etl.job import (
@@ -578,7 +578,7 @@ def run(action: str, targets: list[Target], user_id: int, out: Path | None) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m ops.rights",
         description="A person's rights: forget them, or export their data.",
     )
@@ -590,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         user_id = parse_user_id(args.user_id)
+        if args.out is not None:  # before anything is read: a folder that cannot be written is said first
+            args.out.parent.mkdir(parents=True, exist_ok=True)
         if args.stage:
             return run(args.action, [aws_target(args.stage)], user_id, args.out)
         return _run_local(args.action, Path(args.workdir), user_id, args.out)
@@ -597,13 +599,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.action}: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # no credentials, access denied, ...
-        print(f"{args.action}: AWS refused or could not be reached: {error}", file=sys.stderr)
+        print(f"{args.action}: {explain(error, args.stage)}", file=sys.stderr)
+        return 1
+    except OSError as error:  # after AWS's: some of botocore's network errors are OSErrors too
+        print(f"{args.action}: cannot write {error.filename or 'the export'}: {error.strerror or error}",
+              file=sys.stderr)  # fmt: skip
         return 1
 
 
 def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> int:
     from standins.s3_server import SeaweedS3
-    from standins.workdir import DemoRunning, lock_workdir
+    from standins.workdir import DemoRunning, UnwritableWorkdir, lock_workdir
 
     if not (workdir / "seaweedfs").is_dir():
         raise RightsError(
@@ -611,7 +617,7 @@ def _run_local(action: str, workdir: Path, user_id: int, out: Path | None) -> in
         )
     try:
         lock = lock_workdir(workdir)  # not while a demo rewrites the same buckets
-    except DemoRunning as error:
+    except (DemoRunning, UnwritableWorkdir) as error:
         raise RightsError(str(error)) from None
     try:
         with SeaweedS3(workdir / "seaweedfs") as server:

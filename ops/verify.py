@@ -63,8 +63,10 @@ from ops.verify_conversation import (
 )
 from ops.verify_conversation import row_mismatch as rows_differ
 from ops.verify_sql import NoWindow, for_day
-from stacks.config import ConfigError, StageConfig
+from stacks.config import StageConfig
 from stacks.names import stack_name
+from standins.cli import ArgumentParser
+from standins.cli import explain as aws_explain
 from standins.settings import stage_config
 
 OK, WARN, FAILED, SKIPPED = "ok", "warn", "failed", "skipped"
@@ -781,39 +783,15 @@ def bot_webhook_info() -> Callable[[], dict[str, Any]] | None:
 
 
 def explain(error: Exception) -> str | None:
-    """One line for the errors of setup (credentials, region, network); None for anything else."""
-    from botocore.exceptions import (
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        NoRegionError,
-        PartialCredentialsError,
-    )
-
-    if isinstance(error, SetupError | ConfigError):
+    """One line for the errors of setup (credentials, region, network, AWS's refusals: standins.cli's
+    words); None for anything else."""
+    if isinstance(error, SetupError):
         return str(error)
-    if isinstance(error, NoRegionError):
-        return "no AWS region: export AWS_DEFAULT_REGION=<region> (the stage's) or run `aws configure`"
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return "no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE"
-    if isinstance(error, EndpointConnectionError):
-        return f"cannot reach AWS ({error}): check the network and AWS_DEFAULT_REGION"
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in (
-            "ExpiredToken",
-            "ExpiredTokenException",
-            "InvalidClientTokenId",
-            "UnrecognizedClientException",
-        ):
-            return f"AWS refused the credentials ({code}): refresh them (aws sso login) or set AWS_PROFILE"
-        message = error.response.get("Error", {}).get("Message", "")
-        return f"AWS refused {error.operation_name} ({code}): {message}"
-    return None
+    return aws_explain(error)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ops.verify", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m ops.verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True, help="the deployed stage (cdk.json), e.g. dev or prod")
     parser.add_argument("--day", type=date.fromisoformat,
                         help="verification day (default: the stage's projection_start_date); must hold "

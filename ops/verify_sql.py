@@ -3,17 +3,15 @@
 Each predicate on the partition key (`context_date BETWEEN a AND b`, `context_date >= <expression>`, `<`,
 `<=`, `>`, `=`, `IN (...)`, qualified or quoted) becomes `context_date = 'D'`, whatever its bounds are
 (literals, `?`, `date_format(current_date - INTERVAL '30' DAY, '%Y-%m-%d')`, ...). Comments and string
-literals are never matched. A query without such a predicate that reads `telegram_updates` is narrowed as
-`make answers` narrows it (a WITH clause named like the table, analyst.athena.within_days); any
-other query without one is refused (NoWindow): run over every day, it would not test the day's rows.
+literals are never matched. Every deployed named query reads its tables through such a window (the model
+step's tables and `telegram_updates` alike, analytics.queries.console_queries); a query without one is
+refused (NoWindow): run over every day, it would not test the day's rows.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-
-from analyst.athena import within_days
 
 # Where an operand ends, at parenthesis depth 0.
 _STOP_WORDS = {
@@ -23,7 +21,6 @@ _STOP_WORDS = {
 _PREDICATE = re.compile(
     r'(?i)(?<![\w."])((?:"?[a-z_][\w]*"?\.)?"?context_date"?)\s*(between\b|>=|<=|=|>|<(?!>)|in\s*(?=\())'
 )
-_TABLE_READ = re.compile(r'(?i)\b(?:from|join)\s+(?:"?\w+"?\.)?"?telegram_updates"?(?!\w)')
 
 
 class NoWindow(ValueError):
@@ -127,11 +124,7 @@ def for_day(sql: str, day: date, database: str) -> str:
     narrowed, count = replace_window(sql, day)
     if count:
         return narrowed
-    if _TABLE_READ.search(_masked(sql)):
-        narrowed, count = replace_window(within_days(sql, database), day)
-        if count:
-            return narrowed
     raise NoWindow(
-        "no recognisable context_date window (context_date BETWEEN ... AND ..., >=, <=, =, IN) and it reads "
-        "no telegram_updates to narrow: it would scan every day"
+        "no recognisable context_date window (context_date BETWEEN ... AND ..., >=, <=, =, IN): "
+        "it would scan every day"
     )

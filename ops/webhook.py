@@ -6,12 +6,13 @@ from Secrets Manager and goes straight to Telegram. The bot token comes from TEL
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any, NamedTuple
 
 from ops.botapi import BotApi, BotApiError, token_from_environment
 from stacks.names import stack_name
+from standins.cli import ArgumentParser
+from standins.cli import explain as aws_explain
 from telegram_etl.flatten import UPDATE_KINDS
 
 
@@ -71,7 +72,7 @@ def describe_webhook(info: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m ops.webhook", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["set", "info"])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--drop-pending-updates", action="store_true")
@@ -99,32 +100,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def explain(error: Exception, stage: str) -> str | None:
-    """The one line an operator needs for an error of AWS or the Bot API."""
-    from botocore.exceptions import (  # botocore comes with boto3, which `set` needs anyway
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        NoRegionError,
-        PartialCredentialsError,
-    )
-
+    """The one line an operator needs for an error of the Bot API or of AWS (standins.cli's words)."""
     if isinstance(error, BotApiError):
         return str(error)  # names the method and the reason, never the token
-    if isinstance(error, NoRegionError):
-        return "no AWS region: export AWS_DEFAULT_REGION=<region> (e.g. sa-east-1) or run `aws configure`"
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return "no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE"
-    if isinstance(error, EndpointConnectionError):
-        return f"cannot reach AWS ({error}): check the network and AWS_DEFAULT_REGION"
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", str(error))
-        name = stack_name(stage, "Ingestion")
-        if code == "ValidationError" and "does not exist" in message:
-            return (f"stack {name} does not exist in this account and region: check STAGE={stage} and "
-                    f"AWS_DEFAULT_REGION, or deploy it first (make deploy STAGE={stage})")  # fmt: skip
-        return f"AWS refused {error.operation_name} ({code}): {message}"
-    return None
+    return aws_explain(error, stage)
 
 
 if __name__ == "__main__":

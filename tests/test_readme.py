@@ -66,3 +66,19 @@ def test_readme_lists_every_named_query():
 @pytest.mark.e2e
 def test_queries_doc_shows_each_query_and_its_real_answer(answers):
     assert QUERIES_DOC.read_text() == queries_markdown(answers), "run `make docs`"
+
+
+def test_the_readme_says_how_many_updates_the_demo_replays():
+    """`--updates 300` keeps whole scenes, so the demo replays a few more: the README gives the figures."""
+    from demo_data.generator import generate
+    from local.demo import parse_args
+
+    args = parse_args([])
+    conversation = generate(seed=args.seed, updates=args.updates, days=args.days)
+    deliveries = len(conversation.deliveries)
+    distinct = deliveries - conversation.ledger.redeliveries
+    distinct_ids = {delivery.update["update_id"] for delivery in conversation.deliveries}
+    assert distinct == len(distinct_ids) >= args.updates
+    (row,) = [line for line in README.read_text().splitlines() if line.startswith("| `--updates N`")]
+    assert f"| {args.updates} |" in row
+    assert f"replays {distinct} (seed {args.seed}), as {deliveries} deliveries" in row

@@ -380,4 +380,6 @@ def test_no_aws_credentials_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert main(["export", "--user-id", str(WERT), "--stage", "dev"]) == 1
-    assert "AWS refused or could not be reached: Unable to locate credentials" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "export: no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE\n"
+    )
