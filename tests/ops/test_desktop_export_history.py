@@ -226,12 +226,12 @@ def test_the_old_groups_id_must_be_a_basic_groups_and_name_one_upgrade(tmp_path:
 
 
 def test_the_model_counts_the_old_group_and_the_supergroup_as_one_group(tmp_path: Path):
-    """Through the conversation model's own `messages` layer (DuckDB over the Parquet the ETL would write):
-    the old group's messages, under the stand-in id, belong to the supergroup's group."""
+    """Through the conversation model's own `messages` table (the model step over the Parquet the ETL would
+    write): the old group's messages, under the stand-in id, belong to the supergroup's group."""
     import pyarrow.parquet as pq
 
-    from analytics.queries import compose, model_values, render_sql, shared_definitions, to_duckdb
-    from standins.runner import duckdb_over
+    from analytics.queries import to_duckdb
+    from standins.runner import duckdb_over, remodel_folder
     from telegram_etl.rows import to_table
 
     export = load_export(UPGRADED)
@@ -247,11 +247,8 @@ def test_the_model_counts_the_old_group_and_the_supergroup_as_one_group(tmp_path
         folder = tmp_path / "telegram" / f"context_date={day}"
         folder.mkdir(parents=True)
         pq.write_table(to_table([flatten(u, None) for u in updates]).table, folder / "part-00000.parquet")
-    settings = StageConfig(stage="t")
-    layers = {name: render_sql(path, model_values(settings)) for name, path in shared_definitions().items()}
-    sql = compose(
-        "SELECT chat_id, group_chat_id, count(*) AS n FROM messages GROUP BY 1, 2 ORDER BY 1", layers
-    )
+    remodel_folder(tmp_path / "telegram", StageConfig(stage="t"))
+    sql = "SELECT chat_id, group_chat_id, count(*) AS n FROM messages GROUP BY 1, 2 ORDER BY 1"
     found = duckdb_over(tmp_path / "telegram").execute(to_duckdb(sql)).fetchall()
     old = old_group_stand_in(SUPERGROUP)
     assert sorted(found) == sorted([(old, SUPERGROUP, 4), (SUPERGROUP, SUPERGROUP, 2)])
