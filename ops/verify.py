@@ -14,10 +14,14 @@ Steps (each one a row of the final table, ok / warn / failed / skipped with the 
   raw         the updates found in the raw bucket (object or Firehose layout), then moved to the
               verification day (taken out of today's data, so that the nightly ETL never reads them)
   etl         the ETL Lambda ({"start_date": D, "end_date": D}): a row per update written
-  model       the model Lambda (output ModelFunctionName of the ETL stack), same event
-  q*/setup_*  every named query of the workgroup, narrowed to D (ops/verify_sql.py), through awswrangler:
-              it finishes, and q1_messages_by_hour, q3_questions_answered, q3_feedback_resolution_rate
-              return the rows the conversation implies; bytes scanned and cost each
+  model       the model Lambda (the ETL stack's ModelFunction resource), same event: the day's rows of
+              messages, requests, cases and ratings it wrote are the conversation's (a synchronous
+              invocation: the ETL's on-success destination does not fire, so the run invokes it itself)
+  q*/setup_*  every named query of the workgroup (the deployed console_queries: each table read through a
+              WITH clause over its context_date window), narrowed to D (ops/verify_sql.py), through
+              awswrangler: it finishes, and q1_messages_by_hour, q3_questions_answered,
+              q3_feedback_resolution_rate return the rows the conversation implies; bytes scanned and cost
+              each. Skipped when the model step failed: the queries read its tables
   cleanup     what the run wrote: raw objects, every processed prefix's context_date=D/ (ETL and model
               tables), and its queries' Athena results
 
@@ -27,6 +31,7 @@ default; --day picks another) and hold no data: anything there that is not a pre
 and nothing is written. Webhook updates are stored in the day they arrive (today), so the run moves them to
 D right away; our bot's message is stored in the day of its date (D). Update ids are near 2^63 and the
 chat is a reserved id (the allow-list's first chat, with one), so no key of the run can be a real update's.
+The model step writes D's partitions only (it reads the processed days within 7 days of D as context).
 
 Exit codes: 0 every step ok (warn included), 1 a step failed, 2 no credentials, an unknown stage or a stage
 that is not deployed (one line), 130 interrupted (after the clean-up). The run costs well under $0.05
@@ -59,6 +64,7 @@ from ops.verify_conversation import (
     VERIFY_CHAT_ID,
     Conversation,
     build,
+    expected_model_rows,
     expected_rows,
 )
 from ops.verify_conversation import row_mismatch as rows_differ
@@ -159,6 +165,8 @@ class Stage:
     etl: dict[str, str]
     analytics: dict[str, str]
     dead_letter_queue: str | None
+    # The model step's function: the ETL stack has no output naming it (ops.remodel finds it the same way).
+    model_function: str | None = None
 
 
 def read_stage(cloudformation: Any, stage: str) -> Stage:
@@ -183,16 +191,26 @@ def read_stage(cloudformation: Any, stage: str) -> Stage:
         if missing:
             raise SetupError(f"stack {stack_name(stage, box)} has no output {', '.join(missing)} "
                              f"(deploy it again: make deploy STAGE={stage})")  # fmt: skip
-    queues = [
-        resource["PhysicalResourceId"]
+    resources = [
+        resource
         for page in cloudformation.get_paginator("list_stack_resources").paginate(
             StackName=stack_name(stage, "Etl")
         )
         for resource in page["StackResourceSummaries"]
-        if resource["ResourceType"] == "AWS::SQS::Queue"
-        and resource["LogicalResourceId"].startswith("EtlDeadLetterQueue")
     ]
-    return Stage(stage, outputs["Ingestion"], outputs["Etl"], outputs["Analytics"], next(iter(queues), None))
+
+    def physical(kind: str, logical_prefix: str) -> list[str]:
+        return [
+            r["PhysicalResourceId"]
+            for r in resources
+            if r["ResourceType"] == kind and r["LogicalResourceId"].startswith(logical_prefix)
+        ]
+
+    queues = physical("AWS::SQS::Queue", "EtlDeadLetterQueue")
+    models = physical("AWS::Lambda::Function", "ModelFunction")
+    model = outputs["Etl"].get("ModelFunctionName") or (models[0] if len(models) == 1 else None)
+    return Stage(stage, outputs["Ingestion"], outputs["Etl"], outputs["Analytics"], next(iter(queues), None),
+                 model)  # fmt: skip
 
 
 # --- webhook, alarms --------------------------------------------------------------------------------
@@ -523,7 +541,8 @@ def run_lambda(run: Run, name: str, services: Services, function: str | None, da
     except Exception as error:  # the function's error, or Lambda's refusal (throttled, not authorized)
         run.add(name, FAILED, f"{function}: {explain(error) or error}")
         return None
-    totals = result.get("totals", {}) if isinstance(result, dict) else {}
+    # The ETL's result has its "totals"; the model step's, each table's "rows" of the day.
+    totals = (result.get("totals") or result.get("rows") or {}) if isinstance(result, dict) else {}
     detail = ", ".join(f"{key} {value}" for key, value in totals.items() if isinstance(value, int))
     run.add(name, OK, f"{function} in {time.monotonic() - started:.1f} s" + (f": {detail}" if detail else ""))
     return result if result is not None else {}
@@ -540,6 +559,26 @@ def check_etl_output(
     problem = (f"no Parquet under telegram/context_date={conversation.day}/" if not keys
                else f"{written} rows written, {posted} updates posted" if written not in (None, posted)
                else None)  # fmt: skip
+    if problem:
+        run.steps[-1].status = FAILED
+        run.steps[-1].detail += f"; {problem}"
+        return False
+    return True
+
+
+def check_model_output(run: Run, conversation: Conversation, result: Any) -> bool:
+    """The model step wrote the day's rows the conversation implies, per table (its result's "rows": the
+    day is the run's only one, and held nothing else)."""
+    counts = result.get("rows") if isinstance(result, dict) else None
+    if not isinstance(counts, dict):
+        problem = f"no row counts in its result ({str(result)[:200]})"
+    else:
+        wrong = [
+            f"{table} {counts.get(table)} (expected {count})"
+            for table, count in expected_model_rows(conversation).items()
+            if counts.get(table) != count
+        ]
+        problem = f"rows of {conversation.day}: {', '.join(wrong)}" if wrong else None
     if problem:
         run.steps[-1].status = FAILED
         run.steps[-1].detail += f"; {problem}"
@@ -676,9 +715,17 @@ def verify(
         )
         result = run_lambda(run, "etl", services, stage.etl["EtlFunctionName"], chosen, "") if ok else None
         if result is not None and check_etl_output(run, stage, services, conversation, result):
-            run_lambda(run, "model", services, stage.etl.get("ModelFunctionName"), chosen,
-                       "the model step is not deployed (no ModelFunctionName output)")  # fmt: skip
-            run_queries(run, stage, services, conversation, price)
+            # The named queries read the model's tables: without the step's rows they have nothing to read.
+            # (Wrong counts are its failed row; the queries still run and show what the tables hold.)
+            model = run_lambda(run, "model", services, stage.model_function, chosen,
+                               "the model step is not deployed (no ModelFunction in stack "
+                               f"{stack_name(stage.name, 'Etl')})")  # fmt: skip
+            if model is not None:
+                check_model_output(run, conversation, model)
+                run_queries(run, stage, services, conversation, price)
+            else:
+                run.add("queries", SKIPPED, "nothing to query: the model step failed (the named queries "
+                        "read its tables)")  # fmt: skip
         else:
             run.add("queries", SKIPPED, "nothing to query: an earlier step failed")
     except Exception as error:

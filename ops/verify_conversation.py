@@ -13,11 +13,15 @@ one verification chat, on one verification day, at these local times:
     10:25  staff      an anonymous admin (sender_chat = the group) replies to the question
     11:02  customer   "Obrigado, deu certo!"                                   not a request
 
-By docs/conversation-model.md: customer messages are the question (hour 10, a request) and the thanks (hour
-11, an acknowledgement); the request is answered first by our bot after 2 minutes (by staff after 10 when
-the bot's messages are unknown: an anonymous admin is staff, whatever staff_user_ids says); the prompt
-replies to the question, so it belongs to the customer and rates that case; their only click says
-resolved. `expected_rows` writes those answers down.
+By docs/conversation-model.md (issue 21's rules included: a reply answers the request it replies to, and
+only it; staff and our bot have a first response time each): customer messages are the question (hour 10,
+a request) and the thanks (hour 11, an acknowledgement); the question opens the one case; our bot's reply
+answers it after 2 minutes and the anonymous admin's reply after 10 (an anonymous admin is staff, whatever
+staff_user_ids says), so the first response by anyone is 2 minutes; when the bot's messages are unknown (no
+bot_username: nothing posted to /outgoing, and the model tells our bot by its username), only staff's, after
+10. The prompt replies to the question, so it belongs to the customer and rates their latest request at or
+before it, the question; their only click says resolved. `expected_rows` writes those answers down, and
+`expected_model_rows` the rows the model step writes for the day.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ class Conversation:
     chat_id: int
     webhook: list[dict[str, Any]]  # Updates for POST /webhook, in order
     outgoing: list[dict[str, Any]]  # Messages for POST /outgoing (our bot's), empty without bot_username
+    # The model knows our bot's messages (role our_bot) by bot_username only: with bot_user_id alone,
+    # /outgoing takes its message but the model sees another bot's.
+    bot_known: bool = False
 
     @property
     def update_ids(self) -> list[int]:
@@ -118,26 +125,56 @@ def build(
     webhook.append({"update_id": next(ids), "message": {
         "message_id": MESSAGE_ID_BASE + 5, "from": CUSTOMER, "chat": chat,
         "date": _epoch(day, 11, 2, 0, timezone), "text": THANKS}})  # fmt: skip
-    return Conversation(day=day, chat_id=chat_id, webhook=webhook, outgoing=outgoing)
+    return Conversation(day=day, chat_id=chat_id, webhook=webhook, outgoing=outgoing,
+                        bot_known=bool(outgoing) and bool(bot_username))  # fmt: skip
+
+
+def _rated(conversation: Conversation) -> bool:
+    return any("callback_query" in update for update in conversation.webhook)
 
 
 def expected_rows(conversation: Conversation) -> dict[str, list[dict[str, Any]]]:
     """Each checked named query's rows over the verification day, derived by hand (module docstring)."""
-    answered_after = 2.0 if conversation.outgoing else 10.0
-    rated = any("callback_query" in update for update in conversation.webhook)
+    # The one case: staff answered it (the admin's reply, 10:15 -> 10:25: 10 minutes); our bot too when its
+    # messages are known (its reply, 10:15 -> 10:17: 2 minutes), which is then the first response by
+    # anyone. Each median is over one answered case: that case's minutes; none answered: no value.
+    bot = conversation.bot_known
+    rated = _rated(conversation)
     return {
         "q1_messages_by_hour": [
             {"hour_of_day": 10, "messages": 1, "users": 1, "requests": 1},
             {"hour_of_day": 11, "messages": 1, "users": 1, "requests": 0},
         ],
         "q3_questions_answered": [
-            {"questions": 1, "answered": 1, "answered_pct": 100.0, "median_minutes_to_reply": answered_after}
+            {
+                "questions": 1,
+                "answered": 1,
+                "answered_pct": 100.0,
+                "median_minutes_to_reply": 2.0 if bot else 10.0,
+                "answered_by_staff": 1,
+                "answered_by_bot": 1 if bot else 0,
+                "median_minutes_to_staff": 10.0,
+                "median_minutes_to_bot": 2.0 if bot else None,
+            }
         ],
         "q3_feedback_resolution_rate": [
             {"rated": 1, "resolved": 1, "unresolved": 0, "resolution_rate_pct": 100.0}
             if rated
             else {"rated": 0, "resolved": 0, "unresolved": 0, "resolution_rate_pct": None}
         ],
+    }
+
+
+def expected_model_rows(conversation: Conversation) -> dict[str, int]:
+    """The rows of the day the model step writes per table, derived by hand: messages are the question, our
+    bot's reply (when posted to /outgoing), the admin's reply and the thanks (the click is a callback_query,
+    and the prompt it carries is not a message update); one request (the question: the thanks is an
+    acknowledgement, the replies are not a customer's), its case, and its rating when the customer clicked."""
+    return {
+        "messages": 3 + len(conversation.outgoing),
+        "requests": 1,
+        "cases": 1,
+        "ratings": 1 if _rated(conversation) else 0,
     }
 
 

@@ -1,8 +1,10 @@
-"""`make verify STAGE=...` (ops/verify.py) against moto: a stage whose ingest and ETL Lambdas are the real
-handlers running in process over moto's S3 and Secrets Manager, whose named queries are the deployed SQL in
-moto's Athena, and whose query engine is DuckDB over the Parquet the ETL wrote (moto's Athena runs no SQL).
+"""`make verify STAGE=...` (ops/verify.py) against moto: a stage whose ingest, ETL and model Lambdas are the
+real handlers running in process over moto's S3 and Secrets Manager (each with its environment as the stacks
+set it), whose named queries are the deployed SQL in moto's Athena (analytics.queries.console_queries), and
+whose query engine is DuckDB over the Parquet the ETL and the model step wrote (moto's Athena runs no SQL).
 So the run's orchestration, its clean-up, its error rows and exit codes are tested, and the expected rows
-(derived by hand in ops/verify_conversation.py) are checked against the real ETL and the real SQL."""
+(derived by hand in ops/verify_conversation.py) are checked against the real ETL, the real model step and
+the real SQL."""
 
 import json
 from dataclasses import replace
@@ -14,7 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from analytics.queries import named_queries, to_duckdb
+from analytics.queries import STORED_TABLES, console_queries, to_duckdb
 from ops import verify
 from ops.verify_conversation import UPDATE_ID_BASE, build, expected_rows
 from ops.verify_sql import for_day
@@ -23,6 +25,8 @@ from standins.runner import LAMBDAS_DIR, LambdaContainer, duckdb_over
 from standins.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 from telegram_ingest.app import SECRET_HEADER
+from telegram_model.app import model_settings_json
+from telegram_model.tables import MODEL_PREFIX
 
 STAGE = "dev"
 SETTINGS = replace(stage_config(STAGE), bot_username="verify_loja_bot")
@@ -31,14 +35,17 @@ NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)  # 12:30 in São Paulo: updates 
 RAW, PROCESSED, RESULTS = "telegram-raw-dev", "telegram-processed-dev", "telegram-athena-results-dev"
 WORKGROUP, DATABASE = "telegram-analytics-dev", "telegram_analytics_dev"
 SECRET = "verify-test-secret-value"
+DEPLOYED = console_queries(DATABASE)  # what the analytics stack deploys as the workgroup's named queries
 
 
 class FakeCloudFormation:
     """describe_stacks and list_stack_resources of the three stacks (moto's CloudFormation needs extras
     this venv does not install); a stack not in `stacks` does not exist, as CloudFormation says it."""
 
-    def __init__(self, stacks: dict[str, dict[str, str]], queue_url: str) -> None:
-        self.stacks, self.queue_url = stacks, queue_url
+    def __init__(
+        self, stacks: dict[str, dict[str, str]], queue_url: str, model: str | None = "model-fn"
+    ) -> None:
+        self.stacks, self.queue_url, self.model = stacks, queue_url, model
 
     def describe_stacks(self, StackName):
         if StackName not in self.stacks:
@@ -63,10 +70,20 @@ class FakeCloudFormation:
             "LogicalResourceId": "EtlDeadLetterQueue4BC9F0A1",
             "PhysicalResourceId": self.queue_url,
         }
+        # The model function is no output of the ETL stack: a resource, with its role and invoke config.
+        model = [
+            {"ResourceType": kind, "LogicalResourceId": logical, "PhysicalResourceId": name}
+            for kind, logical, name in (
+                ("AWS::IAM::Role", "ModelFunctionServiceRole1A2B3C4D", "model-role"),
+                ("AWS::Lambda::Function", "ModelFunction5E6F7A8B", self.model),
+                ("AWS::Lambda::EventInvokeConfig", "ModelFunctionEventInvokeConfig9C0D", "cfg"),
+            )
+            if self.model
+        ]
 
         class Pages:
             def paginate(self, StackName):
-                return [{"StackResourceSummaries": [queue]}]
+                return [{"StackResourceSummaries": [queue]}, {"StackResourceSummaries": model}]
 
         return Pages()
 
@@ -94,7 +111,7 @@ class Stage:
             Name=WORKGROUP,
             Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{RESULTS}/results/"}},
         )
-        for query in named_queries(settings):
+        for query in DEPLOYED:
             athena.create_named_query(
                 Name=query.name, Database=DATABASE, QueryString=query.sql, WorkGroup=WORKGROUP
             )
@@ -112,7 +129,6 @@ class Stage:
             "TelegramDevEtl": {
                 "ProcessedBucketName": PROCESSED,
                 "EtlFunctionName": "etl-fn",
-                "ModelFunctionName": "model-fn",
             },
             "TelegramDevAnalytics": {"AnalystPolicyArn": "arn:aws:iam::1:policy/x"},
         }
@@ -131,12 +147,23 @@ class Stage:
         }
         self.ingest = LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", env)
         self.etl = LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", env)
+        # The model function's environment, as stacks/etl_stack.py sets it (and standins.runner locally).
+        model_env = {
+            "PROCESSED_BUCKET": PROCESSED,
+            "POWERTOOLS_SERVICE_NAME": "telegram-model",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "MODEL_SETTINGS": model_settings_json(settings),
+        }
+        self.model = LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", model_env)
         self.firehose = firehose
         self.late_click = False
         self.posts: list[tuple[str, int]] = []
         self.invoked: list[tuple[str, dict]] = []
         self.queries: list[str] = []
         self.etl_error: str | None = None
+        self.model_function: str | None = "model-fn"  # None: no model function in the ETL stack
+        self.model_error: str | None = None
+        self.model_keys: list[str] = []  # the model's objects right after its step
         self.query_error: dict[str, str] = {}
         self.wrong_rows: dict[str, list[dict]] = {}
 
@@ -174,13 +201,12 @@ class Stage:
             if self.etl_error:
                 raise verify.StepFailed(self.etl_error)
             return self.etl.invoke(event)
-        # The model step: a table of its own under the processed bucket, partitioned by day.
-        self.s3.put_object(
-            Bucket=PROCESSED,
-            Key=f"model/messages/context_date={event['start_date']}/part-0.parquet",
-            Body=b"PAR1",
-        )
-        return {"totals": {"messages": 4}}
+        assert function == "model-fn"
+        if self.model_error:
+            raise verify.StepFailed(self.model_error)
+        result = self.model.invoke(event)
+        self.model_keys = [key for key in self.keys(PROCESSED) if key.startswith(f"{MODEL_PREFIX}/")]
+        return result
 
     # --- Athena: moto's execution (id, output location), DuckDB's rows ------------------------------
     def query(self, sql: str, database: str, workgroup: str) -> verify.QueryResult:
@@ -189,7 +215,7 @@ class Stage:
         execution_id = self.athena.start_query_execution(
             QueryString=sql, WorkGroup=workgroup, QueryExecutionContext={"Database": database}
         )["QueryExecutionId"]
-        (name,) = [q.name for q in named_queries(self.settings) if for_day(q.sql, DAY, DATABASE) == sql]
+        (name,) = [q.name for q in DEPLOYED if for_day(q.sql, DAY, DATABASE) == sql]
         self.s3.put_object(Bucket=RESULTS, Key=f"results/{execution_id}.csv", Body=b'"x"\n')
         self.s3.put_object(Bucket=RESULTS, Key=f"results/{execution_id}.csv.metadata", Body=b"m")
         if name in self.query_error:
@@ -202,7 +228,7 @@ class Stage:
 
         def client(name):
             if name == "cloudformation":
-                return FakeCloudFormation(self.outputs, self.queue)
+                return FakeCloudFormation(self.outputs, self.queue, self.model_function)
             if name == "athena":
                 return self.athena
             return session.client(name)
@@ -224,14 +250,17 @@ class Stage:
 
 
 def duckdb_rows(s3, workdir: Path, sql: str) -> list[dict]:
-    """The query in DuckDB over the processed table as it is in (moto's) S3 now."""
-    for item in s3.list_objects_v2(Bucket=PROCESSED, Prefix="telegram/").get("Contents", []):
-        target = workdir / item["Key"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(s3.get_object(Bucket=PROCESSED, Key=item["Key"])["Body"].read())
+    """The query in DuckDB over the processed table and the model's tables as they are in (moto's) S3 now,
+    each a view named like its Glue table in the stage's database (the deployed SQL qualifies them)."""
+    for prefix in ("telegram/", f"{MODEL_PREFIX}/"):
+        for item in s3.list_objects_v2(Bucket=PROCESSED, Prefix=prefix).get("Contents", []):
+            target = workdir / item["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=PROCESSED, Key=item["Key"])["Body"].read())
     connection = duckdb_over(workdir / "telegram")
     connection.execute(f"ATTACH ':memory:' AS {DATABASE}")
-    connection.execute(f"CREATE VIEW {DATABASE}.telegram_updates AS SELECT * FROM memory.telegram_updates")
+    for table in STORED_TABLES:
+        connection.execute(f"CREATE VIEW {DATABASE}.{table} AS SELECT * FROM memory.{table}")
     cursor = connection.execute(to_duckdb(sql))
     columns = [column[0] for column in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -293,9 +322,11 @@ def test_a_working_stage_passes_every_step_and_nothing_of_the_run_is_left(
         "/webhook",
     ]
     assert steps["etl"][0] == "ok" and "written 5" in steps["etl"][1]
+    # The real model step, with the stage's settings: the day's rows (ops.verify_conversation).
     assert steps["model"][0] == "ok"
+    assert steps["model"][1].endswith(": messages 4, requests 1, cases 1, ratings 1"), steps["model"]
     # Every deployed named query ran over the day only, and the checked ones returned the expected rows.
-    names = [q.name for q in named_queries(SETTINGS)]
+    names = [q.name for q in DEPLOYED]
     assert all(steps[name][0] == "ok" for name in names), out
     assert len(stage.queries) == len(names)
     assert all("context_date = '2024-01-01'" in sql for sql in stage.queries)
@@ -309,8 +340,12 @@ def test_a_working_stage_passes_every_step_and_nothing_of_the_run_is_left(
     ]
     # The clean-up: raw (arrival day and verification day), processed (ETL and model), Athena results.
     # 4 webhook updates moved to the day and 1 /outgoing message; the ETL's partition, the day's manifest of
-    # the raw inputs it read (late-data rule) and the model's partition.
-    assert steps["cleanup"] == ("ok", f"removed 5 raw, 3 processed, {2 * len(names)} Athena result objects")
+    # the raw inputs it read (late-data rule) and the model's partition of each of its 4 tables.
+    assert stage.model_keys == [
+        f"{MODEL_PREFIX}/{table}/context_date=2024-01-01/part-00000.parquet"
+        for table in ("cases", "messages", "ratings", "requests")
+    ]
+    assert steps["cleanup"] == ("ok", f"removed 5 raw, 6 processed, {2 * len(names)} Athena result objects")
     assert stage.keys(RAW) == [] and stage.keys(PROCESSED) == [] and stage.keys(RESULTS) == []
     assert out.rstrip().endswith("verify dev: ok")
     assert f"Athena {len(names)} queries" in out
@@ -327,22 +362,96 @@ def test_the_expected_rows_are_what_the_real_etl_and_sql_give_without_a_known_bo
     code, out, _ = run_main(stage, capsys)
     assert code == 0, out
     assert [route for route, _ in stage.posts] == ["/webhook"] * 4
+    steps = rows_of(out)
+    assert steps["model"][1].endswith(": messages 3, requests 1, cases 1, ratings 1"), steps["model"]
+    assert steps["q3_questions_answered"][0] == "ok" and "as expected" in steps["q3_questions_answered"][1]
     conversation = build(DAY, run_id=1, timezone=ZoneInfo(settings.timezone))
-    assert expected_rows(conversation)["q3_questions_answered"][0]["median_minutes_to_reply"] == 10.0
+    answered = expected_rows(conversation)["q3_questions_answered"][0]
+    assert answered["median_minutes_to_reply"] == 10.0
+    assert (answered["answered_by_bot"], answered["median_minutes_to_bot"]) == (0, None)
 
 
-def test_wrong_rows_a_failed_query_and_a_missing_model_step_are_each_a_failed_row(
+def test_with_the_bot_s_id_alone_its_message_is_posted_but_staff_answers_first(
+    session, tmp_path, capsys, monkeypatch
+):
+    """/outgoing takes the bot's message by bot_user_id; the model knows our bot by bot_username only, so
+    its reply is another bot's, no answer: staff answers first, after 10 minutes, as expected_rows says."""
+    settings = replace(SETTINGS, bot_username=None, bot_user_id=7_000_000_001)
+    monkeypatch.setattr(verify, "stage_config", lambda stage: settings)
+    stage = Stage(session, tmp_path, settings)
+    code, out, _ = run_main(stage, capsys)
+    assert code == 0, out
+    assert "/outgoing" in [route for route, _ in stage.posts]
+    steps = rows_of(out)
+    assert steps["model"][1].endswith(": messages 4, requests 1, cases 1, ratings 1"), steps["model"]
+    assert steps["q3_questions_answered"][0] == "ok" and "as expected" in steps["q3_questions_answered"][1]
+
+
+@pytest.mark.parametrize(
+    ("deployed", "detail"),
+    [
+        (False, "the model step is not deployed (no ModelFunction in stack TelegramDevEtl)"),
+        (True, "model-fn: DaysFailed: AccessDenied on model/messages/"),
+    ],
+)
+def test_a_missing_or_failing_model_step_fails_its_row_skips_the_queries_and_still_cleans_up(
+    session, tmp_path, capsys, monkeypatch, deployed, detail
+):
+    monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
+    stage = Stage(session, tmp_path)
+    if deployed:
+        stage.model_error = "DaysFailed: AccessDenied on model/messages/"
+    else:
+        stage.model_function = None
+    code, out, _ = run_main(stage, capsys)
+    steps = rows_of(out)
+    assert code == 1
+    assert steps["model"] == ("failed", detail)
+    assert steps["queries"] == (
+        "skipped",
+        "nothing to query: the model step failed (the named queries read its tables)",
+    )
+    assert stage.queries == [] and "verify dev: FAILED (model)" in out
+    assert steps["cleanup"][0] == "ok" and stage.keys(RAW) == stage.keys(PROCESSED) == []
+
+
+def test_model_rows_that_are_not_the_conversation_s_fail_the_model_step_and_the_queries_still_run(
     session, tmp_path, capsys, monkeypatch
 ):
     monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
     stage = Stage(session, tmp_path)
-    del stage.outputs["TelegramDevEtl"]["ModelFunctionName"]
+    real = stage.model.invoke
+
+    def no_ratings(event):  # e.g. a model whose feedback values are not the stage's
+        result = real(event)
+        stage.s3.delete_object(
+            Bucket=PROCESSED, Key=f"{MODEL_PREFIX}/ratings/context_date=2024-01-01/part-00000.parquet"
+        )
+        return {**result, "rows": {**result["rows"], "ratings": 0}}
+
+    stage.model.invoke = no_ratings
+    code, out, _ = run_main(stage, capsys)
+    steps = rows_of(out)
+    assert code == 1
+    assert steps["model"][0] == "failed"
+    assert steps["model"][1].endswith(
+        "messages 4, requests 1, cases 1, ratings 0; rows of 2024-01-01: ratings 0 (expected 1)"
+    )
+    assert steps["q3_feedback_resolution_rate"][0] == "failed"
+    assert "got [{'rated': 0," in steps["q3_feedback_resolution_rate"][1]
+    assert "verify dev: FAILED (model, q3_feedback_resolution_rate)" in out
+    assert steps["cleanup"][0] == "ok" and stage.keys(PROCESSED) == []
+
+
+def test_wrong_rows_and_a_failed_query_are_each_a_failed_row(session, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(verify, "stage_config", lambda stage: SETTINGS)
+    stage = Stage(session, tmp_path)
     stage.query_error["q2_top_topics"] = "QUERY_HAS_TOO_MANY_STAGES: Query exceeded the maximum of 150 stages"
     stage.wrong_rows["q1_messages_by_hour"] = [{"hour_of_day": 13, "messages": 1, "users": 1, "requests": 1}]
     code, out, _ = run_main(stage, capsys)
     steps = rows_of(out)
     assert code == 1
-    assert steps["model"] == ("failed", "the model step is not deployed (no ModelFunctionName output)")
+    assert steps["model"][0] == "ok"
     assert steps["q2_top_topics"] == (
         "failed",
         "QUERY_HAS_TOO_MANY_STAGES: Query exceeded the maximum of 150 stages",
@@ -354,7 +463,7 @@ def test_wrong_rows_a_failed_query_and_a_missing_model_step_are_each_a_failed_ro
     )
     assert "got [{'hour_of_day': 13" in steps["q1_messages_by_hour"][1]
     assert steps["q3_questions_answered"][0] == "ok"
-    assert "verify dev: FAILED (model, q1_messages_by_hour, q2_top_topics)" in out
+    assert "verify dev: FAILED (q1_messages_by_hour, q2_top_topics)" in out
     # A failure midway still cleans up, the failed query's results included.
     assert steps["cleanup"][0] == "ok"
     assert stage.keys(RAW) == stage.keys(PROCESSED) == stage.keys(RESULTS) == []

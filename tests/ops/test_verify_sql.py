@@ -4,8 +4,7 @@ from datetime import date
 
 import pytest
 
-from analytics.queries import named_queries
-from demo_data.conversation import SETTINGS
+from analytics.queries import DEFAULT_DAYS, STORED_TABLES, compose, console_queries, named_queries
 from ops.verify_sql import NoWindow, for_day, replace_window
 
 DAY = date(2024, 1, 1)
@@ -50,23 +49,40 @@ def test_comments_and_strings_naming_context_date_are_left_alone():
     )
 
 
-def test_a_query_of_telegram_updates_without_a_window_is_narrowed_by_a_with_clause():
-    sql = "-- Q. volume\nSELECT count(*) FROM telegram_updates"
-    assert for_day(sql, DAY, "telegram_analytics_dev") == (
-        "-- Q. volume\nWITH telegram_updates AS (\n"
-        '    SELECT * FROM "telegram_analytics_dev"."telegram_updates"\n'
-        "    WHERE context_date = '2024-01-01'\n)\nSELECT count(*) FROM telegram_updates"
+def test_the_console_form_of_a_window_becomes_the_day_comment_kept():
+    """analytics.queries.compose's WITH clause per table read, as the analytics stack deploys it."""
+    sql = "-- Q. cases\nSELECT count(*) FROM cases JOIN requests USING (request_id)"
+    deployed = compose(sql, database="telegram_analytics_dev", days=DEFAULT_DAYS)
+    assert "CAST(current_date - INTERVAL '29' DAY AS varchar)" in deployed
+    assert for_day(deployed, DAY, "telegram_analytics_dev") == (
+        "-- Q. cases\n"
+        'WITH requests AS (\n    SELECT * FROM "telegram_analytics_dev"."requests"\n'
+        "    WHERE context_date = '2024-01-01'  -- the days read: edit here\n),\n"
+        'cases AS (\n    SELECT * FROM "telegram_analytics_dev"."cases"\n'
+        "    WHERE context_date = '2024-01-01'  -- the days read: edit here\n)\n"
+        "SELECT count(*) FROM cases JOIN requests USING (request_id)"
     )
 
 
-def test_a_query_of_other_tables_without_a_window_is_refused():
-    with pytest.raises(NoWindow, match="no recognisable context_date window"):
-        for_day("SELECT count(*) FROM cases WHERE topic IS NOT NULL", DAY, "db")
+def test_a_query_without_a_window_is_refused_whatever_it_reads():
+    for sql in (
+        "SELECT count(*) FROM cases WHERE topic IS NOT NULL",
+        "SELECT count(*) FROM telegram_updates",
+    ):
+        with pytest.raises(NoWindow, match="no recognisable context_date window"):
+            for_day(sql, DAY, "db")
     with pytest.raises(NoWindow, match="BETWEEN without AND"):
         replace_window("SELECT * FROM cases WHERE context_date BETWEEN '2025-01-01'", DAY)
 
 
-def test_every_named_query_of_the_repository_is_narrowed_to_the_day():
-    for query in named_queries(SETTINGS):
-        narrowed = for_day(query.sql, DAY, "telegram_analytics_dev")
-        assert "WHERE context_date = '2024-01-01'" in narrowed, query.name
+def test_every_deployed_named_query_reads_each_of_its_tables_on_the_day_only():
+    """Each table a deployed query reads (the model's and telegram_updates) is one WITH clause whose
+    window becomes the day, and nothing else of the query changes."""
+    local = {query.name: query.sql for query in named_queries()}
+    for query in console_queries("telegram_analytics_dev"):
+        narrowed, count = replace_window(query.sql, DAY)
+        read = [name for name in STORED_TABLES if f'"telegram_analytics_dev"."{name}"' in query.sql]
+        assert read and count == len(read), query.name
+        marked = compose(local[query.name], database="telegram_analytics_dev", days=("FIRST", "LAST"))
+        assert narrowed == marked.replace("BETWEEN FIRST AND LAST", "= '2024-01-01'"), query.name
+        assert for_day(query.sql, DAY, "telegram_analytics_dev") == narrowed
