@@ -88,7 +88,9 @@ def test_forget_one_customer_then_their_export_is_empty_and_the_others_are_untou
     assert not names & {user for _, user, _, _ in after}
     # The model's tables were recomputed from what is left: the person is in none of them.
     model = demo / "parquet" / "model"
-    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{model}/messages/*/*.parquet')").fetchall()[0][0] > 0
+    assert (
+        duckdb.sql(f"SELECT count(*) FROM read_parquet('{model}/messages/*/*.parquet')").fetchall()[0][0] > 0
+    )
     for table, column in (
         ("messages", "user_id"),
         ("requests", "user_id"),
