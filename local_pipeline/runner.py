@@ -194,13 +194,15 @@ class LocalPipeline:
             proxy_event("POST", "/outgoing", headers, body, request_time_ms=request_time_ms)
         )
 
-    def run_etl(self, event: dict[str, Any]) -> dict[str, Any]:
+    def run_etl(self, event: dict[str, Any], *, then_model: bool = True) -> dict[str, Any]:
         """The ETL, then (on its success, as the function's on-success destination does in AWS) the model
-        step over the days it wrote and the 7 days before them."""
+        step over the days it wrote and the 7 days before them (then_model=False: the ETL alone, for its
+        benchmarks)."""
         if self.firehose is not None:
             self.firehose.flush()  # the buffering interval has passed by the time the ETL runs
         result = self.etl.invoke(event)
-        self.run_model({"requestPayload": event, "responsePayload": result})
+        if then_model:
+            self.run_model({"requestPayload": event, "responsePayload": result})
         return result
 
     def run_model(self, event: dict[str, Any]) -> dict[str, Any]:
