@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics.queries import TABLE_NAME, NamedQuery, named_queries, to_duckdb
 from local_pipeline.api_gateway import proxy_event
@@ -249,10 +250,15 @@ def _view(connection: duckdb.DuckDBPyConnection, name: str, root: Path, schema: 
         pattern = str(root / f"{PARTITION_KEY.name}=*" / "*.parquet")
         # Glue's partition key is a string: keep it one here too (DuckDB would infer a DATE).
         literal = pattern.replace("'", "''")
+        key = PARTITION_KEY.name
+        source = f"read_parquet('{literal}', hive_partitioning = true, hive_types = {{'{key}': VARCHAR}}"
+        if all(pq.read_schema(path).names == schema.names for path in files):
+            # Every file has the schema's columns (the usual case): read as is, about twice as fast.
+            connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {source})")  # noqa: S608
+            return
         connection.execute(
             f"CREATE VIEW {name} AS SELECT * FROM _{name}_schema UNION ALL BY NAME "  # noqa: S608
-            f"SELECT * FROM read_parquet('{literal}', hive_partitioning = true, union_by_name = true, "
-            f"hive_types = {{'{PARTITION_KEY.name}': VARCHAR}})"
+            f"SELECT * FROM {source}, union_by_name = true)"
         )
     else:  # no day written yet: an empty table of the same schema
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_schema")  # noqa: S608
