@@ -1,5 +1,7 @@
-"""Analytics: each named query in DuckDB over N processed rows (default 1,000,000), hive-partitioned
-by day like the processed bucket.
+"""Analytics: the model step over N processed rows (default 1,000,000), hive-partitioned by day like the
+processed bucket (its time and the process's peak memory), then each named query in DuckDB over the
+model's tables it wrote, and Athena's bytes scanned per query from the Parquet footers, scaled to 30 days
+of 1M updates a day.
 
 The rows are the ETL's flattening of the demo generator's updates, repeated week after week (ids
 shifted, weekdays kept) until N, so that the questions, replies and feedback keep their shapes.
@@ -8,6 +10,7 @@ Usage: python -m bench.queries [N]
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 from datetime import timedelta
@@ -21,7 +24,7 @@ from analytics.queries import named_queries
 from bench.athena_scan import print_scans
 from bench.common import SETTINGS, TIMEZONE, timer, updates
 from local.demo import progress
-from standins.runner import duckdb_over, run_query
+from standins.runner import duckdb_over, remodel_folder, run_query
 from telegram_etl.flatten import flatten
 from telegram_etl.privacy import People
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
@@ -72,12 +75,21 @@ def main() -> int:
                 )
             write_days(shifted, root)
             progress("writing rows", min((k + 1) * base.num_rows, total), total)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with timer() as elapsed:
+            remodel_folder(root, SETTINGS)  # the model step's code, over every day at once
+        took = elapsed()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         connection = duckdb_over(root)
         rows = connection.execute("SELECT count(*) FROM telegram_updates").fetchone()[0]
         days = connection.execute("SELECT count(DISTINCT context_date) FROM telegram_updates").fetchone()[0]
-        print(f"| query (DuckDB, {rows:,} rows, {days} daily partitions, best of 3) | time | rows |")
+        cases = connection.execute("SELECT count(*) FROM cases").fetchone()[0]
+        print(f"model step: {rows:,} updates, {days} days, {cases:,} cases: {took:.1f} s, process peak RSS "
+              f"{peak / 1024:.0f} MiB (before it {before / 1024:.0f} MiB)")  # fmt: skip
+        print()
+        print(f"| query (DuckDB, model tables of {rows:,} updates, {days} days, best of 3) | time | rows |")
         print("|---|---|---|")
-        for query in named_queries(SETTINGS):
+        for query in named_queries():
             best = float("inf")
             for _ in range(3):
                 with timer() as elapsed:
@@ -85,7 +97,7 @@ def main() -> int:
                 best = min(best, elapsed())
             print(f"| `{query.name}` | {best * 1000:.0f} ms | {len(answer)} |")
         print()
-        print_scans(root)
+        print_scans(root, scale=30e6 / rows, label=", scaled to 30 days x 1M updates")
     return 0
 
 

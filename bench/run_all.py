@@ -35,7 +35,8 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
         ("ETL memory, 100k updates", ["bench.etl_day", "100000"]),
         ("ETL memory, 1M updates", ["bench.etl_day", "1000000"]),
         ("seen update ids, 10M: compact vs set", ["bench.ids_memory", "10000000"]),
-        ("named queries on 1M rows", ["bench.queries", "1000000"]),
+        ("model step, then the named queries on 1M rows", ["bench.queries", "1000000"]),
+        ("model step, one day of 1M updates", ["bench.model_day", "1000000"]),
     ]  # fmt: skip
     if full:
         chosen.append(("ETL end to end on SeaweedFS, 1M updates", ["bench.etl_s3", "--updates", "1000000"]))

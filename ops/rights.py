@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ from ops.subject import (
     scrub,
     usernames_of,
 )
-from stacks.config import ConfigError
+from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
 from standins.cli import ArgumentParser, explain
 from standins.pseudonym_key import existing_key
@@ -91,6 +91,9 @@ class Target:
     processed_bucket: str
     key: bytes | None
     where: str
+    # The stage settings the model step applies: after a forget, the model's days that read the person's
+    # days are recomputed from what is left (telegram_model), so the person leaves those tables too.
+    model_settings: Any = None
 
 
 @dataclass
@@ -412,6 +415,7 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
         report.count(where, "rewritten")
 
     storage = S3Storage(target.s3)
+    changed: list[date] = []
     for day, keys in sorted(found.days.items()):
         table, changes = forget_rows(_read_day(target, keys), person.ids, mentions, person.user_id)
         if not changes.changed:
@@ -440,7 +444,33 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
         if versioned[target.processed_bucket]:
             for key in sorted(set(keys) | set(written)):
                 _purge_old_versions(target.s3, target.processed_bucket, key, keep_latest=key in written)
+        changed.append(day)
+    if changed:
+        _remodel(target, min(changed), max(changed), report, versioned[target.processed_bucket])
     return report
+
+
+def _remodel(target: Target, first: date, last: date, report: Report, versioned: bool) -> None:
+    """The model's tables of every day that read a changed processed day (7 days on either side),
+    recomputed from the processed table as it is now, their earlier versions purged."""
+    from telegram_model.app import Settings
+    from telegram_model.job import CONTEXT_DAYS, run_model
+    from telegram_model.tables import MODEL_PREFIX
+
+    if target.model_settings is None:
+        raise RightsError("no model settings for this target: its model tables would keep the person")
+    context = timedelta(days=CONTEXT_DAYS)
+    before = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
+    settings = Settings.of(target.model_settings)
+    run_model(S3Storage(target.s3), bucket=target.processed_bucket, settings=settings,
+              first=first - context, last=last + context)  # fmt: skip
+    after = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
+    report.count(
+        f"processed:{MODEL_PREFIX}/", "model_days_recomputed", (last - first).days + 1 + 2 * CONTEXT_DAYS
+    )
+    if versioned:
+        for key in sorted(before | after):
+            _purge_old_versions(target.s3, target.processed_bucket, key, keep_latest=key in after)
 
 
 def subject_export(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = None) -> dict[str, Any]:
@@ -526,7 +556,7 @@ def aws_target(stage: str, session: Any = None) -> Target:
             f"stage {stage}: the stacks have no output {', '.join(missing)} (deploy them again)"
         )
     return Target(session.client("s3"), ingestion["RawBucketName"], etl["ProcessedBucketName"], key,
-                  where=f"stage {stage}")  # fmt: skip
+                  where=f"stage {stage}", model_settings=config)  # fmt: skip
 
 
 def local_targets(s3: Any, workdir: Path) -> list[Target]:
@@ -534,20 +564,28 @@ def local_targets(s3: Any, workdir: Path) -> list[Target]:
     names = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     pairs = sorted(name.removesuffix("-raw") for name in names if name.endswith("-raw"))
     key = existing_key(workdir)
-    return [Target(s3, f"{pair}-raw", f"{pair}-processed", key, where=f"{workdir} ({pair})")
-            for pair in pairs if f"{pair}-processed" in names]  # fmt: skip
+    # The settings the demo ran with (it writes them beside its data), else the defaults.
+    saved = workdir / "settings.json"
+    values = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else {}
+    settings = StageConfig.from_context("local", values)
+    return [Target(s3, f"{pair}-raw", f"{pair}-processed", key, where=f"{workdir} ({pair})",
+                   model_settings=settings) for pair in pairs if f"{pair}-processed" in names]  # fmt: skip
 
 
 def refresh_mirror(target: Target, workdir: Path) -> None:
-    """`make sql` reads a copy of the processed table (workdir/parquet): replaced by what is left."""
+    """`make sql` reads a copy of the processed table and the model's (workdir/parquet): replaced by what
+    is left."""
+    from telegram_model.tables import MODEL_PREFIX
+
     mirror = workdir / "parquet"
     if not (mirror / PROCESSED_PREFIX).is_dir():
         return
-    shutil.rmtree(mirror / PROCESSED_PREFIX)
-    for key in _keys(target.s3, target.processed_bucket, f"{PROCESSED_PREFIX}/"):
-        path = mirror / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_get(target.s3, target.processed_bucket, key))
+    for prefix in (PROCESSED_PREFIX, MODEL_PREFIX):
+        shutil.rmtree(mirror / prefix, ignore_errors=True)
+        for key in _keys(target.s3, target.processed_bucket, f"{prefix}/"):
+            path = mirror / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(_get(target.s3, target.processed_bucket, key))
 
 
 # -- command line ------------------------------------------------------------------------------------

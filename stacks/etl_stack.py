@@ -45,6 +45,7 @@ RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
 RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 # manifest/: one object per processed day, named by its raw inputs' digest (late data re-runs).
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/", f"{MANIFEST_PREFIX}/")
+MAX_MODEL_SETTINGS_BYTES = 3584  # of Lambda's 4 KB of environment variables, the rest for the others
 # The model function imports the processed table's schema and the atomic partition writer, defined once in
 # the ETL's folder: its asset ships them (stacks.defaults.function_code).
 MODEL_SHARED_FILES = (
@@ -272,6 +273,12 @@ class EtlStack(Stack):
     ) -> lambda_.Function:
         """The model step: reads the processed table, writes the model's tables (telegram_model), with the
         stage's model settings in its environment; failures retried, then dead-lettered and alarmed."""
+        settings = model_settings_json(config)
+        if len(settings) > MAX_MODEL_SETTINGS_BYTES:  # Lambda allows 4 KB of environment in all
+            raise ValueError(
+                f"the model settings take {len(settings)} bytes of the model function's environment (at most "
+                f"{MAX_MODEL_SETTINGS_BYTES}): shorten topic_rules or bot_handover_patterns"
+            )
         function = python_function(
             self,
             "ModelFunction",
@@ -284,7 +291,7 @@ class EtlStack(Stack):
                 "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
                 "POWERTOOLS_SERVICE_NAME": "telegram-model",
                 # Applied to every day it writes: `make remodel` re-applies a change to history.
-                "MODEL_SETTINGS": model_settings_json(config),
+                "MODEL_SETTINGS": settings,
             },
             layers=layers,
             # One run at a time: a remodel and the daily run never replace a partition together.

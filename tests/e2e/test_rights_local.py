@@ -86,6 +86,21 @@ def test_forget_one_customer_then_their_export_is_empty_and_the_others_are_untou
 
     after = rows(demo)  # forget refreshed the mirror `make sql` reads
     assert not names & {user for _, user, _, _ in after}
+    # The model's tables were recomputed from what is left: the person is in none of them.
+    model = demo / "parquet" / "model"
+    assert (
+        duckdb.sql(f"SELECT count(*) FROM read_parquet('{model}/messages/*/*.parquet')").fetchall()[0][0] > 0
+    )
+    for table, column in (
+        ("messages", "user_id"),
+        ("requests", "user_id"),
+        ("cases", "user_id"),
+        ("ratings", "owner_id"),
+    ):
+        held = duckdb.sql(
+            f"SELECT DISTINCT {column} FROM read_parquet('{model}/{table}/*/*.parquet')"
+        ).fetchall()
+        assert not names & {value for (value,) in held}, table
     assert not names & {reply for _, _, reply, _ in after}
     # Everyone else's rows: the same rows, the same authors; only references to the person are cleared.
     others = [

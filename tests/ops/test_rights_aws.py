@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from ops.rights import Person, RightsError, Target, aws_target, forget, main, subject_export
+from stacks.config import StageConfig
 from telegram_etl.job import process_day
 from telegram_etl.privacy import pseudonym
 from telegram_etl.schema import ARROW_SCHEMA
@@ -145,7 +146,7 @@ def versions(client, bucket: str, key: str) -> int:
 
 
 def target(client, key: bytes | None = None) -> Target:
-    return Target(client, RAW, PROCESSED, key, where="test")
+    return Target(client, RAW, PROCESSED, key, where="test", model_settings=StageConfig(stage="test"))
 
 
 def test_forget_deletes_what_they_authored_rewrites_the_rest_and_reports_per_prefix(s3):
@@ -164,6 +165,8 @@ def test_forget_deletes_what_they_authored_rewrites_the_rest_and_reports_per_pre
         f"processed:{day1}": {"rows_removed": 3, "references_cleared": 1},
         # The @username in day 2's text was already [mention] (redaction): nothing to replace there.
         f"processed:{day2}": {"rows_removed": 1},
+        # The model's tables of every day that reads those two: 7 days on either side.
+        "processed:model/": {"model_days_recomputed": 2 + 14},
     }
     # Nothing of the person is left in any object, raw or processed, current or older version.
     for bucket in (RAW, PROCESSED):

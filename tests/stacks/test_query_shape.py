@@ -9,46 +9,12 @@ from aws_cdk.assertions import Template
 from sqlglot import exp
 
 from analytics.queries import STORED_TABLES
+from analytics.shape import shape
 from stacks.config import StageConfig
 from stacks.pipeline import add_pipeline
 from tests.stacks.conftest import cdk_context
 
 MAX_SCANS, MAX_JOINS = 6, 12
-
-
-def inlined(sql: str) -> exp.Expression:
-    """The statement with every reference to a WITH query replaced by that query, recursively (each
-    reference a copy, as Trino plans it)."""
-    tree = sqlglot.parse_one(sql, read="athena")
-
-    def expand(node: exp.Expression, scope: dict[str, exp.Expression]) -> exp.Expression:
-        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
-        if with_ is not None:
-            scope = dict(scope)
-            for cte in with_.expressions:
-                scope[cte.alias_or_name] = expand(cte.this.copy(), scope)
-            node = node.copy()
-            node.set("with_", None)
-        for table in list(node.find_all(exp.Table)):
-            if not table.args.get("db") and table.name in scope:
-                alias = table.alias_or_name
-                table.replace(
-                    exp.Subquery(
-                        this=scope[table.name].copy(), alias=exp.TableAlias(this=exp.to_identifier(alias))
-                    )
-                )
-        for sub in list(node.find_all(exp.Query)):
-            if sub is not node and sub.args.get("with_") is not None:
-                sub.replace(expand(sub, scope))
-        return node
-
-    return expand(tree, {})
-
-
-def shape(sql: str) -> tuple[int, int]:
-    tree = inlined(sql)
-    scans = [t for t in tree.find_all(exp.Table) if t.name in STORED_TABLES]
-    return len(scans), len(list(tree.find_all(exp.Join)))
 
 
 def test_inlining_counts_each_reference_again():

@@ -77,7 +77,7 @@ PLACEHOLDERS = {kind: f"[{kind}]" for kind in REDACTION_KINDS}
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # @username (5-32 of A-Z, 0-9, _ in Telegram; 4 for old ones); a name ending in "bot" is a bot's.
-# A person's @username; `@` and underscores only is one that `make forget` erased (local_pipeline.subject
+# A person's @username; `@` and underscores only is one that `make forget` erased (ops.subject
 # keeps its length for the entities' offsets): still a mention, so a re-run gives forget's table.
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31}|_{4,32})\b")
 # Shapes of documents and cards, digits not glued to other digits, letters or number punctuation

@@ -5,7 +5,9 @@ of the days asked for, in a fixed order. The reading and writing are telegram_mo
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -25,6 +27,9 @@ def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
 def connect() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local times come from the SQL
+    # Lambda's only writable folder is /tmp: DuckDB spills there past its memory limit.
+    spill = Path(tempfile.gettempdir()) / "duckdb-spill"
+    connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
     return connection
 
 
