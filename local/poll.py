@@ -110,6 +110,8 @@ def bot_pipeline(server: SeaweedS3) -> LocalPipeline:
 
 def report(workdir: Path, lang: str = "en") -> Path:
     """ETL of every day stored so far (each a full, idempotent rewrite), then the report."""
+    if not (workdir / "seaweedfs").is_dir():  # never start a server (and create its data) for nothing
+        raise SystemExit("nothing stored yet: run `make poll` first")
     with SeaweedS3(workdir / "seaweedfs") as server:
         pipeline = bot_pipeline(server)
         days = raw_days(pipeline)

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from stacks.names import stack_name
+from standins.cli import ArgumentParser, configured_session, explain
 
 RUN_DAYS = 8  # the daily run's window (the day and the 7 before it): the same topics' keyword window
 
@@ -59,7 +60,7 @@ def remodel(lambda_client: Any, function: str, first: date, last: date) -> list[
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ops.remodel", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m ops.remodel", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True, help="the deployed stage (cdk.json), e.g. dev or prod")
     parser.add_argument("--from", dest="first", required=True, type=date.fromisoformat, help="first day")
     parser.add_argument("--to", dest="last", required=True, type=date.fromisoformat, help="last day")
@@ -76,11 +77,17 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
         for payload in runs(args.first, args.last):
             print(json.dumps(payload))
         return 0
-    import boto3  # AWS credentials from the usual chain
-
-    session = session or boto3.Session()
-    function = model_function(session.client("cloudformation"), args.stage)
-    payloads = remodel(session.client("lambda"), function, args.first, args.last)
+    try:
+        # Region and credentials checked first: no AWS setup is one line, not a traceback.
+        session = session or configured_session()
+        function = model_function(session.client("cloudformation"), args.stage)
+        payloads = remodel(session.client("lambda"), function, args.first, args.last)
+    except Exception as error:
+        line = explain(error, args.stage)
+        if line is None:
+            raise  # a bug: its traceback is what to report
+        print(f"make remodel: {line}", file=sys.stderr)
+        return 1
     print(f"{function}: {len(payloads)} model runs queued ({args.first} to {args.last}); they run one at a "
           "time, each in minutes: follow them in the function's logs")  # fmt: skip
     return 0

@@ -121,6 +121,16 @@ CASES = [
         "make set-webhook: no AWS region",
     ),
     (["ops.verify", "--stage", "dev"], {}, "make verify: no AWS region"),
+    (
+        ["ops.remodel", "--stage", "dev", "--from", "2025-03-01", "--to", "2025-03-08"],
+        {},
+        "make remodel: no AWS region",
+    ),
+    (
+        ["ops.remodel", "--stage", "dev", "--from", "2025-03-09", "--to", "2025-03-01"],
+        {},
+        "python -m ops.remodel:",
+    ),
     (["ops.verify"], {}, "python -m ops.verify: the following arguments are required: --stage"),
     (["devtools.docs", "--bogus"], {}, "make docs: unrecognized arguments: --bogus"),
     (["standins.cli", "check", "make deploy", "--stage", "dev", "--aws"], {}, "make deploy: no AWS region"),
