@@ -127,6 +127,10 @@ class SeaweedS3:
             "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-master.telemetry=false", "-admin.ui=false", "-webdav=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
+            # A bucket is a collection with volumes of its own, and weed mini allows free disk / 1 GiB of
+            # them: on a fuller disk a test session's buckets ran out ("No writable volumes"). Volumes are
+            # sparse files, so many cost nothing until written.
+            "-volume.max=4000",
             *(f"-{name}.port={port}" for name, port in ports.items()),
         ]  # fmt: skip
         log = open(self.data_dir / "weed.log", "ab")
