@@ -80,14 +80,28 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # A person's @username; `@` and underscores only is one that `make forget` erased (ops.subject
 # keeps its length for the entities' offsets): still a mention, so a re-run gives forget's table.
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31}|_{4,32})\b")
-# Shapes of documents and cards, digits not glued to other digits, letters or number punctuation
-# (so "BR123456789BR", "1.234,56" and parts of longer numbers are not candidates).
+# Shapes of documents and cards, digits not glued to other digits, letters or number punctuation (so
+# "BR123456789BR", "1.234,56" and parts of longer numbers are not candidates); a card not after a + either
+# ("+5592966336142" is a phone). Between a CPF's or CNPJ's usual groups (3-3-3-2, 2-3-3-4-2): nothing, a
+# dot, a space, a dash (a slash in a CNPJ), each with or without a line break after it ("529 982 247 25",
+# "529.982.247.25", "585.995.\n207-41").
 _EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w.,/-])", r"(?![\w]|[.,/-]\d)"
-_CNPJ = re.compile(rf"{_EDGE_BEFORE}\d{{2}}\.?\d{{3}}\.?\d{{3}}/?\d{{4}}-?\d{{2}}{_EDGE_AFTER}")
-_CPF = re.compile(rf"{_EDGE_BEFORE}\d{{3}}\.?\d{{3}}\.?\d{{3}}-?\d{{2}}{_EDGE_AFTER}")
-_CARD = re.compile(rf"{_EDGE_BEFORE}\d(?:[ -]?\d){{12,18}}{_EDGE_AFTER}")
-# In every match of the three: 11 digits, at most one of their separators between two.
-_DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\d){10}")
+_BREAK = r"[ \t]*\r?\n[ \t]*"
+_CPF_SEP, _CNPJ_SEP = rf"(?:[ .-]?(?:{_BREAK})?)", rf"(?:[ ./-]?(?:{_BREAK})?)"
+_CNPJ = re.compile(
+    rf"{_EDGE_BEFORE}\d{{2}}{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{4}}{_CNPJ_SEP}\d{{2}}{_EDGE_AFTER}"
+)
+_CPF = re.compile(rf"{_EDGE_BEFORE}\d{{3}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{2}}{_EDGE_AFTER}")
+# Cards: 13-19 digits in one run, or in a card's groups joined by a space, dash or dot, each with or
+# without a line break: 4-4-4-(1-4), 4-4-4-4-(1-3), Amex and Diners 4-6-(4-5).
+_CARD_SEP = rf"(?:[ .-]|[ .-]?{_BREAK})"
+_CARD = re.compile(
+    rf"{_EDGE_BEFORE}(?<!\+)(?:\d{{13,19}}"
+    rf"|\d{{4}}(?:{_CARD_SEP}\d{{4}}){{2}}{_CARD_SEP}\d{{1,4}}(?:{_CARD_SEP}\d{{1,3}})?"
+    rf"|\d{{4}}{_CARD_SEP}\d{{6}}{_CARD_SEP}\d{{4,5}}){_EDGE_AFTER}"
+)
+# In every match of the three: 11 digits, at most a separator and a line break between two.
+_DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\s*\d){10}")
 # The cheap prefilter: only a text with 10 digits in a row (separators allowed: a Brazilian phone with
 # its DDD, a CPF, a CNPJ, a card), or + and 8 digits (the shortest E.164 numbers), can hold any of them.
 # A CEP (8 digits), a date or a price never gets to the slower checks.
@@ -95,7 +109,28 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){9}|\+\s?\d(?:[\s().-]{0,3}\d){
 # A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
 # phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
 _NOT_A_PHONE_AFTER = re.compile(
-    r"(?:pedido|protocolo|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
+    r"(?:pedido|protocolo|chamado|ticket|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
+)
+# A bare run of digits a few words after one of these (on its line, no digits between) is a protocol, an
+# order, a serial number: it stays even when it passes Luhn or a CPF's check digits ("protocolo de
+# atendimento: 1274010398026829"), unless a word naming a personal value comes between ("pedido pago no
+# cartão 4111…"). A bare "nº" or "#" is no such word here ("cartão nº 4111…" is a card).
+_ORDER_WORDS = re.compile(
+    r"\b(?:pedidos?|protocolos?|chamados?|tickets?|orders?|ordem|nota|nf-?e?|rastreio|c[óo]digo|s[ée]rie)\b",
+    re.I,
+)
+_VALUE_WORDS = re.compile(
+    r"\b(?:cpf|cnpj|cart[ãa]o|cartao|cr[ée]dito|d[ée]bito|visa|master\w*|elo|amex|pix|cel\w*|tel\w*|fone|"
+    r"whats\w*|zap|contato|documento)\b",
+    re.I,
+)
+_ORDER_WINDOW = 48  # characters before the number searched for an order word (about 5 words)
+# Where a phone or a card is not looked for: links (ids in paths and queries) but WhatsApp's, whose
+# digits are a phone; a boleto's linha digitável (5.5 5.6 5.6 1 14 digits, or 4 groups of 11-12).
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+/\S*", re.I)
+_WHATSAPP_LINK = re.compile(r"(?:https?://)?(?:wa\.me|(?:api\.|web\.)?whatsapp\.com)/", re.I)
+_BOLETO = re.compile(
+    r"\d{5}\.?\d{5}\s+\d{5}\.?\d{6}\s+\d{5}\.?\d{6}\s+\d\s+\d{14}|\d{11}-?\d(?:\s+\d{11}-?\d){3}"
 )
 _CPF_CHECK, _CNPJ_CHECK = CPF(), CNPJ()
 
@@ -112,25 +147,60 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _order_number_near(text: str, start: int, raw: str) -> bool:
+    """A bare run of digits a few words after an order word on its line, no digit or value word between."""
+    if not raw.isdigit():
+        return False
+    before = text[max(0, start - _ORDER_WINDOW) : start]
+    before = before[before.rfind("\n") + 1 :]
+    words = list(_ORDER_WORDS.finditer(before))
+    if not words:
+        return False
+    between = before[words[-1].end() :]
+    return not any(char.isdigit() for char in between) and _VALUE_WORDS.search(between) is None
+
+
+def _kept_spans(text: str) -> list[tuple[int, int]]:
+    """Spans where no phone or card is looked for: links but WhatsApp's, a boleto's linha digitável."""
+    spans = []
+    if "/" in text:
+        spans += [m.span() for m in _LINK.finditer(text) if not _WHATSAPP_LINK.match(m.group())]
+    if len(text) >= 47:
+        spans += [m.span() for m in _BOLETO.finditer(text)]
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(low < end and start < high for low, high in spans)
+
+
 def _documents(text: str, counts: Counter[str]) -> str:
     if not _DOCUMENT_HINT.search(text):  # one pass instead of three on most texts with a number
         return text
 
     def cnpj(match: re.Match[str]) -> str:
-        if _CNPJ_CHECK.validate(match.group()):
+        if _CNPJ_CHECK.validate(_digits(match.group())) and not _order_number_near(
+            match.string, match.start(), match.group()
+        ):
             counts["cnpj"] += 1
             return PLACEHOLDERS["cnpj"]
         return match.group()
 
     def cpf(match: re.Match[str]) -> str:
-        if _CPF_CHECK.validate(match.group()):
+        if _CPF_CHECK.validate(_digits(match.group())) and not _order_number_near(
+            match.string, match.start(), match.group()
+        ):
             counts["cpf"] += 1
             return PLACEHOLDERS["cpf"]
         return match.group()
 
     def card(match: re.Match[str]) -> str:
         digits = _digits(match.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
+        if (
+            _luhn(digits)
+            and not _order_number_near(match.string, match.start(), match.group())
+            and not _inside(_kept_spans(match.string), match.start(), match.end())
+        ):
             counts["card"] += 1
             return PLACEHOLDERS["card"]
         return match.group()
@@ -165,11 +235,31 @@ def _order_number(text: str, start: int, raw: str) -> bool:
     return raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, start) is not None
 
 
+def _may_be_kept(text: str, start: int, end: int, raw: str) -> bool:
+    return (
+        "." in raw
+        or (start > 0 and not text[start - 1].isspace())
+        or _DIGIT_BESIDE.match(text, end) is not None
+        or _DIGIT_BEFORE.search(text, max(0, start - 3), start) is not None
+    )
+
+
+_DIGIT_BESIDE, _DIGIT_BEFORE = re.compile(r"\s+\d"), re.compile(r"\d\s+$")
+
+
 def _phones(text: str, counts: Counter[str]) -> str:
     pieces, end = [], 0
+    kept: list[tuple[int, int]] | None = None
     for match in _PhoneMatcher(text, "BR", leniency=Leniency.VALID):
         if _order_number(text, match.start, match.raw_string):
             continue
+        # In a link, a number follows a non-space (/, =, -); in a boleto, it has a dot or more groups of
+        # digits beside it: only then are those looked for.
+        if _may_be_kept(text, match.start, match.end, match.raw_string):
+            if kept is None:
+                kept = _kept_spans(text)
+            if kept and _inside(kept, match.start, match.end):
+                continue
         pieces += [text[end : match.start], PLACEHOLDERS["phone"]]
         end = match.end
         counts["phone"] += 1
