@@ -21,6 +21,7 @@ from moto import mock_aws
 from ops.desktop_export import convert, iter_messages, load_export
 from ops.rights import Target, forget, subject_export
 from ops.subject import fragments, holds, mention_pattern, scrub, without_mentions
+from stacks.config import StageConfig
 from telegram_etl.flatten import flatten
 from telegram_etl.job import process_day
 from telegram_etl.privacy import People, pseudonym
@@ -146,6 +147,11 @@ def table(client) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+def target(client) -> Target:
+    """The test's buckets, with the settings the model step recomputes its tables with after a forget."""
+    return Target(client, RAW, PROCESSED, KEY, where="test", model_settings=StageConfig(stage="test"))
+
+
 def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credentials):
     conversion = convert(export_with_a_text_mention(), timezone=SAO_PAULO, export_timezone=TASHKENT)
     days = sorted({obj.day for obj in conversion.objects})
@@ -177,7 +183,7 @@ def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credential
         assert before["reply_to_user_id"].to_pylist().count(alias) == 1  # 39740
         assert f"ban:{alias}:spam" in before["callback_data"].to_pylist()
 
-        report = forget(Target(client, RAW, PROCESSED, KEY, where="test"), PERSON)
+        report = forget(target(client), PERSON)
         # The reply, the mention, the live reply, the click.
         assert sum(c.get("rewritten", 0) for c in report.counts.values()) == 4
         forgotten = table(client)
@@ -197,6 +203,6 @@ def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credential
             for o in page.get("Contents", []):
                 body = client.get_object(Bucket=RAW, Key=o["Key"])["Body"].read()
                 assert str(PERSON).encode() not in body and b"99999-0000" not in body, o["Key"]
-        export = subject_export(Target(client, RAW, PROCESSED, KEY, where="test"), PERSON)
+        export = subject_export(target(client), PERSON)
         assert export["raw_updates_authored"] == [] and export["raw_updates_mentioning"] == []
-        assert copy.deepcopy(forget(Target(client, RAW, PROCESSED, KEY, where="test"), PERSON).counts) == {}
+        assert copy.deepcopy(forget(target(client), PERSON).counts) == {}

@@ -100,6 +100,8 @@ def test_forget_deletes_their_records_rewrites_the_others_that_hold_them_and_kee
         f"processed:{quarantine}": {"deleted": 1, "records_deleted": 1},  # the base64 record, alone
         f"processed:telegram/context_date={DAYS[0]}/": {"rows_removed": 3, "references_cleared": 1},
         f"processed:telegram/context_date={DAYS[1]}/": {"rows_removed": 1},
+        # The model's tables of every day that reads a changed day: the two, and 7 on either side.
+        "processed:model/": {"model_days_recomputed": (DAYS[1] - DAYS[0]).days + 1 + 2 * 7},
     }
     for bucket in (RAW, PROCESSED):
         for key in keys(s3, bucket):
