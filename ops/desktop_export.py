@@ -21,6 +21,9 @@ Desktop as id - 10^9 (negative): those messages are imported into the old group'
 (migrated_from_chat_id) or a stand-in derived from the supergroup's id (old_group_stand_in).
 
 A message whose fields have unexpected types is skipped and counted with its reason, never the import.
+
+Longer than 500 lines: both export formats' reading rules (peer ids, pre-upgrade history, odd fields); to
+split into reading and mapping next.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ day: one object, replaced at once. Old versions of every object it deleted or re
 It prints what it touched per prefix; a second run touches nothing. export writes everything held about
 the person to one JSON file. Neither prints the id: the person is named by their pseudonym (or a hash
 without a key).
+
+Longer than 500 lines: forget and subject-export over both raw layouts, processed days and the model's
+tables; to split by store (raw, processed, model) next.
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ Exit codes: 0 every step ok (warn included), 1 a step failed, 2 no credentials, 
 that is not deployed (one line), 130 interrupted (after the clean-up). The run costs well under $0.05
 (estimate printed): ~20 Athena queries at the 10 MB minimum ($0.001), 6 API requests, 2-3 Lambda
 invocations and ~50 S3 requests.
+
+Longer than 500 lines: make verify's steps in order (stage, webhook, post, ETL, model, queries, clean-up);
+to split by step next.
 """
 
 from __future__ import annotations
