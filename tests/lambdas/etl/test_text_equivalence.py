@@ -22,7 +22,7 @@ from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import bench.reference_privacy as old_privacy
@@ -52,10 +52,16 @@ _PLACEHOLDER = re.compile(r"\[(cpf|cnpj|email|phone|card|mention)\]")
 def spans(raw: str, redacted: str) -> set[tuple[int, int, str]]:
     """(start, end, kind) in raw of each placeholder of redacted (raw with some spans replaced)."""
     parts = _PLACEHOLDER.split(redacted)
-    pattern = "".join(re.escape(p) if i % 2 == 0 else "(.+?)" for i, p in enumerate(parts))
+    # A placeholder the raw text already held (a forgotten or re-redacted text) is no redaction: it
+    # matches itself first.
+    pattern = "".join(re.escape(p) if i % 2 == 0 else rf"(\[{p}\]|.+?)" for i, p in enumerate(parts))
     match = re.fullmatch(pattern, raw, re.S)
     assert match, (raw, redacted)
-    return {(match.start(i), match.end(i), kind) for i, kind in enumerate(parts[1::2], 1)}
+    return {
+        (match.start(i), match.end(i), kind)
+        for i, kind in enumerate(parts[1::2], 1)
+        if match.group(i) != f"[{kind}]"
+    }
 
 
 def explained(raw: str) -> bool:
@@ -67,8 +73,13 @@ def explained(raw: str) -> bool:
     added = {span for span in new - old if _added_on_purpose(raw, *span)}
     if added != new - old:
         return False
+    dropped = {span for span in old - new if _dropped_on_purpose(raw, *span)}
     return all(
-        _dropped_on_purpose(raw, *span) or any(start < span[1] and span[0] < end for start, end, _ in added)
+        span in dropped
+        or any(start < span[1] and span[0] < end for start, end, _ in added)
+        # an @name right after a number the reference took for a phone: its "[phone]@name" read as a
+        # mention, the number kept now leaves "1234@name", which is no mention (an @ after a word)
+        or (span[2] == "mention" and any(end == span[0] for _, end, _ in dropped))
         for span in old - new
     )
 
@@ -170,7 +181,14 @@ FRAGMENTS = [
 @settings(max_examples=1_500, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=14).map("".join))
 def test_generated_texts_row_for_row(raw):
-    assert_same([raw, raw.upper(), raw.replace(" ", "")])
+    texts = [raw, raw.upper(), raw.replace(" ", "")]
+    # Where two placeholders touch ("[phone][phone]"), which raw characters each replaced is ambiguous, so
+    # explained() cannot attribute a difference: such inputs are drawn again (the corpus tests above and
+    # the labelled set cover touching values with exact expected texts).
+    assume(
+        not any("][" in redacted for t in texts for redacted in (old_privacy.redact(t), privacy.redact(t)))
+    )
+    assert_same(texts)
 
 
 DIGITS = st.text(alphabet="0123456789 -.()/+x", min_size=1, max_size=24)
