@@ -53,6 +53,10 @@ class LambdaContainer:
         self.module = importlib.util.module_from_spec(spec)
         self._lock = threading.Lock()  # a container runs one invocation at a time
         with _environment(env):
+            # A fresh default session: botocore caches the credentials a session first resolved, so a
+            # handler loaded after another process-wide client (a moto test's, another server's) would
+            # sign with that one's keys (InvalidAccessKeyId), where a real container reads its own.
+            boto3.DEFAULT_SESSION = None
             spec.loader.exec_module(self.module)
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +64,17 @@ class LambdaContainer:
             return self.module.handler(event, FakeContext())
 
 
+# With keys of its own, a container must not also sign with a token or profile the shell (or a moto test)
+# left in the process's environment: a real function's environment holds only its own.
+_NOT_WITH_OWN_KEYS = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE")
+
+
 @contextmanager
 def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in env}
+    cleared = [n for n in _NOT_WITH_OWN_KEYS if "AWS_ACCESS_KEY_ID" in env and n not in env]
+    saved = {name: os.environ.get(name) for name in [*env, *cleared]}
+    for name in cleared:
+        os.environ.pop(name, None)
     os.environ.update(env)
     try:
         yield
