@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.deployed import one_function
 from ops.desktop_export import Conversion, NotAnExport, RawObject, convert, load_export
 from stacks.config import ConfigError, StageConfig
 from stacks.names import stack_name
@@ -157,17 +158,8 @@ def stage_resources(cloudformation: Any, stage: str) -> StageResources:
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
     if "RawBucketName" not in outputs:
         raise RuntimeError(f"stack {ingestion} has no output RawBucketName (deploy it again)")
-    etl = stack_name(stage, "Etl")
-    functions = [
-        resource["PhysicalResourceId"]
-        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=etl)
-        for resource in page["StackResourceSummaries"]
-        if resource["ResourceType"] == "AWS::Lambda::Function"
-        and resource["LogicalResourceId"].startswith("EtlFunction")
-    ]
-    if len(functions) != 1:
-        raise RuntimeError(f"stack {etl}: expected one EtlFunction, found {len(functions)}")
-    return StageResources(outputs["RawBucketName"], functions[0])
+    etl = one_function(cloudformation, stack_name(stage, "Etl"), "EtlFunction")
+    return StageResources(outputs["RawBucketName"], etl)
 
 
 def run_etl(lambda_client: Any, function: str, days: list[str]) -> list[dict[str, str]]:

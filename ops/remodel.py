@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from ops.deployed import one_function
 from stacks.names import stack_name
 from standins.cli import ArgumentParser, configured_session, explain
 
@@ -36,17 +37,7 @@ def runs(first: date, last: date, days: int = RUN_DAYS) -> Iterator[dict[str, st
 
 def model_function(cloudformation: Any, stage: str) -> str:
     """The stage's model function: the ETL stack's Lambda whose logical id starts with ModelFunction."""
-    etl = stack_name(stage, "Etl")
-    functions = [
-        resource["PhysicalResourceId"]
-        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=etl)
-        for resource in page["StackResourceSummaries"]
-        if resource["ResourceType"] == "AWS::Lambda::Function"
-        and resource["LogicalResourceId"].startswith("ModelFunction")
-    ]
-    if len(functions) != 1:
-        raise RuntimeError(f"stack {etl}: expected one ModelFunction, found {len(functions)} (deploy it)")
-    return functions[0]
+    return one_function(cloudformation, stack_name(stage, "Etl"), "ModelFunction", hint=" (deploy it)")
 
 
 def remodel(lambda_client: Any, function: str, first: date, last: date) -> list[dict[str, str]]:

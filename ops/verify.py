@@ -61,6 +61,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analyst.athena import MINIMUM_BYTES, PRICE_PER_TB, database_name, plain, workgroup_name
+from ops.deployed import physical_ids, stack_resources
 from ops.verify_conversation import (
     MESSAGE_ID_BASE,
     UPDATE_ID_BASE,
@@ -194,23 +195,9 @@ def read_stage(cloudformation: Any, stage: str) -> Stage:
         if missing:
             raise SetupError(f"stack {stack_name(stage, box)} has no output {', '.join(missing)} "
                              f"(deploy it again: make deploy STAGE={stage})")  # fmt: skip
-    resources = [
-        resource
-        for page in cloudformation.get_paginator("list_stack_resources").paginate(
-            StackName=stack_name(stage, "Etl")
-        )
-        for resource in page["StackResourceSummaries"]
-    ]
-
-    def physical(kind: str, logical_prefix: str) -> list[str]:
-        return [
-            r["PhysicalResourceId"]
-            for r in resources
-            if r["ResourceType"] == kind and r["LogicalResourceId"].startswith(logical_prefix)
-        ]
-
-    queues = physical("AWS::SQS::Queue", "EtlDeadLetterQueue")
-    models = physical("AWS::Lambda::Function", "ModelFunction")
+    resources = stack_resources(cloudformation, stack_name(stage, "Etl"))
+    queues = physical_ids(resources, "AWS::SQS::Queue", "EtlDeadLetterQueue")
+    models = physical_ids(resources, "AWS::Lambda::Function", "ModelFunction")
     model = outputs["Etl"].get("ModelFunctionName") or (models[0] if len(models) == 1 else None)
     return Stage(stage, outputs["Ingestion"], outputs["Etl"], outputs["Analytics"], next(iter(queues), None),
                  model)  # fmt: skip
