@@ -92,7 +92,8 @@ def convert_file(
         raise NotAnExport(f"--export-timezone {export_timezone!r} is not an IANA time zone name") from None
     return convert(
         load_export(path), timezone=ZoneInfo(config.timezone), export_timezone=zone,
-        allowed_chat_ids=frozenset(config.allowed_chat_ids) or None, bot_user_id=bot_user_id,
+        allowed_chat_ids=frozenset(config.allowed_chat_ids) or None,
+        bot_user_id=bot_user_id if bot_user_id is not None else config.bot_user_id,
         bot_username=config.bot_username, migrated_from_chat_id=migrated_from_chat_id,
     )  # fmt: skip
 
@@ -196,7 +197,8 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bot-user-id", type=int,
         help="your bot's user id (the number before ':' in its token): exports do not say who is a bot, "
-        "so its messages are marked as our bot's (with the stage's bot_username) only with it",
+        "so its messages are marked as our bot's (with the stage's bot_username) only with it; "
+        "default: the stage's bot_user_id setting",
     )  # fmt: skip
     parser.add_argument(
         "--migrated-from-chat-id", type=int, metavar="CHAT_ID",

@@ -2,6 +2,8 @@
 the ETL Lambda's invocation stubbed in botocore (their calls and parameters checked)."""
 
 import json
+from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import boto3
@@ -9,7 +11,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from ops.import_export import StageResources, day_runs, main, stage_resources
+from ops.import_export import StageResources, convert_file, day_runs, main, stage_resources
+from standins.settings import stage_config
 from tests.helpers import FIXTURES_DIR
 
 NEW = FIXTURES_DIR / "39_desktop_export_new_format.json"
@@ -128,3 +131,18 @@ def test_day_runs_group_consecutive_days_within_the_backfill_limit():
     assert [(r["start_date"], r["end_date"]) for r in day_runs(long)] == [
         ("2020-01-01", "2020-12-31"), ("2021-01-01", "2021-02-03"),
     ]  # fmt: skip
+
+
+def test_our_bot_is_the_stages_bot_user_id_unless_the_option_says_otherwise():
+    # In fixture 39, user 230072954 wrote 35 messages; as the stage's bot_user_id they become our bot's.
+    config = replace(stage_config("dev"), bot_user_id=230072954, bot_username="ajuda_loja_bot")
+
+    def senders(conversion) -> Counter:
+        froms = (json.loads(o.body)["message"]["from"] for o in conversion.objects)
+        return Counter((f["id"], f.get("is_bot"), f.get("username")) for f in froms if f["id"] == 230072954)
+
+    assert senders(convert_file(NEW, config)) == Counter({(230072954, True, "ajuda_loja_bot"): 35})
+    # --bot-user-id names another account: this one is a person again.
+    assert senders(convert_file(NEW, config, bot_user_id=1168523623)) == Counter(
+        {(230072954, None, None): 35}
+    )
