@@ -6,6 +6,7 @@ from Secrets Manager and goes straight to Telegram. The bot token comes from TEL
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, NamedTuple
 
@@ -14,6 +15,7 @@ from stacks.names import stack_name
 from standins.cli import ArgumentParser
 from standins.cli import explain as aws_explain
 from telegram_etl.flatten import UPDATE_KINDS
+from telegram_ingest.secret import stored_token
 
 
 class WebhookTarget(NamedTuple):
@@ -23,6 +25,9 @@ class WebhookTarget(NamedTuple):
     # connections than Lambdas that may run at once would only be throttled.
     max_connections: int
 
+
+# setWebhook's secret_token: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and - are allowed."
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 OUTPUTS = ("WebhookUrl", "WebhookSecretArn", "WebhookMaxConnections")
 
@@ -39,7 +44,13 @@ def webhook_target(cloudformation: Any, secretsmanager: Any, stage: str) -> Webh
     missing = set(OUTPUTS) - set(outputs)
     if missing:
         raise SystemExit(f"stack {name} has no output {', '.join(sorted(missing))} (deploy it again)")
-    secret = secretsmanager.get_secret_value(SecretId=outputs["WebhookSecretArn"])["SecretString"]
+    stored = secretsmanager.get_secret_value(SecretId=outputs["WebhookSecretArn"])["SecretString"]
+    secret = stored_token(stored) or ""
+    if not _SECRET_TOKEN.fullmatch(secret):  # Telegram's rule; the value itself is never printed
+        raise SystemExit(
+            f"the secret {outputs['WebhookSecretArn']} is not a Telegram secret_token: it needs 1-256 "
+            f"characters of A-Z, a-z, 0-9, _ and - (it has {len(secret)} after trimming white space)"
+        )
     return WebhookTarget(outputs["WebhookUrl"], secret, int(outputs["WebhookMaxConnections"]))
 
 

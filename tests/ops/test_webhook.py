@@ -44,6 +44,20 @@ def test_target_is_the_stack_url_and_the_secret_value(aws_credentials):
     assert webhook_target(cloudformation, secrets, "dev") == WebhookTarget(URL, "s3cr3t-Token_value", 20)
 
 
+@mock_aws
+def test_the_secret_is_trimmed_as_the_webhook_trims_it_and_checked_against_telegrams_rule(aws_credentials):
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    outputs = {"WebhookUrl": URL, "WebhookMaxConnections": "20"}
+    # A secret stored from a file keeps its trailing newline; Telegram would refuse it in secret_token.
+    arn = secrets.create_secret(Name="from-a-file", SecretString="s3cr3t-Token_value\n")["ARN"]
+    target = webhook_target(cloudformation_answering({**outputs, "WebhookSecretArn": arn}), secrets, "dev")
+    assert target.secret_token == "s3cr3t-Token_value"
+    arn = secrets.create_secret(Name="with-a-space", SecretString="two words")["ARN"]
+    with pytest.raises(SystemExit, match=r"not a Telegram secret_token.*it has 9 after") as refused:
+        webhook_target(cloudformation_answering({**outputs, "WebhookSecretArn": arn}), secrets, "dev")
+    assert "two words" not in str(refused.value)
+
+
 def test_a_stack_without_the_outputs_is_a_clear_error(aws_credentials):
     cloudformation = cloudformation_answering({"RawBucketName": "raw"})
     with pytest.raises(SystemExit, match="no output WebhookMaxConnections, WebhookSecretArn, WebhookUrl"):

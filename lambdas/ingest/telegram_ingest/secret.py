@@ -7,6 +7,14 @@ from collections.abc import Callable, Mapping
 from telegram_ingest.sdk import SDK_CONFIG
 
 
+def stored_token(stored: str | None) -> str | None:
+    """The secret token a stored secret stands for: without surrounding white space (a file's trailing
+    newline, a pasted space), which Telegram refuses in secret_token. None when nothing is left. The
+    webhook registration (ops.webhook) sends this same value, so both ends agree."""
+    token = (stored or "").strip()
+    return token or None
+
+
 class SecretUnavailable(Exception):
     """Secrets Manager could not be read: answer 5xx so that Telegram retries."""
 
@@ -18,7 +26,7 @@ class WebhookSecret:
         self, env: Mapping[str, str], fetch: Callable[[str], str], name: str = "WEBHOOK_SECRET"
     ) -> None:
         # name: the variable of the value (locally), name + "_ARN" that of its secret (AWS).
-        self._direct = env.get(name) or None
+        self._direct = stored_token(env.get(name))
         self._arn = env.get(f"{name}_ARN") or None
         self._fetch = fetch
         self._cached: str | None = None
@@ -35,10 +43,10 @@ class WebhookSecret:
             return None
         if self._cached is None:
             try:
-                self._cached = self._fetch(self._arn)
+                self._cached = stored_token(self._fetch(self._arn)) or ""
             except Exception as error:
                 raise SecretUnavailable(type(error).__name__) from error
-        return self._cached
+        return self._cached or None
 
 
 def secrets_manager_fetch(arn: str) -> str:

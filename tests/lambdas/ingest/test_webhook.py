@@ -99,6 +99,14 @@ def test_direct_secret_wins_and_none_means_refuse():
     assert WebhookSecret({}, lambda arn: "x").value() is None
 
 
+def test_the_secret_is_trimmed_and_a_blank_one_refuses_everything():
+    # `make set-webhook` registers the trimmed value (ops.webhook): a stored trailing newline must not
+    # make every delivery a 401.
+    assert WebhookSecret({"WEBHOOK_SECRET_ARN": "arn"}, lambda arn: "s3cr3t\n").value() == "s3cr3t"
+    assert WebhookSecret({"WEBHOOK_SECRET": " s3cr3t "}, lambda arn: "x").value() == "s3cr3t"
+    assert WebhookSecret({"WEBHOOK_SECRET_ARN": "arn"}, lambda arn: " \n").value() is None
+
+
 def test_migration_of_reads_both_service_messages():
     assert migration_of(load_fixture("18_group_migrate_to_chat_id.json")) == (-4518810793, -1002471352452)
     assert migration_of(load_fixture("19_supergroup_migrate_from_sender_chat.json")) == (
