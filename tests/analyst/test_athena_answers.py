@@ -100,7 +100,7 @@ def test_awswrangler_runs_each_query_in_the_workgroup_with_the_days_as_parameter
         [str(AWS_PYTHON), str(ROOT / "tests/analyst/athena_moto_check.py"), str(out)], cwd=ROOT,
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-             "AWS_DEFAULT_REGION": "us-east-1"},
+             "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     calls = json.loads(run.stdout.strip().splitlines()[-1])
