@@ -1,7 +1,7 @@
 # A frozen copy of lambdas/etl/telegram_etl/text.py as of commit e10a521, before issue 25's speed work: the
 # reference the faster implementation is compared with, row for row (tests/lambdas/etl/test_text_equivalence.py)
 # and timed against (bench/text_speed.py). Not used by the ETL. When the behaviour changes on purpose, copy
-# the new behaviour here too (or retire the comparison).
+# the new behaviour here too (or retire the comparison): issue 21 item 6 added the bare-wish rule (_WISH_WORDS).
 # ruff: noqa
 """What a message's text says, computed once per row by the ETL: its normalized form, its intent
 (question, problem, greeting, acknowledgement) and its keywords. Pure functions, no settings: the
@@ -144,6 +144,13 @@ _ACK_WORDS = frozenset(
     "de novo tb tbm tambem also great nice cool good yes no ah ahh".split()
 )
 
+# A bare wish or "me too" under a post ("Quero!", "Eu também!", "Também quero", "Yo también", "Me too", "+1"),
+# with no question mark and no other word: not a request of its own (docs/conversation-model.md).
+_WISH_WORDS = frozenset(
+    "quero queria quiero want eu yo i me tambem tb tbm tambien too also "
+    "sim muito um uma esse essa 1 2".split()
+)
+
 
 def intent(text: str | None) -> str | None:
     """question / problem / greeting / acknowledgement, or None for any other text (and no text).
@@ -168,6 +175,8 @@ def _intent(text: str, outside_links: str, words: str, normalized: str) -> str |
         return ACKNOWLEDGEMENT
     if any(mark in outside_links for mark in QUESTION_MARKS) or _OPENERS.match(normalized):
         return QUESTION
+    if _WISH_WORDS.issuperset(normalized.split()):  # "Quero!", "Eu também quero", "+1": a wish, not a request
+        return ACKNOWLEDGEMENT
     if _PROBLEM.search(normalized):
         return PROBLEM
     return None

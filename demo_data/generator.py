@@ -1,17 +1,19 @@
 """A seeded generator of a Portuguese support group over several days, as the Updates Telegram POSTs to
 the webhook (the shapes of the real ones in tests/fixtures/telegram).
 
-The group looks like a real one under the conversation model (docs/conversation-model.md): customers,
-a few staff members and now and then an anonymous admin; requests by topic, written in several ways
-(with and without "?", colloquial, problem statements, order numbers, a leading greeting); greetings,
+The group looks like a real one under the conversation model (docs/conversation-model.md): customers, a
+few staff members and now and then an anonymous admin; requests by topic, written in several ways (with
+and without "?", colloquial, problem statements, order numbers, a leading greeting); greetings,
 acknowledgements and "também quero saber" that are not requests; staff replies to a request or to the
-asker's follow-up; our bot's answers (FAQ answers by topic, mostly replies, some not; a hand-over to staff
-when it has no answer; in the forum topic, without pressing reply), after which staff step in now and
-then; its "Isso resolveu sua dúvida?" buttons, mostly as a message of their own, and their clicks by
+asker's follow-up; our bot's answers (FAQ answers by topic, mostly replies, some not; a hand-over to
+staff when it has no answer; in the forum topic, without pressing reply), after which staff step in now
+and then; its "Isso resolveu sua dúvida?" buttons, mostly as a message of their own, and their clicks by
 the asker (who changes their mind now and then), by staff or by another member; albums, edits, members
-joining, the channel's automatic forwards (user 777000), reactions, commands (ours, another bot's, one in
-the middle of a question), a forum topic where staff write without pressing reply, and a small group
-upgraded to a supergroup part-way. About 2 % of the updates are delivered twice, as Telegram retries.
+joining, the channel's automatic forwards (user 777000) and promotions answered with bare "Quero!"s (no
+requests), service messages of the Bot API's newer kinds (gifts, payments, boosts...), reactions,
+commands (ours, another bot's, one in the middle of a question), a forum topic where staff write without
+pressing reply, and a small group upgraded to a supergroup part-way. About 2 % of the updates are
+delivered twice, as Telegram retries.
 
 Telegram never sends a bot its own messages: our bot's messages are not among the deliveries (a prompt is
 seen there only inside callback_query.message). They are the bot backend's posts to POST /outgoing, as Bot
@@ -88,6 +90,8 @@ def generate(
     chat = Scenes(rng, zone, start, days, updates)
     chat.forum_thread()
     chat.migration()
+    chat.promotion()
+    chat.service_notices(4)
     scenes = [
         (chat.support_thread, 16),
         (chat.resellers_thread, 3),
@@ -95,6 +99,8 @@ def generate(
         (chat.member_joins, 1),
         (chat.document, 1),
         (chat.automatic_forward, 1),
+        (chat.promotion, 1),
+        (chat.service_notices, 1),
     ]
     delivered = counted = 0
     while delivered < updates:

@@ -6,6 +6,7 @@ people write at. demo_data.scenarios composes the conversation from these."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 BOT_USERNAME = "ajuda_loja_bot"
 BOT = {"id": 7000000001, "is_bot": True, "first_name": "AjudaBot", "username": BOT_USERNAME}
@@ -126,6 +127,31 @@ FOLLOW_UPS = ["Já faz 10 dias, meu zap é {phone}", "Comprei dia 12, no CPF {cp
               "Foi pelo site, com o e-mail cliente{n}@gmail.com"]  # fmt: skip
 ME_TOO = ["Também quero saber", "Eu também quero saber!", "Mesma dúvida aqui"]
 NEWCOMER_HELLO = ["Oi pessoal, acabei de entrar", "Olá a todos!"]
+# The channel's promotions, forwarded into the group, and the members' bare wishes under them: customer
+# messages, not requests (docs/conversation-model.md); now and then a real question among them.
+PROMO_POSTS = ["🖤 BLACK FRIDAY: fone Bluetooth de R$ 299 por R$ 149, só hoje! Quer? Comenta QUERO 👇",
+               "Kit presente com 30% OFF até meia-noite. Comenta QUERO que a gente te chama!"]  # fmt: skip
+WISHES = ["Quero!", "Eu também!", "Também quero 😍", "Eu quero 2", "Quero", "+1", "Eu também quero!"]
+PROMO_QUESTIONS = [("Quero! Qual o prazo de entrega pra {city}?", "prazo de entrega"),
+                   ("Dá pra pagar com pix?", "pagamento")]  # fmt: skip
+# Service messages of the Bot API's newer kinds, sent in the group as a member (a field and its object, as
+# the Bot API defines them): not a customer's message, whoever sends them.
+_GIFT_STICKER = {"file_id": "CAACAgIAAxUAAWdkZXZ1ZWE5", "file_unique_id": "AgADZXY1", "type": "regular",
+                 "width": 512, "height": 512, "is_animated": True, "is_video": False,
+                 "emoji": "🧸"}  # fmt: skip
+SERVICE_NOTICES: list[tuple[str, dict[str, Any]]] = [
+    ("gift", {"gift": {"id": "5170233102089322756", "sticker": _GIFT_STICKER, "star_count": 15},
+              "convert_star_count": 13, "text": "Vocês entregam hoje?"}),
+    ("paid_message_price_changed", {"paid_message_star_count": 10}),
+    ("boost_added", {"boost_count": 1}),
+    ("giveaway_created", {"prize_star_count": 500}),
+    ("successful_payment", {"currency": "BRL", "total_amount": 14900, "invoice_payload": "pedido-demo",
+                            "telegram_payment_charge_id": "tg_demo_1",
+                            "provider_payment_charge_id": "pix_demo_1"}),
+    ("refunded_payment", {"currency": "XTR", "total_amount": 50, "invoice_payload": "frete-demo",
+                          "telegram_payment_charge_id": "tg_demo_2"}),
+    ("suggested_post_declined", {"comment": "Fora do tema do grupo"}),
+]  # fmt: skip
 CAPTIONS = ["Segue o comprovante", "Comprovante do pagamento"]
 LEADING_GREETINGS = ["Boa tarde, ", "Bom dia, ", "Oi, ", "Boa noite! "]
 CITIES = ["Recife", "Curitiba", "Manaus", "Porto Alegre", "Belo Horizonte", "Salvador"]

@@ -1,7 +1,9 @@
-"""The scenes of the demo's conversation (docs/conversation-model.md): support threads with requests,
-staff replies, our bot's answers, hand-overs and feedback prompts and their clicks; resellers' talk, small
-talk, members joining, documents, the channel's automatic forwards, the forum topic and the small group's
-upgrade to a supergroup. Each scene adds items to the conversation, with the generator's intent on them.
+"""The scenes of the demo's conversation (docs/conversation-model.md): support threads with requests, staff
+replies, our bot's answers, hand-overs and feedback prompts and their clicks; resellers' talk, small
+talk, members joining, documents, the channel's automatic forwards and promotions (with bare "Quero!"
+replies), service messages of the newer kinds (gifts, payments, boosts...), the forum topic and the small
+group's upgrade to a supergroup. Each scene adds items to the conversation, with the generator's intent
+on them.
 
 Longer than 500 lines: it is one class, Scenes, whose methods are the scenes; they share the conversation's
 state (its random generator, clock and items), and a tenth of the file is the import of the group's texts.
@@ -44,10 +46,13 @@ from demo_data.group import (
     ME_TOO,
     MID_TEXT_COMMAND,
     NEWCOMER_HELLO,
+    PROMO_POSTS,
+    PROMO_QUESTIONS,
     REQUESTS,
     RESELLER_NAMES,
     RESOLVED,
     SATISFIED,
+    SERVICE_NOTICES,
     SMALL_GROUP,
     STAFF,
     STAFF_ANSWERS,
@@ -56,6 +61,7 @@ from demo_data.group import (
     TOPIC_WEIGHTS,
     UNRESOLVED,
     UNSATISFIED,
+    WISHES,
 )
 from demo_data.items import ChatMessage, Click, Edit, Item, Reaction
 
@@ -443,19 +449,51 @@ class Scenes:
             },
         )
 
-    def automatic_forward(self) -> None:
+    def automatic_forward(self, text: str | None = None) -> ChatMessage:
         """The linked channel's post, forwarded into the group by Telegram (user 777000)."""
         at = self.random_time()
         post_id = 300 + self.rng.randrange(700)
         origin = {"type": "channel", "chat": CHANNEL, "message_id": post_id, "date": int(at.timestamp()) - 2}
-        self.say(
+        return self.say(
             at,
             TELEGRAM,
-            self.rng.choice(CHANNEL_POSTS),
+            text if text is not None else self.rng.choice(CHANNEL_POSTS),
             role="channel",
             sender_chat=CHANNEL,
             content={"forward_origin": origin, "is_automatic_forward": True},
         )
+
+    def promotion(self) -> None:
+        """The channel's promotion, forwarded into the group, and members' bare wishes replying to it
+        ("Quero!", "Eu também!", "+1"): customer messages, not requests. Sometimes a real question among
+        them, which staff answer."""
+        rng = self.rng
+        post = self.automatic_forward(rng.choice(PROMO_POSTS))
+        at = post.at
+        for user in rng.sample(self.customers, rng.randrange(2, 6)):
+            at = self.later(at, 20, 400)
+            self.say(at, user, rng.choice(WISHES), reply_to=post)
+        if rng.random() < 0.6:
+            text, topic = rng.choice(PROMO_QUESTIONS)
+            asker = rng.choice(self.customers)
+            question = self.say(
+                self.later(at, 20, 400), asker, self.fill(text), reply_to=post, request=True, topic=topic
+            )
+            self.staff_reply(question)
+
+    def service_notices(self, count: int = 1) -> None:
+        """Service messages of `count` of the Bot API's newer kinds (a gift, a payment or its refund, a
+        boost, a paid-message price, a giveaway, a suggested post) in the group: counted nowhere, whoever
+        sends them."""
+        for kind, value in self.rng.sample(SERVICE_NOTICES, count):
+            sender = self.staff[0] if kind in ("giveaway_created", "paid_message_price_changed") else None
+            self.say(
+                self.random_time(),
+                sender or self.rng.choice(self.customers),
+                None,
+                role="service",
+                content={kind: value},
+            )
 
     def chat_at(self, at: datetime) -> dict[str, Any]:
         """The resellers' chat at `at`: the small group, then the supergroup it became."""

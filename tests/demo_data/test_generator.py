@@ -21,13 +21,17 @@ from demo_data.group import (
     FEEDBACK_TEXT,
     FOLLOW_UPS,
     ME_TOO,
+    PROMO_POSTS,
     REQUESTS,
+    SERVICE_NOTICES,
     SMALL_GROUP,
     SUPERGROUP,
     TOPIC_RULES,
+    WISHES,
 )
 from demo_data.ledger import BOT_SHARE
 from stacks.config import DEFAULT_BOT_HANDOVER_PATTERNS
+from telegram_etl.schema import SERVICE_FIELDS
 from telegram_etl.text import normalize
 
 
@@ -253,6 +257,40 @@ def test_a_small_group_becomes_a_supergroup_part_way(updates):
     after = [m for m in messages if m["chat"]["id"] == SUPERGROUP["id"] and m is not arrived]
     assert before and after
     assert max(m["date"] for m in before) <= moved["date"] <= arrived["date"] <= min(m["date"] for m in after)
+
+
+def test_promotions_answered_with_bare_wishes_and_service_messages_of_the_newer_kinds(conversation, updates):
+    """Issue 21 item 6: "Quero!" replies under the channel's promotions, and gifts, payments, boosts...
+    sent as members. The ledger counts the wishes as customer messages (not requests) and the service
+    messages nowhere: its Q1 total is every customer's message, by the model's roles, from the updates."""
+    messages = _messages(updates)
+    promotions = {
+        m["message_id"] for m in messages if m.get("text") in PROMO_POSTS and m["is_automatic_forward"]
+    }
+    wishes = [m for m in messages if m.get("text") in WISHES]
+    assert promotions and len(wishes) >= 2
+    assert all(m["reply_to_message"]["message_id"] in promotions for m in wishes)
+    assert any(m.get("reply_to_message", {}).get("message_id") in promotions and "?" in m["text"]
+               for m in messages if "text" in m)  # fmt: skip
+    notices = [m for m in messages if any(kind in m for kind, _ in SERVICE_NOTICES)]
+    assert len({kind for m in notices for kind, _ in SERVICE_NOTICES if kind in m}) >= 3
+    assert any(m["from"]["id"] not in conversation.staff_user_ids for m in notices)  # sent as customers
+
+    not_customers = {*conversation.staff_user_ids, 777000, ANONYMOUS_ADMIN["id"]}
+    albums: set[str] = set()
+    customer_messages = 0
+    for m in messages:
+        if m["from"]["id"] in not_customers or m["from"]["is_bot"] or "sender_chat" in m:
+            continue
+        if not SERVICE_FIELDS_SET.isdisjoint(m) or m.get("media_group_id") in albums:
+            continue
+        if "media_group_id" in m:
+            albums.add(m["media_group_id"])
+        customer_messages += 1
+    assert sum(h["messages"] for h in conversation.ledger.by_hour.values()) == customer_messages
+
+
+SERVICE_FIELDS_SET = frozenset(SERVICE_FIELDS)
 
 
 def test_the_ledger_adds_up(conversation):

@@ -25,7 +25,7 @@ from telegram_etl.privacy import (
     redact_text_mentions,
     redaction,
 )
-from telegram_etl.schema import COLUMN_NAMES
+from telegram_etl.schema import COLUMN_NAMES, SERVICE_FIELDS
 from telegram_etl.sources import source_of
 
 try:  # ~3x faster than json; bundled into the Lambda's asset (lambdas/etl/requirements.txt)
@@ -52,25 +52,15 @@ UPDATE_KINDS = (
 )  # fmt: skip
 
 # Checked in order: the first key present names the content. Order matters where Telegram sends
-# two keys for one content (an animation also carries `document`, a venue also carries `location`).
+# two keys for one content (an animation also carries `document`, a live photo `photo`, a venue also
+# carries `location`). What a person sends comes first, then the service messages' fields (the schema's).
 CONTENT_TYPES = (
-    "text", "animation", "sticker", "photo", "video", "video_note", "voice", "audio", "document",
-    "paid_media", "story", "venue", "location", "contact", "poll", "dice", "game", "invoice", "checklist",
-    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
-    "group_chat_created", "supergroup_chat_created", "channel_chat_created", "migrate_to_chat_id",
-    "migrate_from_chat_id", "pinned_message", "forum_topic_created", "forum_topic_edited",
-    "forum_topic_closed", "forum_topic_reopened", "general_forum_topic_hidden",
-    "general_forum_topic_unhidden", "message_auto_delete_timer_changed", "successful_payment",
-    "refunded_payment", "users_shared", "chat_shared", "write_access_allowed", "web_app_data",
-    "video_chat_scheduled", "video_chat_started", "video_chat_ended", "video_chat_participants_invited",
-    "giveaway_created", "giveaway", "giveaway_winners", "giveaway_completed", "boost_added",
-    "chat_background_set", "proximity_alert_triggered", "passport_data", "connected_website",
+    "text", "animation", "sticker", "live_photo", "photo", "video", "video_note", "voice", "audio",
+    "document", "paid_media", "story", "venue", "location", "contact", "poll", "dice", "game", "invoice",
+    "checklist", "rich_message", *SERVICE_FIELDS,
 )  # fmt: skip
 # Content types of service messages: Telegram's own notes about the chat, not something a person said.
-SERVICE_CONTENT_TYPES = frozenset(CONTENT_TYPES[CONTENT_TYPES.index("new_chat_members") :]) - {
-    "successful_payment", "refunded_payment", "users_shared", "chat_shared", "web_app_data",
-    "passport_data",
-}  # fmt: skip
+SERVICE_CONTENT_TYPES = frozenset(SERVICE_FIELDS)
 _BARE_COMMAND = re.compile(r"^(/[A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s|$)")
 FORWARD_KEYS = ("forward_origin", "forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
 

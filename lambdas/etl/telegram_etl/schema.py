@@ -26,6 +26,32 @@ TIMESTAMP = ColumnType(pa.timestamp("ms", tz="UTC"), "timestamp")
 STRINGS = ColumnType(pa.list_(pa.string()), "array<string>")
 
 
+# Fields of the Bot API's Message object that make it a service message: Telegram's note of an event in the
+# chat (members, pins, migrations, topics, video chats, payments, gifts, boosts, giveaways, paid-message
+# prices, suggested posts, ...), not something a person wrote. The ETL marks such a message `is_service` and
+# the conversation model leaves it out of the messages (docs/conversation-model.md). Source: Bot API 10.3,
+# as aiogram 3.31.0 generates it (aiogram/types/message.py); tests/fixtures/bot_api/message_fields.json holds
+# that list with each field's description (tests/lambdas/etl/test_service_fields.py keeps the two equal).
+# Order: the Bot API's (flatten.content_type checks them after every kind of content).
+SERVICE_FIELDS: tuple[str, ...] = (
+    "new_chat_members", "left_chat_member", "chat_owner_left", "chat_owner_changed", "new_chat_title",
+    "new_chat_photo", "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+    "channel_chat_created", "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id",
+    "pinned_message", "successful_payment", "refunded_payment", "users_shared", "chat_shared", "gift",
+    "unique_gift", "gift_upgrade_sent", "connected_website", "write_access_allowed", "passport_data",
+    "proximity_alert_triggered", "boost_added", "chat_background_set", "checklist_tasks_done",
+    "checklist_tasks_added", "direct_message_price_changed", "forum_topic_created", "forum_topic_edited",
+    "forum_topic_closed", "forum_topic_reopened", "general_forum_topic_hidden",
+    "general_forum_topic_unhidden", "giveaway_created", "giveaway", "giveaway_winners", "giveaway_completed",
+    "managed_bot_created",
+    "paid_message_price_changed", "poll_option_added", "poll_option_deleted", "suggested_post_approved",
+    "suggested_post_approval_failed", "suggested_post_declined", "suggested_post_paid",
+    "suggested_post_refunded", "video_chat_scheduled", "video_chat_started", "video_chat_ended",
+    "video_chat_participants_invited", "web_app_data", "community_chat_added", "community_chat_removed",
+    "community_chat_joined", "user_shared",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -67,7 +93,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("media_group_id", STRING, "Album the message belongs to (one update per photo)"),
     Column("is_topic_message", BOOLEAN, "Whether the message belongs to a forum topic (message_thread_id)"),
     Column("is_automatic_forward", BOOLEAN, "A linked channel's post forwarded into the group by Telegram"),
-    Column("is_service", BOOLEAN, "A service message: joins, leaves, pins, migrations, topic events, ..."),
+    Column("is_service", BOOLEAN, "A service message (SERVICE_FIELDS): joins, pins, payments, gifts, ..."),
     Column("migrate_to_chat_id", BIGINT, "Supergroup this group was upgraded to"),
     Column("migrate_from_chat_id", BIGINT, "Group this supergroup was upgraded from"),
     Column("reactions", STRINGS, "The user's reactions after a message_reaction update (emoji, "

@@ -202,6 +202,13 @@ _ACK_WORDS = frozenset(
     "de novo tb tbm tambem also great nice cool good yes no ah ahh".split()
 )
 
+# A bare wish or "me too" under a post ("Quero!", "Eu também!", "Também quero", "Yo también", "Me too", "+1"),
+# with no question mark and no other word: not a request of its own (docs/conversation-model.md).
+_WISH_WORDS = frozenset(
+    "quero queria quiero want eu yo i me tambem tb tbm tambien too also "
+    "sim muito um uma esse essa 1 2".split()
+)
+
 
 def intent(text: str | None) -> str | None:
     """question / problem / greeting / acknowledgement, or None for any other text (and no text).
@@ -232,6 +239,8 @@ def _intent(text: str, outside_links: str, words: str, normalized: str, found: l
             return ACKNOWLEDGEMENT
     if _QUESTION_MARK.search(outside_links) or _OPENERS.match(normalized):
         return QUESTION
+    if _WISH_WORDS.issuperset(found):  # "Quero!", "Eu também quero", "+1": a wish, not a request
+        return ACKNOWLEDGEMENT
     if _PROBLEM.search(normalized):
         return PROBLEM
     return None

@@ -38,6 +38,19 @@ from telegram_etl.text import ACKNOWLEDGEMENT, GREETING, PROBLEM, QUESTION, inte
         ("Ok valeu", ACKNOWLEDGEMENT),
         ("sem problemas", ACKNOWLEDGEMENT),
         ("também quero saber", ACKNOWLEDGEMENT),  # a "me too", not a request of its own
+        # a bare wish or "me too" under a post: no question mark, no other word (issue 21 item 6)
+        ("Quero!", ACKNOWLEDGEMENT),
+        ("Eu também!", ACKNOWLEDGEMENT),
+        ("Também quero", ACKNOWLEDGEMENT),
+        ("Eu quero!! 😍", ACKNOWLEDGEMENT),
+        ("Quero 2", ACKNOWLEDGEMENT),
+        ("Yo también", ACKNOWLEDGEMENT),
+        ("Me too", ACKNOWLEDGEMENT),
+        ("+1", ACKNOWLEDGEMENT),
+        ("Quero?", QUESTION),  # a question mark makes it a question
+        ("Quero! Qual o prazo de entrega?", QUESTION),
+        ("Quero o meu dinheiro de volta", PROBLEM),  # a word beyond the wish
+        ("Eu também quero cancelar", PROBLEM),
         # anything else
         ("Segue o comprovante", None),
         ("Funcionou, obrigado!", None),
