@@ -1,7 +1,33 @@
 """The report page's frame: its CSS (wide screens and phones) and the script that lets a headless browser
-check the page (charts drawn, nothing wider than the window, no script error). analyst.report fills it."""
+check the page (charts drawn, nothing wider than the window, no script error), and its pieces (a figure, a
+headline figure, a sentence). analyst.report fills it."""
+
+import re
+from html import escape
 
 from analyst.report_charts import ACCENT
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}")
+
+
+def prose(text: str) -> str:
+    """A sentence as HTML, its days kept on one line (a line never breaks inside 2025-03-10)."""
+    return _DAY.sub(lambda day: f'<span class="day">{day[0]}</span>', escape(text))
+
+
+def figure(name: str, title: str, chart: str, table: str = "", note: str = "") -> str:
+    """One chart of the page: its title, its drawing, a note under it and its table."""
+    caption = f'<p class="note">{prose(note)}</p>' if note else ""
+    return (
+        f'<figure class="chart" data-chart="{name}"><figcaption>{escape(title)}</figcaption>'
+        f'<div class="plot">{chart}</div>{caption}{table}</figure>'
+    )
+
+
+def stat(value: str, label: str) -> str:
+    """One headline figure: a value and what it counts."""
+    return f'<div class="stat"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
+
 
 PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
