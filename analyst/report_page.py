@@ -1,5 +1,6 @@
 """The report page's frame: its CSS (wide screens and phones) and the script that lets a headless browser
-check the page (charts drawn, nothing wider than the window, no script error), and its pieces (a figure, a
+check the page (charts drawn, nothing wider than the window, no script error, the headline figures shown,
+split bars filled), and its pieces (a figure, a
 headline figure, a sentence). analyst.report fills it."""
 
 import re
@@ -54,6 +55,7 @@ svg.narrow {{ display: none; }}
 .bar {{ display: inline-block; height: 16px; background: {accent}; border-radius: 3px; min-width: 2px; }}
 .bar-value {{ font-size: 13px; color: #3e4c59; white-space: nowrap; }}
 .split {{ display: flex; height: 30px; border-radius: 4px; overflow: hidden; background: #eef1f4; }}
+.split span {{ flex: none; }}  /* each part its share of the whole: never squeezed to fit */
 .split-legend {{ list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap;
                  gap: 4px 16px; }}
 .split-legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; }}
@@ -111,6 +113,15 @@ const lines = (e) => {{
 }};
 document.body.dataset.wrapped = [...document.querySelectorAll(".table td, .bar-label")]
   .filter((e) => shown(e) && lines(e) > 1).map((e) => e.textContent).join(" | ");
+// The headline figures as shown, and the split bars whose parts do not fill their bar (or spill out):
+// each split bar is one whole, its parts drawn as shares of it.
+document.body.dataset.stats = [...document.querySelectorAll(".stat")].filter(shown)
+  .map((e) => e.querySelector("b").textContent + " " + e.querySelector("span").textContent).join(" | ");
+document.body.dataset.splits = document.querySelectorAll(".split").length;
+document.body.dataset.splitGaps = [...document.querySelectorAll(".split")].filter((bar) => {{
+  const filled = [...bar.children].reduce((sum, part) => sum + part.getBoundingClientRect().width, 0);
+  return Math.abs(filled - bar.clientWidth) > 1;
+}}).length;
 const page = document.documentElement.scrollWidth > window.innerWidth ? 1 : 0;
 document.body.dataset.overflowing = wide.length + page;
 document.body.dataset.overflowExamples = wide.slice(0, 3)

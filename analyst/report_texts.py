@@ -63,8 +63,8 @@ TEXT: dict[str, dict[str, str]] = {
         "bot_only": "the bot only",
         "both": "both staff and the bot",
         "no_one": "no one within 7 days",
-        "answered_note": "Of the {requests} requests, {staff_only} were answered by staff only, {bot_only} "
-        "by the bot only, {both} by both and {unanswered} by no one within 7 days. In all, staff answered "
+        "answered_note": "Of the {requests} requests, staff alone answered {staff_only}, the bot alone "
+        "{bot_only} and both {both}; {unanswered} had no answer within 7 days. In all, staff answered "
         "{staff} (median first response {staff_median} min) and the bot {bot} (median {bot_median} min); "
         "anyone (staff or the bot): {answered}. {again} were asked again on the same topic within 24 h.",
         "resolution": "Feedback: the {rated} verdicts (each person's last click per prompt)",
@@ -183,11 +183,11 @@ TEXT: dict[str, dict[str, str]] = {
         "bot_only": "só o bot",
         "both": "a equipe e o bot",
         "no_one": "ninguém em 7 dias",
-        "answered_note": "Dos {requests} pedidos, {staff_only} foram respondidos só pela equipe, "
-        "{bot_only} só pelo bot, {both} pelos dois e {unanswered} por ninguém em 7 dias. No total, a "
-        "equipe respondeu {staff} (mediana da primeira resposta {staff_median} min) e o bot {bot} (mediana "
-        "{bot_median} min); alguém (equipe ou bot): {answered}. {again} foram perguntados de novo sobre o "
-        "mesmo assunto em 24 h.",
+        "answered_note": "Dos {requests} pedidos, só a equipe respondeu {staff_only}, só o bot {bot_only} "
+        "e os dois {both}; {unanswered} ficaram sem resposta em 7 dias. No total, a equipe respondeu "
+        "{staff} (mediana da primeira resposta {staff_median} min) e o bot {bot} (mediana {bot_median} "
+        "min); alguém (equipe ou bot): {answered}. {again} foram perguntados de novo sobre o mesmo assunto "
+        "em 24 h.",
         "resolution": "Avaliações: os {rated} veredictos (o último clique de cada pessoa em cada pergunta)",
         "resolution_whole": "{rated} veredictos",
         "staff_unknown": "Equipe desconhecida (sem staff_user_ids): só administradores anônimos e o bot "
