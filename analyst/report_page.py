@@ -56,6 +56,7 @@ svg.narrow {{ display: none; }}
 .bar-value {{ font-size: 13px; color: #3e4c59; white-space: nowrap; }}
 .split {{ display: flex; height: 30px; border-radius: 4px; overflow: hidden; background: #eef1f4; }}
 .split span {{ flex: none; }}  /* each part its share of the whole: never squeezed to fit */
+.split-legend .split-whole {{ font-weight: 600; }}
 .split-legend {{ list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap;
                  gap: 4px 16px; }}
 .split-legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; }}
