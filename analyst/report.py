@@ -9,50 +9,26 @@ for wide screens and one for phones (about 390 px), so that no text shrinks belo
 
 from __future__ import annotations
 
-import re
 from html import escape
 from typing import Any
 
 from analyst.report_charts import (
-    ACCENT,
-    BAD,
-    GOOD,
-    MUTED,
     NARROW,
-    UNKNOWN,
     WIDE,
     bars,
     column_chart,
     heatmap,
-    split_bar,
 )
 from analyst.report_page import PAGE
+from analyst.report_page import figure as _figure
+from analyst.report_page import prose as _prose
+from analyst.report_page import stat as _stat
+from analyst.report_q3 import q3_part
 from analyst.report_rules import MIN_ASKERS, NO_TOPIC, heatmap_rows, next_rule_keywords
 from analyst.report_tables import data_table
 from analyst.report_texts import DASH, as_day, date_text, number, percent, translate
 
 Rows = list[dict[str, Any]]
-BOT_TOPICS_SHOWN = 50  # q3_bot_containment's LIMIT: its rows are the largest topics
-
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}")
-
-
-def _prose(text: str) -> str:
-    """A sentence as HTML, its days kept on one line (a line never breaks inside 2025-03-10)."""
-    return _DAY.sub(lambda day: f'<span class="day">{day[0]}</span>', escape(text))
-
-
-def _figure(name: str, title: str, chart: str, table: str = "", note: str = "") -> str:
-    caption = f'<p class="note">{_prose(note)}</p>' if note else ""
-    return (
-        f'<figure class="chart" data-chart="{name}"><figcaption>{escape(title)}</figcaption>'
-        f'<div class="plot">{chart}</div>{caption}{table}</figure>'
-    )
-
-
-def _stat(value: str, label: str) -> str:
-    return f'<div class="stat"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
 
 
 def _one(rows: Rows) -> dict[str, Any]:
@@ -74,109 +50,35 @@ def render(
     def topic(value: Any) -> str:  # requests without a topic, named in the page's language
         return t("no_topic") if value is None or value == NO_TOPIC else str(value)
 
-    no_ratings = t("no_ratings")
     by_hour = {int(row["hour_of_day"]): row["messages"] for row in answers.get("q1_messages_by_hour", [])}
     peak_hour = max(by_hour, key=lambda h: (by_hour[h], -h)) if by_hour else None
     volume = answers.get("q1_volume_by_day", [])
     topics, commands = (answers.get(q, []) for q in ("q2_top_topics", "q2_top_commands"))
     uncovered, common_words, few_askers = next_rule_keywords(answers.get("q2_uncovered_keywords", []))
     coverage = _one(answers.get("q2_topic_coverage", []))
-    feedback = _one(answers.get("q3_feedback_resolution_rate", []))
     answered = _one(answers.get("q3_questions_answered", []))
-    again = _one(answers.get("q3_asked_again_within_24h", []))
-    outcomes = answers.get("q3_case_outcomes", [])
-    weekly = answers.get("q3_weekly_trends", [])
-    per_topic = answers.get("q3_topics", [])
     heat_rows, partial_days = heatmap_rows(answers.get("q1_heatmap_weekday_hour", []), volume)
     heat = {(int(r["weekday"]), int(r["hour_of_day"])): float(r["messages_per_day"]) for r in heat_rows}
-    rated = feedback.get("rated") or 0
     days = t("weekdays").split()
-    bot_rows = answers.get("q3_bot_containment", [])
-    bot_keys = ("cases", "bot_answered", "contained", "escalated", "bot_handled")
-    bot = {k: sum(r[k] or 0 for r in bot_rows) for k in bot_keys}
-
+    q3_stats, q3_figures = q3_part(answers, lang=lang, staff_known=staff_known)
     stats = "".join(
         [
             _stat(f"{peak_hour}h" if peak_hour is not None else DASH, t("busiest_hour", timezone=timezone)),
             _stat(n(sum(by_hour.values())), t("customer_messages")),
             _stat(n(answered.get("questions", 0)), t("requests_cases")),
             _stat(topic(topics[0]["topic"]) if topics else DASH, t("top_topic")),
-            _stat(
-                percent(feedback.get("resolution_rate_pct") if rated else None, lang, no_ratings),
-                t("resolved_of_rated", rated=n(rated)),
-            ),
-            _stat(
-                percent(answered.get("answered_pct"), lang, t("no_data")),
-                t("answered_of", requests=n(answered.get("questions", 0))),
-            ),
+            *q3_stats,
         ]
     )
     hours = list(range(24))
     hour_values = [by_hour.get(h, 0) for h in hours]
     day_labels = [date_text(r["day"], lang) for r in volume]
-    week_labels = [date_text(r["week"], lang) for r in weekly]
 
     def columns(labels: list[str], values: list[Any], label: str) -> str:
         return column_chart(labels, values, label, width=WIDE, lang=lang) + column_chart(
             labels, values, label, width=NARROW, lang=lang
         )
 
-    resolution_chart = (
-        split_bar(
-            [
-                (t("resolved"), feedback.get("resolved", 0), GOOD),
-                (t("unresolved"), feedback.get("unresolved", 0), BAD),
-            ],
-            lang,
-        )
-        if rated
-        else f'<p class="empty">{escape(no_ratings)}</p>'
-    )
-    answered_note = t(
-        "answered_note",
-        answered=n(answered.get("answered", 0)),
-        requests=n(answered.get("questions", 0)),
-        median=n(answered.get("median_minutes_to_reply")),
-        again=n(again.get("followed_by_another_question", 0)),
-    )
-    bot_answered, handled = bot["bot_answered"], bot["bot_handled"]  # handled: answered or handed over
-    bot_chart = (
-        split_bar(
-            [
-                (t("contained"), bot["contained"], GOOD),
-                (t("escalated"), bot["escalated"], ACCENT),
-                (t("bot_other"), handled - bot["contained"] - bot["escalated"], MUTED),
-            ],
-            lang,
-        )
-        if handled
-        else f'<p class="empty">{escape(t("bot_unknown"))}</p>'
-    )
-    bot_note = ""
-    if handled:
-        bot_note = t(
-            "bot_note",
-            answered=n(bot_answered),
-            cases=n(bot["cases"]),
-            contained=n(bot["contained"]),
-            containment=percent(100 * bot["contained"] / handled, lang, DASH),
-            escalated=n(bot["escalated"]),
-            escalation=percent(100 * bot["escalated"] / handled, lang, DASH),
-        )
-        if len(bot_rows) >= BOT_TOPICS_SHOWN:  # the query keeps the largest topics only
-            bot_note += " " + t("bot_top", topics=n(len(bot_rows)))
-    one_week = (
-        t(
-            "one_week",
-            week=as_day(weekly[0]["week"]),
-            requests=n(weekly[0]["requests"]),
-            answered=percent(weekly[0]["answered_pct"], lang, DASH),
-        )
-        if weekly
-        else t("no_rows")
-    )
-    outcome_names = {"resolved": t("resolved"), "unresolved": t("unresolved"), "unknown": t("unknown")}
-    outcome_count = {r["outcome"]: r["cases"] for r in outcomes}
     figures = [
         f"<h2>{escape(t('q1'))}</h2>",
         _figure(
@@ -289,166 +191,7 @@ def render(
                 + ([t("keywords_few", count=n(few_askers), askers=MIN_ASKERS)] if few_askers else [])
             ),
         ),
-        f"<h2>{escape(t('q3'))}</h2>",
-        _figure(
-            "bot_share",
-            t("bot_share"),
-            bot_chart,
-            data_table(
-                "bot_containment",
-                [
-                    t("topic"),
-                    t("cases"),
-                    t("bot_answered"),
-                    t("containment_pct"),
-                    t("escalation_pct"),
-                    t("median_bot_minutes"),
-                ],
-                [
-                    (
-                        topic(r["topic"]),
-                        r["cases"],
-                        r["bot_answered"],
-                        r["containment_pct"],
-                        r["escalation_pct"],
-                        r["median_minutes_to_bot_answer"],
-                    )
-                    for r in bot_rows
-                ],
-                lang,
-                shown=[
-                    (
-                        topic(r["topic"]),
-                        n(r["cases"]),
-                        n(r["bot_answered"]),
-                        percent(r["containment_pct"], lang, DASH),
-                        percent(r["escalation_pct"], lang, DASH),
-                        n(r["median_minutes_to_bot_answer"]),
-                    )
-                    for r in bot_rows
-                ],
-                open_=True,
-            )
-            if bot_answered
-            else "",
-            note=bot_note,
-        ),
-        _figure(
-            "resolution",
-            t("resolution"),
-            resolution_chart,
-            note=answered_note + ("" if staff_known else " " + t("staff_unknown")),
-        ),
-        _figure(
-            "outcomes",
-            t("outcomes"),
-            split_bar(
-                [
-                    (outcome_names["resolved"], outcome_count.get("resolved", 0), GOOD),
-                    (outcome_names["unresolved"], outcome_count.get("unresolved", 0), BAD),
-                    (outcome_names["unknown"], outcome_count.get("unknown", 0), UNKNOWN),
-                ],
-                lang,
-            ),
-            data_table(
-                "case_outcomes",
-                [t("outcome"), t("cases"), t("share")],
-                [(outcome_names.get(r["outcome"], r["outcome"]), r["cases"], r.get("pct")) for r in outcomes],
-                lang,
-                shown=[
-                    (outcome_names.get(r["outcome"], r["outcome"]), n(r["cases"]), n(r.get("pct")))
-                    for r in outcomes
-                ],
-            ),
-        ),
-        _figure(
-            "weekly_trends",
-            t("weekly"),
-            columns(week_labels, [r["requests"] for r in weekly], t("weekly"))
-            if len(weekly) > 1
-            else f'<p class="empty">{_prose(one_week)}</p>',
-            data_table(
-                "weekly_trends",
-                [
-                    t("week"),
-                    t("requests"),
-                    t("answered_pct"),
-                    t("median_minutes"),
-                    t("rated"),
-                    t("resolution_pct"),
-                    t("resolved_pct"),
-                ],
-                [
-                    (
-                        as_day(r["week"]),
-                        r["requests"],
-                        r["answered_pct"],
-                        r["median_minutes_to_reply"],
-                        r["rated"],
-                        r["resolution_rate_pct"],
-                        r.get("resolved_pct"),
-                    )
-                    for r in weekly
-                ],
-                lang,
-                shown=[
-                    (
-                        date_text(r["week"], lang),
-                        n(r["requests"]),
-                        percent(r["answered_pct"], lang, DASH),
-                        n(r["median_minutes_to_reply"]),
-                        n(r["rated"]),
-                        percent(r["resolution_rate_pct"] if r["rated"] else None, lang, no_ratings),
-                        percent(r.get("resolved_pct"), lang, DASH),
-                    )
-                    for r in weekly
-                ],
-                open_=True,
-            ),
-            note=t("weekly_note"),
-        ),
-        _figure(
-            "topic_table",
-            t("topic_table"),
-            data_table(
-                "topics",
-                [
-                    t("topic"),
-                    t("requests"),
-                    t("answered_pct"),
-                    t("median_minutes"),
-                    t("rated"),
-                    t("resolution_pct"),
-                    t("asked_again_pct"),
-                ],
-                [
-                    (
-                        topic(r["topic"]),
-                        r["requests"],
-                        r["answered_pct"],
-                        r["median_minutes_to_reply"],
-                        r["rated"],
-                        r["resolution_rate_pct"],
-                        r.get("asked_again_pct"),
-                    )
-                    for r in per_topic
-                ],
-                lang,
-                shown=[
-                    (
-                        topic(r["topic"]),
-                        n(r["requests"]),
-                        percent(r["answered_pct"], lang, DASH),
-                        n(r["median_minutes_to_reply"]),
-                        n(r["rated"]),
-                        percent(r["resolution_rate_pct"] if r["rated"] else None, lang, no_ratings),
-                        percent(r.get("asked_again_pct"), lang, DASH),
-                    )
-                    for r in per_topic
-                ],
-                open_=True,
-            ),
-        ),
+        *q3_figures,
     ]
     return PAGE.format(
         lang=lang,

@@ -149,17 +149,24 @@ def heatmap(
     return _svg(width, bottom + 38, "".join(parts), label, "narrow" if narrow else "wide")
 
 
-def split_bar(parts: Sequence[tuple[str, float, str]], lang: str) -> str:
-    """One bar split in proportion (resolved vs not), each part named with its count and share."""
-    total = sum(float(value or 0) for _, value, _ in parts) or 1
+def split_bar(parts: Sequence[tuple[str, float, str]], lang: str, *, whole: float, of: str) -> str:
+    """One bar split in proportion, its parts a partition of one stated whole: each part named with its
+    count and its share of `whole`, which the legend names (`of`, e.g. "51 cases the bot answered or handed
+    over") as its title does. The parts are drawn as shares of `whole`, so parts that do not add up to it
+    leave a gap or spill over (and the report's test sees the sum differ)."""
     segments, legend = [], []
     for name, value, colour in parts:
         value = float(value or 0)
-        share = 100 * value / total
+        share = 100 * value / whole if whole else 0.0
         if value:
-            segments.append(f'<span style="width:{share:.2f}%;background:{colour}"></span>')
+            segments.append(
+                f'<span data-value="{value:g}" style="width:{share:.2f}%;background:{colour}"></span>'
+            )
         legend.append(
             f'<li><i style="background:{colour}"></i>{escape(name)}: {number(value, lang)} '
             f"({number(share, lang, 0)} %)</li>"
         )
-    return f'<div class="split">{"".join(segments)}</div><ul class="split-legend">{"".join(legend)}</ul>'
+    return (
+        f'<div class="split" data-whole="{float(whole):g}">{"".join(segments)}</div>'
+        f'<ul class="split-legend"><li class="split-whole">100 % = {escape(of)}</li>{"".join(legend)}</ul>'
+    )

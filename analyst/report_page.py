@@ -1,7 +1,34 @@
 """The report page's frame: its CSS (wide screens and phones) and the script that lets a headless browser
-check the page (charts drawn, nothing wider than the window, no script error). analyst.report fills it."""
+check the page (charts drawn, nothing wider than the window, no script error, the headline figures shown,
+split bars filled), and its pieces (a figure, a
+headline figure, a sentence). analyst.report fills it."""
+
+import re
+from html import escape
 
 from analyst.report_charts import ACCENT
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}")
+
+
+def prose(text: str) -> str:
+    """A sentence as HTML, its days kept on one line (a line never breaks inside 2025-03-10)."""
+    return _DAY.sub(lambda day: f'<span class="day">{day[0]}</span>', escape(text))
+
+
+def figure(name: str, title: str, chart: str, table: str = "", note: str = "") -> str:
+    """One chart of the page: its title, its drawing, a note under it and its table."""
+    caption = f'<p class="note">{prose(note)}</p>' if note else ""
+    return (
+        f'<figure class="chart" data-chart="{name}"><figcaption>{escape(title)}</figcaption>'
+        f'<div class="plot">{chart}</div>{caption}{table}</figure>'
+    )
+
+
+def stat(value: str, label: str) -> str:
+    """One headline figure: a value and what it counts."""
+    return f'<div class="stat"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
+
 
 PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
@@ -28,6 +55,8 @@ svg.narrow {{ display: none; }}
 .bar {{ display: inline-block; height: 16px; background: {accent}; border-radius: 3px; min-width: 2px; }}
 .bar-value {{ font-size: 13px; color: #3e4c59; white-space: nowrap; }}
 .split {{ display: flex; height: 30px; border-radius: 4px; overflow: hidden; background: #eef1f4; }}
+.split span {{ flex: none; }}  /* each part its share of the whole: never squeezed to fit */
+.split-legend .split-whole {{ font-weight: 600; }}
 .split-legend {{ list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap;
                  gap: 4px 16px; }}
 .split-legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; }}
@@ -85,6 +114,15 @@ const lines = (e) => {{
 }};
 document.body.dataset.wrapped = [...document.querySelectorAll(".table td, .bar-label")]
   .filter((e) => shown(e) && lines(e) > 1).map((e) => e.textContent).join(" | ");
+// The headline figures as shown, and the split bars whose parts do not fill their bar (or spill out):
+// each split bar is one whole, its parts drawn as shares of it.
+document.body.dataset.stats = [...document.querySelectorAll(".stat")].filter(shown)
+  .map((e) => e.querySelector("b").textContent + " " + e.querySelector("span").textContent).join(" | ");
+document.body.dataset.splits = document.querySelectorAll(".split").length;
+document.body.dataset.splitGaps = [...document.querySelectorAll(".split")].filter((bar) => {{
+  const filled = [...bar.children].reduce((sum, part) => sum + part.getBoundingClientRect().width, 0);
+  return Math.abs(filled - bar.clientWidth) > 1;
+}}).length;
 const page = document.documentElement.scrollWidth > window.innerWidth ? 1 : 0;
 document.body.dataset.overflowing = wide.length + page;
 document.body.dataset.overflowExamples = wide.slice(0, 3)

@@ -20,7 +20,11 @@ TEXT: dict[str, dict[str, str]] = {
         "requests_cases": "requests (support cases)",
         "top_topic": "most frequent topic",
         "resolved_of_rated": "resolved, of {rated} rated",
-        "answered_of": "answered, of {requests} requests",
+        "answered_by_staff_of": "answered by staff, of {requests} requests",
+        "answered_by_bot_of": "answered by the bot, of {requests} requests",
+        "median_staff_stat": "median first response by staff",
+        "median_bot_stat": "median first response by the bot",
+        "minutes": "{minutes} min",
         "no_ratings": "no ratings yet",
         "no_data": "no data",
         "no_rows": "No rows yet.",
@@ -36,9 +40,10 @@ TEXT: dict[str, dict[str, str]] = {
         "days_counted": "days counted",
         "daily": "Customer messages per day",
         "weekly": "Requests per week",
-        "weekly_note": "Weeks start on Monday; answered % and resolution per week are in the table.",
-        "one_week": "One week so far, from {week}: {requests} requests, {answered} answered. A chart per "
-        "week starts with the second week.",
+        "weekly_note": "Weeks start on Monday; the shares answered and the median first responses (staff "
+        "and the bot apart) and the resolution per week are in the table.",
+        "one_week": "One week so far, from {week}: {requests} requests, {staff} answered by staff and "
+        "{bot} by the bot. A chart per week starts with the second week.",
         "topics": "Topics of requests (rules, else the most shared keyword)",
         "coverage": "{without} of {requests} requests are covered by no topic rule ({pct}).",
         "commands": "Bot commands",
@@ -49,28 +54,43 @@ TEXT: dict[str, dict[str, str]] = {
         "keywords_few": "With fewer than {askers} askers: {count}.",
         "no_keywords": "No keyword is shared by {askers} or more askers yet.",
         "askers": "askers",
-        "topic_table": "Per topic: requests, answered, first response, resolution",
-        "resolution": "Feedback on the bot's answers (the owner's last click per prompt)",
-        "answered_note": "{answered} of {requests} requests were answered by staff or the bot (median first "
-        "response {median} min); {again} were asked again on the same topic within 24 h.",
+        "topic_table": "Per topic: requests, answered and first response (staff and the bot apart), "
+        "resolution",
+        "answered_chart": "Who answered the {requests} requests: staff and the bot apart",
+        "answered_whole": "{requests} requests",
+        "answerer": "answered by",
+        "staff_only": "staff only",
+        "bot_only": "the bot only",
+        "both": "both staff and the bot",
+        "no_one": "no one within 7 days",
+        "answered_note": "Of the {requests} requests, staff alone answered {staff_only}, the bot alone "
+        "{bot_only} and both {both}; {unanswered} had no answer within 7 days. In all, staff answered "
+        "{staff} (median first response {staff_median} min) and the bot {bot} (median {bot_median} min); "
+        "anyone (staff or the bot): {answered}. {again} were asked again on the same topic within 24 h.",
+        "resolution": "Feedback: the {rated} verdicts (each person's last click per prompt)",
+        "resolution_whole": "{rated} verdicts",
         "staff_unknown": "Staff is unknown (no staff_user_ids): only anonymous admins and the bot count as "
         "answers. See the named query setup_staff_candidates for who answers others most.",
-        "bot_share": "The bot's share: cases it answered, contained and escalated",
-        "bot_note": "{answered} of {cases} cases were answered by the bot (its own messages, posted to POST "
-        "/outgoing): {contained} contained (no staff needed and nothing says unresolved: {containment} of "
-        "those it answered or handed over) and {escalated} escalated (handed over to staff, or staff "
-        "answered after it: {escalation}).",
+        "bot_share": "The bot's share: the {handled} cases it answered or handed over",
+        "bot_whole": "{handled} cases the bot answered or handed over",
+        "bot_note": "The bot answered or handed over {handled} of {cases} cases (its own messages, posted "
+        "to POST /outgoing; it answered {answered} of them): {contained} contained (no staff needed and "
+        "nothing says unresolved: {containment}), {escalated} escalated (handed over to staff, or staff "
+        "answered after it: {escalation}) and {other} neither ({other_share}: answered, but unresolved or "
+        "staff answered first).",
         "bot_top": "Totals over the {topics} largest topics.",
         "bot_unknown": "The bot answered no case here: either it does not answer, or its own messages are "
         "not known (Telegram never sends a bot its own messages: its backend posts them to POST /outgoing).",
         "contained": "contained",
         "escalated": "escalated to staff",
-        "bot_other": "answered by the bot, not contained",
+        "bot_other": "neither: unresolved, or staff answered first",
         "bot_answered": "answered by the bot",
-        "containment_pct": "containment %",
-        "escalation_pct": "escalation %",
+        "bot_handled": "answered or handed over by the bot",
+        "containment_pct": "contained % (of those)",
+        "escalation_pct": "escalated % (of those)",
         "median_bot_minutes": "median to the bot's answer (min)",
-        "outcomes": "How cases end",
+        "outcomes": "How the {cases} cases end",
+        "outcomes_whole": "{cases} cases",
         "resolved": "resolved",
         "unresolved": "not resolved",
         "unknown": "unknown",
@@ -90,8 +110,12 @@ TEXT: dict[str, dict[str, str]] = {
         "uses": "uses",
         "keyword": "keyword",
         "answered": "answered",
-        "answered_pct": "answered %",
-        "median_minutes": "median first response (min)",
+        "answered_pct": "answered % (anyone)",
+        "staff_pct": "answered by staff %",
+        "bot_pct": "answered by the bot %",
+        "median_minutes": "median first response, anyone (min)",
+        "median_staff": "median to staff (min)",
+        "median_bot": "median to the bot (min)",
         "rated": "rated",
         "resolution_pct": "resolution % (rated)",
         "resolved_pct": "resolved % (all cases)",
@@ -115,7 +139,11 @@ TEXT: dict[str, dict[str, str]] = {
         "requests_cases": "pedidos (casos de suporte)",
         "top_topic": "assunto mais frequente",
         "resolved_of_rated": "resolvidos, de {rated} avaliados",
-        "answered_of": "respondidos, de {requests} pedidos",
+        "answered_by_staff_of": "respondidos pela equipe, de {requests} pedidos",
+        "answered_by_bot_of": "respondidos pelo bot, de {requests} pedidos",
+        "median_staff_stat": "mediana da primeira resposta da equipe",
+        "median_bot_stat": "mediana da primeira resposta do bot",
+        "minutes": "{minutes} min",
         "no_ratings": "ainda sem avaliações",
         "no_data": "sem dados",
         "no_rows": "Ainda sem linhas.",
@@ -132,10 +160,10 @@ TEXT: dict[str, dict[str, str]] = {
         "days_counted": "dias contados",
         "daily": "Mensagens de clientes por dia",
         "weekly": "Pedidos por semana",
-        "weekly_note": "As semanas começam na segunda-feira; %\u00a0respondidos e resolução por semana estão "
-        "na tabela.",
-        "one_week": "Por enquanto uma semana, a partir de {week}: {requests} pedidos, {answered} "
-        "respondidos. O gráfico por semana começa na segunda semana.",
+        "weekly_note": "As semanas começam na segunda-feira; as parcelas respondidas e as medianas da "
+        "primeira resposta (equipe e bot separados) e a resolução por semana estão na tabela.",
+        "one_week": "Por enquanto uma semana, a partir de {week}: {requests} pedidos, {staff} respondidos "
+        "pela equipe e {bot} pelo bot. O gráfico por semana começa na segunda semana.",
         "topics": "Assuntos dos pedidos (regras, senão a palavra-chave mais compartilhada)",
         "coverage": "{without} de {requests} pedidos não são cobertos por nenhuma regra de assunto ({pct}).",
         "commands": "Comandos do bot",
@@ -146,30 +174,45 @@ TEXT: dict[str, dict[str, str]] = {
         "keywords_few": "Com menos de {askers} pessoas: {count}.",
         "no_keywords": "Ainda nenhuma palavra-chave é compartilhada por {askers} ou mais pessoas.",
         "askers": "pessoas",
-        "topic_table": "Por assunto: pedidos, respondidos, primeira resposta, resolução",
-        "resolution": "Avaliação das respostas do bot (o último clique do autor em cada pergunta)",
-        "answered_note": "{answered} de {requests} pedidos foram respondidos pela equipe ou pelo bot "
-        "(mediana da primeira resposta {median} min); {again} foram perguntados de novo sobre o mesmo "
-        "assunto em 24 h.",
+        "topic_table": "Por assunto: pedidos, respondidos e primeira resposta (equipe e bot separados), "
+        "resolução",
+        "answered_chart": "Quem respondeu os {requests} pedidos: equipe e bot separados",
+        "answered_whole": "{requests} pedidos",
+        "answerer": "respondidos por",
+        "staff_only": "só a equipe",
+        "bot_only": "só o bot",
+        "both": "a equipe e o bot",
+        "no_one": "ninguém em 7 dias",
+        "answered_note": "Dos {requests} pedidos, só a equipe respondeu {staff_only}, só o bot {bot_only} "
+        "e os dois {both}; {unanswered} ficaram sem resposta em 7 dias. No total, a equipe respondeu "
+        "{staff} (mediana da primeira resposta {staff_median} min) e o bot {bot} (mediana {bot_median} "
+        "min); alguém (equipe ou bot): {answered}. {again} foram perguntados de novo sobre o mesmo assunto "
+        "em 24 h.",
+        "resolution": "Avaliações: os {rated} veredictos (o último clique de cada pessoa em cada pergunta)",
+        "resolution_whole": "{rated} veredictos",
         "staff_unknown": "Equipe desconhecida (sem staff_user_ids): só administradores anônimos e o bot "
         "contam como respostas. Veja a consulta setup_staff_candidates para saber quem mais responde.",
-        "bot_share": "A parte do bot: casos que ele respondeu, conteve e escalou",
-        "bot_note": "{answered} de {cases} casos foram respondidos pelo bot (as mensagens dele, enviadas "
-        "para POST /outgoing): {contained} contidos (sem a equipe, e nada indica não resolvido: "
-        "{containment} dos que ele respondeu ou passou à equipe) e {escalated} escalados (passados à equipe, "
-        "ou a equipe respondeu depois dele: {escalation}).",
+        "bot_share": "A parte do bot: os {handled} casos que ele respondeu ou passou à equipe",
+        "bot_whole": "{handled} casos que o bot respondeu ou passou à equipe",
+        "bot_note": "O bot respondeu ou passou à equipe {handled} de {cases} casos (as mensagens dele, "
+        "enviadas para POST /outgoing; ele respondeu {answered} deles): {contained} contidos (sem a "
+        "equipe, e nada indica não resolvido: {containment}), {escalated} escalados (passados à equipe, ou "
+        "a equipe respondeu depois dele: {escalation}) e {other} nenhum dos dois ({other_share}: "
+        "respondidos, mas não resolvidos ou a equipe respondeu antes).",
         "bot_top": "Totais dos {topics} assuntos maiores.",
         "bot_unknown": "O bot não respondeu nenhum caso aqui: ou ele não responde, ou as mensagens dele não "
         "são conhecidas (o Telegram nunca envia a um bot as próprias mensagens: o backend dele as envia "
         "para POST /outgoing).",
         "contained": "contidos (sem a equipe)",
         "escalated": "escalados para a equipe",
-        "bot_other": "respondidos pelo bot, não contidos",
+        "bot_other": "nenhum dos dois: não resolvidos, ou a equipe respondeu antes",
         "bot_answered": "respondidos pelo bot",
-        "containment_pct": "% contenção",
-        "escalation_pct": "% escalados",
+        "bot_handled": "respondidos ou passados à equipe pelo bot",
+        "containment_pct": "% contidos (desses)",
+        "escalation_pct": "% escalados (desses)",
         "median_bot_minutes": "mediana até a resposta do bot (min)",
-        "outcomes": "Como os casos terminam",
+        "outcomes": "Como terminam os {cases} casos",
+        "outcomes_whole": "{cases} casos",
         "resolved": "resolvido",
         "unresolved": "não resolvido",
         "unknown": "desconhecido",
@@ -189,8 +232,12 @@ TEXT: dict[str, dict[str, str]] = {
         "uses": "usos",
         "keyword": "palavra-chave",
         "answered": "respondidos",
-        "answered_pct": "% respondidos",
-        "median_minutes": "mediana da primeira resposta (min)",
+        "answered_pct": "% respondidos (por alguém)",
+        "staff_pct": "% respondidos pela equipe",
+        "bot_pct": "% respondidos pelo bot",
+        "median_minutes": "mediana da primeira resposta, qualquer um (min)",
+        "median_staff": "mediana até a equipe (min)",
+        "median_bot": "mediana até o bot (min)",
         "rated": "avaliados",
         "resolution_pct": "% resolução (avaliados)",
         "resolved_pct": "% resolvidos (todos os casos)",

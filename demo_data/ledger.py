@@ -40,6 +40,11 @@ class Ledger:
     questions: int = 0  # requests (support cases)
     answered: int = 0
     median_minutes_to_reply: float | None = None
+    # ...and by staff and by our bot apart (a case both answered counts for each; a hand-over is no answer).
+    answered_by_staff: int = 0
+    answered_by_bot: int = 0
+    median_minutes_to_staff: float | None = None
+    median_minutes_to_bot: float | None = None
     asked_again: int = 0
     users_who_asked_again: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -251,6 +256,17 @@ def fill_ledger(items: list[Item], ledger: Ledger, zone: ZoneInfo) -> None:
     ]
     ledger.questions, ledger.answered = len(requests), len(minutes)
     ledger.median_minutes_to_reply = statistics.median(minutes) if minutes else None
+    by_role = {
+        role: [
+            (min(a.at for a in answers[id(r)] if a.role == role) - r.at).total_seconds() / 60
+            for r in requests
+            if any(a.role == role for a in answers[id(r)])
+        ]
+        for role in ANSWERERS
+    }
+    ledger.answered_by_staff, ledger.answered_by_bot = len(by_role["staff"]), len(by_role["our_bot"])
+    ledger.median_minutes_to_staff = statistics.median(by_role["staff"]) if by_role["staff"] else None
+    ledger.median_minutes_to_bot = statistics.median(by_role["our_bot"]) if by_role["our_bot"] else None
 
     # Asked again: the asker's next request on the same topic (in the same group, across its upgrade)
     # comes within 24 hours, and the case's feedback is not "resolved".

@@ -20,7 +20,9 @@ ROWS = {  # a few named queries' rows, as CSV cells; every other query returns i
     ],
     "Q3 per week": [
         {"week": "2025-03-03", "requests": "5", "answered": "3", "answered_pct": "60.0",
-         "median_minutes_to_reply": "12.5", "rated": "0", "resolution_rate_pct": "", "resolved_pct": "0.0"}
+         "median_minutes_to_reply": "12.5", "rated": "0", "resolution_rate_pct": "", "resolved_pct": "0.0",
+         "answered_by_staff": "2", "answered_by_bot": "2", "answered_by_staff_pct": "40.0",
+         "answered_by_bot_pct": "40.0", "median_minutes_to_staff": "20.0", "median_minutes_to_bot": "0.5"}
     ],
 }  # fmt: skip
 

@@ -114,4 +114,7 @@ def test_awswrangler_runs_each_query_in_the_workgroup_with_the_days_as_parameter
     assert "q1_messages_by_hour                  123.5 MB  $0.000617" in run.stdout
     page = re.sub(r' data-label="[^"]*"', "", out.read_text())
     assert '<html lang="pt-BR">' in page and "ainda sem avaliações" in page
-    assert "<td>03/03/2025</td><td>5</td><td>60 %</td><td>12,5</td>" in page  # its days written dd/mm/aaaa
+    assert (  # its days written dd/mm/aaaa; staff and the bot apart, then anyone
+        "<td>03/03/2025</td><td>5</td><td>40 %</td><td>40 %</td><td>20</td><td>0,5</td><td>60 %</td><td>12,5</td>"
+        in page
+    )

@@ -15,6 +15,7 @@ from analyst.report_charts import MAX_BAR, column_chart
 from analyst.report_rules import COMMON_WORDS, fold, heatmap_rows, next_rule_keywords
 from analyst.report_tables import csv_text, csv_uri
 from analyst.report_texts import number, translate
+from tests.analyst.split_bars import check_split_bars, split_bars
 
 
 def answers(*, rated: int = 3, days: int = 21, bot: bool = True) -> dict[str, list[dict]]:
@@ -36,20 +37,28 @@ def answers(*, rated: int = 3, days: int = 21, bot: bool = True) -> dict[str, li
             {"rated": rated, "resolved": 2 if rated else 0, "unresolved": 1 if rated else 0,
              "resolution_rate_pct": 66.66666666666667 if rated else None}
         ],
+        # Of 7 requests: staff answered 3, the bot 4, anyone 5, so both 3 + 4 - 5 = 2, staff only 5 - 4 = 1,
+        # the bot only 5 - 3 = 2 and no one 7 - 5 = 2.
         "q3_questions_answered": [
-            {"questions": 7, "answered": 5, "answered_pct": 71.42857142857143, "median_minutes_to_reply": 12.25}
+            {"questions": 7, "answered": 5, "answered_pct": 71.42857142857143, "median_minutes_to_reply": 12.25,
+             "answered_by_staff": 3, "answered_by_bot": 4, "median_minutes_to_staff": 25.0,
+             "median_minutes_to_bot": 0.5}
         ],
         "q3_asked_again_within_24h": [{"followed_by_another_question": 1}],
         "q3_case_outcomes": [{"outcome": "resolved", "cases": 2, "pct": 28.6}, {"outcome": "unknown", "cases": 5, "pct": 71.4}],
         "q3_weekly_trends": [
             {"week": first, "requests": 7, "answered": 5, "answered_pct": 71.4, "median_minutes_to_reply": 12.3,
-             "rated": rated, "resolution_rate_pct": 66.7 if rated else None, "resolved_pct": 28.6},
+             "rated": rated, "resolution_rate_pct": 66.7 if rated else None, "resolved_pct": 28.6,
+             "answered_by_staff": 3, "answered_by_bot": 4, "answered_by_staff_pct": 42.9,
+             "answered_by_bot_pct": 57.1, "median_minutes_to_staff": 25.0, "median_minutes_to_bot": 0.5},
         ],
         "q3_topics": [
             {"topic": "rastreio", "requests": 5, "answered_pct": 80.0, "median_minutes_to_reply": 10.0, "rated": 0,
-             "resolution_rate_pct": None, "asked_again_pct": 0.0},
+             "resolution_rate_pct": None, "asked_again_pct": 0.0, "answered_by_staff_pct": 40.0,
+             "answered_by_bot_pct": 80.0, "median_minutes_to_staff": 20.0, "median_minutes_to_bot": 0.5},
             {"topic": "(no topic)", "requests": 2, "answered_pct": 50.0, "median_minutes_to_reply": 30.5, "rated": 2,
-             "resolution_rate_pct": 50.0, "asked_again_pct": 0.0},
+             "resolution_rate_pct": 50.0, "asked_again_pct": 0.0, "answered_by_staff_pct": 50.0,
+             "answered_by_bot_pct": 0.0, "median_minutes_to_staff": 30.5, "median_minutes_to_bot": None},
         ],
         # Without the bot's own messages (nothing posted to /outgoing) the query still has its rows, with zeros.
         "q3_bot_containment": [
@@ -125,11 +134,17 @@ def test_no_ratings_is_said_never_shown_as_zero_percent():
     assert "<b>no ratings yet</b><span>resolved, of 0 rated</span>" in page
     resolution = page[page.index('data-chart="resolution"') : page.index('data-chart="outcomes"')]
     assert "no ratings yet" in resolution and 'class="split"' not in resolution
-    assert "<td>7</td><td>71.4 %</td><td>12.3</td><td>0</td><td>no ratings yet</td>" in page  # the week
+    assert (
+        "<td>7</td><td>42.9 %</td><td>57.1 %</td><td>25</td><td>0.5</td><td>71.4 %</td><td>12.3</td><td>0</td>"
+        "<td>no ratings yet</td>" in page
+    )  # the week
     # rated topics show their rate, unrated ones say so
     page = cells(render(answers(rated=3), subtitle="s", timezone="UTC"))
     assert "<b>66.7 %</b><span>resolved, of 3 rated</span>" in page
-    assert "<td>rastreio</td><td>5</td><td>80 %</td><td>10</td><td>0</td><td>no ratings yet</td>" in page
+    assert (
+        "<td>rastreio</td><td>5</td><td>40 %</td><td>80 %</td><td>20</td><td>0.5</td><td>80 %</td><td>10</td>"
+        "<td>0</td><td>no ratings yet</td>" in page
+    )
 
 
 def test_the_staff_unknown_note_only_without_staff():
@@ -144,20 +159,24 @@ def test_every_chart_has_a_table_with_its_csv():
     page = render(answers(), subtitle="s", timezone="UTC")
     tables = re.findall(r'data-table="([a-z_]+)"', page)
     assert tables == ["messages_by_hour", "heatmap_weekday_hour", "volume_by_day", "top_topics", "top_commands",
-                      "uncovered_keywords", "bot_containment", "case_outcomes", "weekly_trends", "topics"]  # fmt: skip
+                      "uncovered_keywords", "answered_by", "bot_containment", "case_outcomes", "weekly_trends",
+                      "topics"]  # fmt: skip
     links = re.findall(r'download="([a-z_]+)\.csv" href="data:text/csv;charset=utf-8,([^"]+)"', page)
     assert [name for name, _ in links] == tables
     topics_csv = unquote(dict(links)["topics"]).lstrip("\ufeff").splitlines()
     assert (
         topics_csv[0]
-        == "topic,requests,answered %,median first response (min),rated,resolution % (rated),asked again %"
+        == "topic,requests,answered by staff %,answered by the bot %,median to staff (min),median to the bot (min),"
+        'answered % (anyone),"median first response, anyone (min)",rated,resolution % (rated),asked again %'
     )
-    assert topics_csv[1] == "rastreio,5,80,10,0,,0"  # no rate is an empty cell, not 0
+    assert topics_csv[1] == "rastreio,5,40,80,20,0.5,80,10,0,,0"  # no rate is an empty cell, not 0
+    assert topics_csv[2] == "(no topic),2,50,0,30.5,,50,30.5,2,50,0"  # no bot answer: no median
     bot_csv = unquote(dict(links)["bot_containment"]).lstrip("\ufeff").splitlines()
     assert bot_csv == [
-        "topic,cases,answered by the bot,containment %,escalation %,median to the bot's answer (min)",
-        "rastreio,5,4,40,40,0.33",
-        "(no topic),2,0,,,",
+        "topic,cases,answered by the bot,answered or handed over by the bot,contained % (of those),"
+        "escalated % (of those),median to the bot's answer (min)",
+        "rastreio,5,4,5,40,40,0.33",
+        "(no topic),2,0,0,,,",
     ]
 
 
@@ -165,29 +184,92 @@ def bot_share(page: str) -> str:
     return page[page.index('data-chart="bot_share"') : page.index('data-chart="resolution"')]
 
 
-def test_the_bots_share_answered_contained_and_escalated_in_either_language():
+def test_the_bots_share_is_one_whole_the_cases_it_answered_or_handed_over_in_either_language():
+    """Of the 5 cases the bot handled (4 answered, 1 handed over): 2 contained, 2 escalated, 5 - 2 - 2 = 1
+    neither; the sentence says the same numbers, never "4 answered: 2 contained, 2 escalated" (issue 21)."""
     english = bot_share(cells(render(answers(), subtitle="s", timezone="UTC")))
+    assert "<figcaption>The bot&#x27;s share: the 5 cases it answered or handed over</figcaption>" in english
+    assert "100 % = 5 cases the bot answered or handed over" in english
     assert (
-        "4 of 7 cases were answered by the bot (its own messages, posted to POST /outgoing): 2 contained (no "
-        "staff needed and nothing says unresolved: 40 % of those it answered or handed over) and 2 escalated "
-        "(handed over to staff, or staff answered after it: 40 %)." in english
+        "The bot answered or handed over 5 of 7 cases (its own messages, posted to POST /outgoing; it answered 4 "
+        "of them): 2 contained (no staff needed and nothing says unresolved: 40 %), 2 escalated (handed over to "
+        "staff, or staff answered after it: 40 %) and 1 neither (20 %: answered, but unresolved or staff "
+        "answered first)." in english
     )
-    # Of the 5 cases the bot handled (4 answered, 1 handed over): 2 contained, 2 escalated, 1 neither.
     for part in (
         "contained: 2 (40 %)",
         "escalated to staff: 2 (40 %)",
-        "answered by the bot, not contained: 1 (20 %)",
+        "neither: unresolved, or staff answered first: 1 (20 %)",
     ):
         assert part in english
-    assert "<td>rastreio</td><td>5</td><td>4</td><td>40 %</td><td>40 %</td><td>0.3</td>" in english
+    assert "<td>rastreio</td><td>5</td><td>4</td><td>5</td><td>40 %</td><td>40 %</td><td>0.3</td>" in english
     # A topic the bot answered nothing of has no rates (a dash), never 0 %.
-    assert "<td>(no topic)</td><td>2</td><td>0</td><td>\u2013</td><td>\u2013</td><td>\u2013</td>" in english
+    assert (
+        "<td>(no topic)</td><td>2</td><td>0</td><td>0</td><td>\u2013</td><td>\u2013</td><td>\u2013</td>"
+        in english
+    )
     portuguese = bot_share(cells(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR")))
     assert (
-        "4 de 7 casos foram respondidos pelo bot" in portuguese
+        "O bot respondeu ou passou à equipe 5 de 7 casos" in portuguese
         and "escalados para a equipe: 2 (40 %)" in portuguese
+        and "100 % = 5 casos que o bot respondeu ou passou à equipe" in portuguese
     )
-    assert "<td>(sem assunto)</td><td>2</td><td>0</td>" in portuguese and "<td>0,3</td>" in portuguese
+    assert (
+        "<td>(sem assunto)</td><td>2</td><td>0</td><td>0</td>" in portuguese and "<td>0,3</td>" in portuguese
+    )
+
+
+def test_staff_and_the_bot_apart_in_the_headline_and_the_who_answered_chart():
+    """Of 7 requests staff answered 3 (43 %, median 25 min) and the bot 4 (57 %, median 0.5 min); no
+    headline blends them (issue 21, item 3)."""
+    english = cells(render(answers(), subtitle="s", timezone="UTC"))
+    for stat in (
+        "<b>43 %</b><span>answered by staff, of 7 requests</span>",
+        "<b>57 %</b><span>answered by the bot, of 7 requests</span>",
+        "<b>25 min</b><span>median first response by staff</span>",
+        "<b>0.5 min</b><span>median first response by the bot</span>",
+    ):
+        assert stat in english
+    assert "12.3 min" not in english and "12.25" not in english  # the blended median is no headline
+    bars = check_split_bars(english)
+    assert bars["answered"]["title"] == "Who answered the 7 requests: staff and the bot apart"
+    assert bars["answered"]["parts"] == [
+        ("staff only", 1, 14), ("both staff and the bot", 2, 29), ("the bot only", 2, 29),
+        ("no one within 7 days", 2, 29),
+    ]  # fmt: skip
+    assert (
+        "Of the 7 requests, staff alone answered 1, the bot alone 2 and both 2; 2 had no answer within 7 days. "
+        "In all, staff answered 3 (median first response 25 min) and the bot 4 (median 0.5 min); anyone "
+        "(staff or the bot): 5." in bars["answered"]["note"]
+    )
+    portuguese = cells(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR"))
+    assert "<b>57 %</b><span>respondidos pelo bot, de 7 pedidos</span>" in portuguese
+    assert "<b>0,5 min</b><span>mediana da primeira resposta do bot</span>" in portuguese
+    assert check_split_bars(portuguese, "pt-BR")["answered"]["parts"][0] == ("só a equipe", 1, 14)
+
+
+def test_every_q3_split_bar_adds_up_to_the_whole_its_title_names():
+    for lang in ("en", "pt-BR"):
+        bars = check_split_bars(render(answers(), subtitle="s", timezone="UTC", lang=lang), lang)
+        assert sorted(bars) == ["answered", "bot_share", "outcomes", "resolution"]
+        assert [bar["whole"] for bar in bars.values()] == [7, 5, 3, 7]  # requests, handled, verdicts, cases
+    english = split_bars(render(answers(), subtitle="s", timezone="UTC"))
+    assert english["resolution"]["title"] == "Feedback: the 3 verdicts (each person's last click per prompt)"
+    assert english["outcomes"]["title"] == "How the 7 cases end"
+    assert english["outcomes"]["parts"] == [("resolved", 2, 29), ("not resolved", 0, 0), ("unknown", 5, 71)]
+
+
+def test_the_check_sees_a_chart_that_does_not_add_up():
+    """The faults of issue 21: escalations counted beyond the cases the bot handled (a negative 'neither'),
+    and outcomes of fewer cases than the title states."""
+    data = answers()
+    data["q3_bot_containment"][0]["escalated"] = 4  # 2 contained + 4 escalated > 5 handled
+    with pytest.raises(AssertionError, match="bot_share: a negative part"):
+        check_split_bars(render(data, subtitle="s", timezone="UTC"))
+    data = answers()
+    data["q3_case_outcomes"] = data["q3_case_outcomes"][:1]  # 2 of the 7 cases
+    with pytest.raises(AssertionError, match=r"outcomes: .* do not add up to 7"):
+        check_split_bars(render(data, subtitle="s", timezone="UTC"))
 
 
 def test_without_the_bots_messages_the_page_says_why_never_zero_percent():
@@ -259,10 +341,10 @@ def test_portuguese_csvs_are_semicolon_separated_with_decimal_commas_and_portugu
     files = csv_files(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR"))
     bot = parsed(files["bot_containment"], ";")
     assert bot == [
-        ["assunto", "casos", "respondidos pelo bot", "% contenção", "% escalados",
-         "mediana até a resposta do bot (min)"],
-        ["rastreio", "5", "4", "40", "40", "0,33"],
-        ["(sem assunto)", "2", "0", "", "", ""],
+        ["assunto", "casos", "respondidos pelo bot", "respondidos ou passados à equipe pelo bot",
+         "% contidos (desses)", "% escalados (desses)", "mediana até a resposta do bot (min)"],
+        ["rastreio", "5", "4", "5", "40", "40", "0,33"],
+        ["(sem assunto)", "2", "0", "0", "", "", ""],
     ]  # fmt: skip
     assert parsed(files["top_topics"], ";")[1:] == [["rastreio", "5"], ["pagamento, boleto", "2"]]
     assert parsed(files["case_outcomes"], ";")[1:] == [
@@ -271,7 +353,19 @@ def test_portuguese_csvs_are_semicolon_separated_with_decimal_commas_and_portugu
     ]
     assert parsed(files["topics"], ";")[2][0] == "(sem assunto)"
     assert parsed(files["volume_by_day"], ";")[1][0] == "03/03/2025"
-    assert parsed(files["weekly_trends"], ";")[1][:3] == ["03/03/2025", "7", "71,4"]
+    assert parsed(files["weekly_trends"], ";")[1][:7] == [
+        "03/03/2025",
+        "7",
+        "42,9",
+        "57,1",
+        "25",
+        "0,5",
+        "71,4",
+    ]
+    assert parsed(files["answered_by"], ";")[1:] == [
+        ["só a equipe", "1", "14,29"], ["a equipe e o bot", "2", "28,57"], ["só o bot", "2", "28,57"],
+        ["ninguém em 7 dias", "2", "28,57"],
+    ]  # fmt: skip
     assert parsed(files["heatmap_weekday_hour"], ";")[1] == ["seg", "9", "127", "3", "42,33"]
     for name, text in files.items():  # every file: one column count, no English label, no dot decimal
         rows = parsed(text, ";")
@@ -282,8 +376,8 @@ def test_portuguese_csvs_are_semicolon_separated_with_decimal_commas_and_portugu
 def test_english_csvs_are_comma_separated_with_dot_decimals():
     files = csv_files(render(answers(), subtitle="s", timezone="UTC"))
     assert parsed(files["bot_containment"], ",")[1:] == [
-        ["rastreio", "5", "4", "40", "40", "0.33"],
-        ["(no topic)", "2", "0", "", "", ""],
+        ["rastreio", "5", "4", "5", "40", "40", "0.33"],
+        ["(no topic)", "2", "0", "0", "", "", ""],
     ]
     assert parsed(files["top_topics"], ",")[2] == ["pagamento, boleto", "2"]  # quoted, read back whole
     assert parsed(files["volume_by_day"], ",")[1][0] == "2025-03-03"
@@ -344,7 +438,10 @@ def test_a_single_week_is_a_sentence_not_a_one_bar_chart():
     weekly = weekly_figure(render(data, subtitle="s", timezone="UTC", lang="pt-BR"))
     assert "<svg" not in weekly and '<span class="day">03/03/2025</span>' in weekly
     weekly = days_joined(weekly)
-    assert "Por enquanto uma semana, a partir de 03/03/2025: 7 pedidos, 71,4 % respondidos." in weekly
+    assert (
+        "Por enquanto uma semana, a partir de 03/03/2025: 7 pedidos, 42,9 % respondidos pela equipe e 57,1 % pelo "
+        "bot." in weekly
+    )
     assert 'data-table="weekly_trends"' in weekly  # its numbers stay in the table
     second = {**data["q3_weekly_trends"][0], "week": date(2025, 3, 10), "requests": 9}
     data["q3_weekly_trends"].append(second)

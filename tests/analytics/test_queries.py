@@ -151,6 +151,24 @@ def test_weekly_trends_per_monday_week_agree_with_the_totals(answers):
     assert (week["rated"], float(week["resolution_rate_pct"])) == (4, 75.0)
 
 
+# Staff and the bot apart per topic and per week (issue 21): every answer is Carla's (staff). entrega: Bruno's
+# deadline question (unanswered), asked again (30 min), Ana's Saturday question (unanswered): 1 of 3. pedido:
+# Ana's tracking question (13 min), Bruno's 23:30 problem (540), Eva's broken order (unanswered): 2 of 3, median
+# (13 + 540) / 2 = 276.5. delivery: Diego's address, twice (10 and 20): 2 of 2, median 15. The week: 5 of 8
+# by staff, median 20 (as in q3_questions_answered); none by the bot, so no bot median.
+def test_topics_and_weeks_give_staff_and_the_bot_apart(answers):
+    columns = ("requests", "answered_by_staff_pct", "answered_by_bot_pct", "median_minutes_to_staff",
+               "median_minutes_to_bot", "answered_pct", "median_minutes_to_reply")  # fmt: skip
+    assert {r["topic"]: tuple(r[c] for c in columns) for r in answers["q3_topics"]} == {
+        "entrega": (3, 33.3, 0.0, 30.0, None, 33.3, 30.0),
+        "pedido": (3, 66.7, 0.0, 276.5, None, 66.7, 276.5),
+        "delivery": (2, 100.0, 0.0, 15.0, None, 100.0, 15.0),
+    }
+    (week,) = answers["q3_weekly_trends"]
+    assert tuple(week[c] for c in ("answered_by_staff", "answered_by_bot", *columns[1:])) == (
+        5, 0, 62.5, 0.0, 20.0, None, 62.5, 20.0)  # fmt: skip
+
+
 def test_staff_candidates_find_carla(answers):
     """Carla (Telegram id 103) is found by her pseudonym, which an admin gets from her id with the key."""
     from standins.runner import SAMPLE_PSEUDONYM_KEY

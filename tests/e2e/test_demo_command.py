@@ -17,6 +17,7 @@ import pytest
 from demo_data.generator import generate
 from demo_data.ledger import BOT_SHARE
 from standins.s3_server import SeaweedS3
+from tests.analyst.split_bars import check_split_bars
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,11 +78,58 @@ def test_the_report_shows_the_bots_answers_posted_to_outgoing(demo_run):
     bot = generate(seed=7, updates=120, days=3).ledger.bot
     totals = {key: sum(share[key] for share in bot.values()) for key in BOT_SHARE}
     assert totals["bot_answered"] > 0 and "messages of the bot (POST /outgoing)" in page
+    handled, contained, escalated = totals["bot_handled"], totals["contained"], totals["escalated"]
     assert (
-        f"{totals['bot_answered']} of {totals['cases']} cases were answered by the bot (its own messages, posted "
-        f"to POST /outgoing): {totals['contained']} contained" in page
+        f"The bot answered or handed over {handled} of {totals['cases']} cases (its own messages, posted to POST "
+        f"/outgoing; it answered {totals['bot_answered']} of them): {contained} contained" in page
     )
-    assert f"and {totals['escalated']} escalated (handed over to staff, or staff answered after it" in page
+    assert f"{escalated} escalated (handed over to staff, or staff answered after it" in page
+    assert f"and {handled - contained - escalated} neither" in page
+
+
+def test_the_report_shows_staff_and_the_bot_apart_and_its_q3_charts_add_up(demo_run):
+    """Issue 21, items 3 and 4, against the generator's ledger: who answered the requests (staff, the bot,
+    both, no one), their medians apart, and every Q3 split bar a partition of the whole its title names."""
+    _, _, workdir = demo_run
+    html = (workdir / "report.html").read_text()
+    ledger = generate(seed=7, updates=120, days=3).ledger
+    staff, bot, anyone, requests = (
+        ledger.answered_by_staff,
+        ledger.answered_by_bot,
+        ledger.answered,
+        ledger.questions,
+    )
+    assert 0 < staff < requests and 0 < bot < requests
+    bars = check_split_bars(html)
+    assert bars["answered"]["whole"] == requests
+    assert {label: count for label, count, _ in bars["answered"]["parts"]} == {
+        "staff only": anyone - bot, "both staff and the bot": staff + bot - anyone, "the bot only": anyone - staff,
+        "no one within 7 days": requests - anyone,
+    }  # fmt: skip
+    totals = {key: sum(share[key] for share in ledger.bot.values()) for key in BOT_SHARE}
+    assert bars["bot_share"]["whole"] == totals["bot_handled"]
+    assert bars["bot_share"]["parts"][:2] == [
+        ("contained", totals["contained"], round(100 * totals["contained"] / totals["bot_handled"])),
+        ("escalated to staff", totals["escalated"], round(100 * totals["escalated"] / totals["bot_handled"])),
+    ]
+    assert {label: count for label, count, _ in bars["outcomes"]["parts"]} == {
+        "resolved": ledger.outcomes["resolved"], "not resolved": ledger.outcomes["unresolved"],
+        "unknown": ledger.outcomes["unknown"],
+    }  # fmt: skip
+    if ledger.feedback.get("rated"):
+        assert bars["resolution"]["whole"] == ledger.feedback["rated"]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    for who, count in (("staff", staff), ("the bot", bot)):
+        assert f"{round(100 * count / requests)} % answered by {who}, of {requests} requests" in page
+    (staff_median, bot_median) = re.findall(
+        rf"In all, staff answered {staff} \(median first response ([\d.]+) min\) and the bot {bot} "
+        r"\(median ([\d.]+) min\)",
+        page,
+    )[0]
+    # The model rounds each case's minutes to 0.1, the page the median: within 0.1 of the ledger's.
+    assert abs(float(staff_median) - ledger.median_minutes_to_staff) <= 0.1 + 1e-9
+    assert abs(float(bot_median) - ledger.median_minutes_to_bot) <= 0.1 + 1e-9
+    assert float(bot_median) < float(staff_median)  # the blend of the two is no headline
 
 
 def test_make_sql_reads_what_the_demo_left_with_its_settings(demo_run):
@@ -189,7 +237,17 @@ def chromium() -> str:
 
 
 CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands", "top_keywords",
-          "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+          "answered", "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+
+
+def staff_and_bot_shown(checks: dict[str, str]) -> None:
+    """The headline figures the page's script saw shown: staff and the bot apart, never one blend."""
+    requests = generate(seed=7, updates=120, days=3).ledger.questions
+    stats = checks["stats"]
+    assert f"answered by staff, of {requests} requests" in stats, stats
+    assert f"answered by the bot, of {requests} requests" in stats, stats
+    assert "median first response by staff" in stats and "median first response by the bot" in stats, stats
+    assert checks["splits"] in ("3", "4") and checks["split-gaps"] == "0", checks  # each bar filled, no more
 
 
 def page_checks(dom: str) -> dict[str, str]:
@@ -218,6 +276,8 @@ def test_report_loads_in_headless_chromium_and_draws_its_charts(demo_run, tmp_pa
     assert "errors" not in checks  # ...saw no script error...
     assert checks["overflowing"] == "0", checks  # ...and nothing wider than the window or cut off...
     assert checks["wrapped"] == "", checks  # ...and no day, topic or value in a table wraps at 1280 px
+    staff_and_bot_shown(checks)  # ...and shows staff and the bot apart...
+    check_split_bars(dom)  # ...and its Q3 charts add up, as laid out by Chromium
     for chart in CHARTS:
         assert f'data-chart="{chart}"' in dom
     assert dom.count('class="cell"') > 10  # the heatmap writes its averages in its cells
@@ -253,6 +313,7 @@ def test_report_is_readable_on_a_390_px_phone(demo_run, tmp_path):
     assert checks["charts"] == str(len(CHARTS)), checks  # the phone drawings are shown instead
     assert "errors" not in checks
     assert checks["overflowing"] == "0", checks  # no card cut off, no sideways scrolling
+    staff_and_bot_shown(checks)
 
     screenshot = tmp_path / "report-390.png"
     subprocess.run([*base, "--window-size=390,3000", f"--screenshot={screenshot}", frame.as_uri()],
