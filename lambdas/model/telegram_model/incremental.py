@@ -21,7 +21,7 @@ album spanning R and an earlier day, or R editing a message of R-14..R-8.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from telegram_etl.storage import Storage
 from telegram_model.build import UPDATES, connect, rows, run_layers
 from telegram_model.state import FROM_LAYERS, FROM_UPDATES, MESSAGE_TYPES, download, has_state, state_key
-from telegram_model.tables import MESSAGES, REQUESTS, TABLES
+from telegram_model.tables import MESSAGES, REQUESTS, TABLES, Table
 
 FIRST_LAYERS = ("chat_migrations", "message_versions", "messages")
 # The message columns only requests (and the rewritten days) need; the case layers read ids, roles and
@@ -45,18 +45,25 @@ STATE_COLUMNS = {
 }
 
 
+WriteTable = Callable[
+    [Table, pa.Table, "list[date] | None"], int
+]  # rows of these days (None: all) -> written
+WriteState = Callable[[duckdb.DuckDBPyConnection, date, Sequence[str]], None]
+
+
 def files_sql(paths: Sequence[Path], columns: str = "*") -> str:
     """A DuckDB relation over stored partitions (their context_date from the path), or an empty one."""
     listed = ", ".join(f"'{p.as_posix()}'" for p in paths)
     return (
-        f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = true, "
+        f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = true, "  # noqa: S608
         "hive_types = {'context_date': VARCHAR})"
     )
 
 
 def run_incremental(
     storage: Storage, *, bucket: str, layers: list[tuple[str, str]], mark: str, first: date, last: date,
-    context_days: int, processed_prefix: str, read_updates, write_table, write_state,
+    context_days: int, processed_prefix: str, read_updates: Callable[[date], pa.Table],
+    write_table: WriteTable, write_state: WriteState,
 ) -> tuple[dict[str, int], int] | None:  # fmt: skip
     """Write first..last (last: the new day) as run_model does, or None (nothing written) when only the
     full run gives its rows. Returns the rows written per table and the updates read."""
@@ -82,15 +89,12 @@ def run_incremental(
             paths = [download(storage, bucket, key, Path(folder)) for key in keys]
             fetched[table.name] = [p for p in paths if p is not None]
         updates = read_updates(last)
-        events = [pq.read_table(p) for p in fetched["events"]]
-        window = pa.concat_tables(
-            [updates]
-            + [
-                t.append_column("context_date", pa.array([p.parent.name.split("=")[1]] * t.num_rows, pa.string()))
-                for t, p in zip(events, fetched["events"], strict=True)
-            ],
-            promote_options="permissive",
-        ).cast(updates.schema)
+        parts = [updates]
+        for path in fetched["events"]:  # each day's, with its day
+            events = pq.read_table(path)
+            day = path.parent.name.removeprefix("context_date=")
+            parts.append(events.append_column("context_date", pa.array([day] * events.num_rows, pa.string())))
+        window = pa.concat_tables(parts, promote_options="permissive").cast(updates.schema)
         connection = connect()
         try:
             written = _run(connection, window, layers, fetched, first, last, write_table, write_state)
@@ -101,7 +105,7 @@ def run_incremental(
 
 def _run(
     connection: duckdb.DuckDBPyConnection, window: pa.Table, layers: list[tuple[str, str]],
-    fetched: dict[str, list[Path]], first: date, last: date, write_table, write_state,
+    fetched: dict[str, list[Path]], first: date, last: date, write_table: WriteTable, write_state: WriteState,
 ) -> dict[str, int] | None:  # fmt: skip
     new, first_day = f"'{last.isoformat()}'", f"'{first.isoformat()}'"
     connection.register(UPDATES, window)
@@ -116,15 +120,16 @@ def _run(
 
     # What only the full run gets right: a migration (it renames earlier days' groups), an album across
     # days, an edit of a message of a context day (not rewritten here, but read by the full run).
-    if count(f"SELECT count(*) FROM {UPDATES} WHERE context_date = {new} AND (migrate_to_chat_id IS NOT NULL "
-             "OR migrate_from_chat_id IS NOT NULL)"):  # fmt: skip
-        return None
-    if count(f"SELECT count(*) FROM (SELECT DISTINCT chat_id, media_group_id FROM {UPDATES} WHERE context_date "
-             f"= {new} AND media_group_id IS NOT NULL AND update_type IN {MESSAGE_TYPES}) JOIN state_albums "
-             "USING (chat_id, media_group_id)"):  # fmt: skip
-        return None
-    if count(f"SELECT count(*) FROM message_versions AS v JOIN state_versions AS s USING (chat_id, message_id) "
-             f"WHERE v.first_context_date = {new} AND s.context_date < {first_day}"):  # fmt: skip
+    migrations = f"""SELECT count(*) FROM {UPDATES} WHERE context_date = {new}
+        AND (migrate_to_chat_id IS NOT NULL OR migrate_from_chat_id IS NOT NULL)"""  # noqa: S608
+    albums = f"""SELECT count(*) FROM (
+            SELECT DISTINCT chat_id, media_group_id FROM {UPDATES}
+            WHERE context_date = {new} AND media_group_id IS NOT NULL AND update_type IN {MESSAGE_TYPES}
+        ) JOIN state_albums USING (chat_id, media_group_id)"""  # noqa: S608
+    old_edits = f"""SELECT count(*) FROM message_versions AS v
+        JOIN state_versions AS s USING (chat_id, message_id)
+        WHERE v.first_context_date = {new} AND s.context_date < {first_day}"""  # noqa: S608
+    if count(migrations) or count(albums) or count(old_edits):
         return None
 
     # The versions of the window: the stored ones and R's; an R version later than the stored one is an
@@ -133,18 +138,18 @@ def _run(
         CREATE TEMP TABLE patched AS
         SELECT v.chat_id, v.message_id, s.context_date AS day
         FROM message_versions AS v JOIN state_versions AS s USING (chat_id, message_id)
-        WHERE v.first_context_date = {new} AND v.update_id > s.update_id""")
+        WHERE v.first_context_date = {new} AND v.update_id > s.update_id""")  # noqa: S608
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE message_versions AS
         SELECT chat_id, message_id, max(update_id) AS update_id, min(first_context_date) AS first_context_date
         FROM (SELECT chat_id, message_id, update_id, first_context_date FROM message_versions
               WHERE first_context_date = {new}
               UNION ALL SELECT chat_id, message_id, update_id, context_date FROM state_versions)
-        GROUP BY 1, 2""")
+        GROUP BY 1, 2""")  # noqa: S608
     dirty = [d for (d,) in connection.execute("SELECT DISTINCT day FROM patched ORDER BY 1").fetchall()]
     dirty_sql = "(" + ", ".join(f"'{d}'" for d in [*dirty, last.isoformat()]) + ")"
     connection.execute("ALTER TABLE messages RENAME TO day_messages")
-    stored = files_sql(fetched["messages"]) if fetched["messages"] else "SELECT * FROM day_messages WHERE false"
+    stored = files_sql(fetched["messages"]) if fetched["messages"] else "FROM day_messages WHERE false"
     requested = (
         files_sql(fetched["requests"], "chat_id, message_id")
         if fetched["requests"]
@@ -158,20 +163,24 @@ def _run(
         FROM (SELECT chat_id, reply_to_message_id FROM day_messages
               UNION ALL SELECT chat_id, reply_to_message_id FROM stored_messages
               WHERE role <> 'customer' AND context_date >= {first_day}
-              UNION ALL SELECT chat_id, reply_to_message_id FROM {UPDATES} WHERE update_type = 'callback_query')
-        WHERE message_id IS NOT NULL""")
+              UNION ALL
+              SELECT chat_id, reply_to_message_id FROM {UPDATES} WHERE update_type = 'callback_query')
+        WHERE message_id IS NOT NULL""")  # noqa: S608
+    # A written day's requests keep their texts (and our bot's, staff's... messages their normalized
+    # text, for hand-overs); the rest of the rows only what the case layers read.
     kept_texts = ", ".join(
-        f"CASE WHEN q.message_id IS NOT NULL AND s.context_date >= {first_day} THEN s.{c} "
-        + (f"WHEN s.role <> 'customer' AND s.context_date >= {first_day} THEN s.{c} " if c == "normalized_text" else "")
-        + f"END AS {c}"
-        for c in TEXTS
+        f"CASE WHEN s.context_date >= {first_day} AND (q.message_id IS NOT NULL"
+        + (" OR s.role <> 'customer'" if column == "normalized_text" else "")
+        + f") THEN s.{column} END AS {column}"
+        for column in TEXTS
     )
     connection.execute(f"""
         CREATE TEMP TABLE messages AS
         SELECT d.* FROM day_messages AS d ANTI JOIN state_versions AS s USING (chat_id, message_id)
         WHERE d.context_date = {new}
         UNION ALL BY NAME
-        SELECT d.* REPLACE (p.day AS context_date) FROM day_messages AS d JOIN patched AS p USING (chat_id, message_id)
+        SELECT d.* REPLACE (p.day AS context_date)
+        FROM day_messages AS d JOIN patched AS p USING (chat_id, message_id)
         UNION ALL BY NAME
         SELECT s.* FROM stored_messages AS s ANTI JOIN patched AS p USING (chat_id, message_id)
         WHERE s.context_date IN {dirty_sql}
@@ -182,14 +191,15 @@ def _run(
         LEFT JOIN targets AS t ON t.chat_id = s.chat_id AND t.message_id = s.message_id
         WHERE s.context_date NOT IN {dirty_sql}
           AND ((s.role <> 'customer' AND s.context_date >= {first_day}) OR q.message_id IS NOT NULL
-               OR t.message_id IS NOT NULL)""")
+               OR t.message_id IS NOT NULL)""")  # noqa: S608
     for name, sql in layers:
         if name in FIRST_LAYERS:
             continue
         run_layers(connection, [(name, sql)])
         if name == "keyword_counts":  # the days before the written ones: their counts as stored
             connection.execute(
-                f"INSERT INTO keyword_counts BY NAME SELECT * FROM state_keyword_counts WHERE context_date < {first_day}"
+                "INSERT INTO keyword_counts BY NAME SELECT * FROM state_keyword_counts "  # noqa: S608
+                f"WHERE context_date < {first_day}"
             )
     written: dict[str, int] = {}
     for table in TABLES:

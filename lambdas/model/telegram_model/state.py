@@ -35,11 +35,13 @@ STATE_SQL = {
     "WHERE first_context_date = {day} ORDER BY chat_id, message_id",
     "keyword_counts": "SELECT stem, word, uses FROM keyword_counts WHERE context_date = {day} "
     "ORDER BY stem, word",
-    "events": f"SELECT * EXCLUDE (context_date) FROM telegram_updates WHERE context_date = {{day}} "
-    f"AND (update_type NOT IN {MESSAGE_TYPES} OR migrate_to_chat_id IS NOT NULL "
-    "OR migrate_from_chat_id IS NOT NULL) ORDER BY update_id",
-    "albums": f"SELECT DISTINCT chat_id, media_group_id FROM telegram_updates WHERE context_date = {{day}} "
-    f"AND media_group_id IS NOT NULL AND update_type IN {MESSAGE_TYPES} ORDER BY chat_id, media_group_id",
+    "events": f"""SELECT * EXCLUDE (context_date) FROM telegram_updates WHERE context_date = {{day}}
+        AND (update_type NOT IN {MESSAGE_TYPES} OR migrate_to_chat_id IS NOT NULL
+             OR migrate_from_chat_id IS NOT NULL)
+        ORDER BY update_id""",  # noqa: S608
+    "albums": f"""SELECT DISTINCT chat_id, media_group_id FROM telegram_updates WHERE context_date = {{day}}
+        AND media_group_id IS NOT NULL AND update_type IN {MESSAGE_TYPES}
+        ORDER BY chat_id, media_group_id""",  # noqa: S608
 }
 FROM_LAYERS = ("versions", "keyword_counts")
 FROM_UPDATES = ("events", "albums")
@@ -76,7 +78,7 @@ def write_state(
     if stale:
         storage.delete(bucket, stale)
     for kind in kinds:
-        rows = connection.execute(STATE_SQL[kind].format(day=f"'{day.isoformat()}'")).to_arrow_table()
+        rows = connection.sql(STATE_SQL[kind].format(day=f"'{day.isoformat()}'")).to_arrow_table()
         sink = io.BytesIO()
         pq.write_table(rows, sink, compression="zstd")
         storage.put(bucket, state_key(kind, day), sink.getvalue(), "application/octet-stream")
@@ -92,4 +94,3 @@ def download(storage: Storage, bucket: str, key: str, folder: Path) -> Path | No
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(storage.get(bucket, key))
     return target
-
