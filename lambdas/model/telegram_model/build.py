@@ -5,6 +5,7 @@ of the days asked for, in a fixed order. The reading and writing are telegram_mo
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from telegram_model.layers import ModelSettings, in_order, rendered_layers, to_d
 from telegram_model.tables import TABLES, Table
 
 UPDATES = "telegram_updates"
+DUCKDB_MEMORY_SHARE = 0.6
 
 
 def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
@@ -30,6 +32,11 @@ def connect() -> duckdb.DuckDBPyConnection:
     # Lambda's only writable folder is /tmp: DuckDB spills there past its memory limit.
     spill = Path(tempfile.gettempdir()) / "duckdb-spill"
     connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    # In Lambda, DuckDB would take 80% of the host's memory, not of the function's: it gets a share of
+    # the function's, the rest left to Python's Arrow tables (the new day's updates, the rows written).
+    function_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+    if function_mb:
+        connection.execute(f"SET memory_limit = '{int(int(function_mb) * DUCKDB_MEMORY_SHARE)}MB'")
     return connection
 
 

@@ -88,7 +88,7 @@ def write_state(
 def download(storage: Storage, bucket: str, key: str, folder: Path) -> Path | None:
     """An object into folder/<key> (None when it does not exist), for DuckDB to read with its columns and
     filters pushed down, spilling as it needs, instead of whole tables held in Python."""
-    if not any(o.key == key for o in storage.list_objects(bucket, key)):
+    if not any(o.key == key for o in storage.list_objects(bucket, key.rsplit("/", 1)[0] + "/")):
         return None
     target = folder / key
     target.parent.mkdir(parents=True, exist_ok=True)
