@@ -145,8 +145,8 @@ def main() -> int:
             result, took, most_tmp = run_day(root, day, args.memory_mb, full)
             load = os.getloadavg()[0]
             print(f"{day} ({written:,} updates): {result['mode']}, {took:.1f} s wall, {result['cpu']:.1f} s "
-                  f"CPU, peak RSS {result['peak_mib']:.0f} MiB, /tmp at most {most_tmp / 2**20:.0f} MiB, load "
-                  f"{load:.1f}; read {result['updates']:,} updates of {result['read_days']} day(s), rows "
+                  f"CPU, peak RSS {result['peak_mib']:.0f} MiB, /tmp at most {most_tmp / 2**20:.0f} MiB, "
+                  f"load {load:.1f}; read {result['updates']:,} updates of {result['read_days']} day(s), rows "
                   f"{result['rows']}", flush=True)  # fmt: skip
         size = sum(p.stat().st_size for p in (root / "telegram").rglob("*.parquet")) / (args.history + 1)
         stored = sum(p.stat().st_size for p in (root / "model").rglob("*.parquet"))
