@@ -146,8 +146,8 @@ def main() -> int:
             load = os.getloadavg()[0]
             print(f"{day} ({written:,} updates): {result['mode']}, {took:.1f} s wall, {result['cpu']:.1f} s "
                   f"CPU, peak RSS {result['peak_mib']:.0f} MiB, /tmp at most {most_tmp / 2**20:.0f} MiB, "
-                  f"load {load:.1f}; read {result['updates']:,} updates of {result['read_days']} day(s), rows "
-                  f"{result['rows']}", flush=True)  # fmt: skip
+                  f"load {load:.1f}; read {result['updates']:,} updates, {result['read_days']} day(s), "
+                  f"rows {result['rows']}", flush=True)  # fmt: skip
         size = sum(p.stat().st_size for p in (root / "telegram").rglob("*.parquet")) / (args.history + 1)
         stored = sum(p.stat().st_size for p in (root / "model").rglob("*.parquet"))
         state = sum(p.stat().st_size for p in (root / "model_state").rglob("*") if p.is_file())
