@@ -149,8 +149,8 @@ def main() -> int:
                   f"load {load:.1f}; read {result['updates']:,} updates, {result['read_days']} day(s), "
                   f"rows {result['rows']}", flush=True)  # fmt: skip
         size = sum(p.stat().st_size for p in (root / "telegram").rglob("*.parquet")) / (args.history + 1)
-        stored = sum(p.stat().st_size for p in (root / "model").rglob("*.parquet"))
-        state = sum(p.stat().st_size for p in (root / "model_state").rglob("*") if p.is_file())
+        stored = sum(p.stat().st_size for p in (root / "model").glob("[!_]*/*/*.parquet"))
+        state = sum(p.stat().st_size for p in (root / "model" / "_state").rglob("*") if p.is_file())
         print(f"per processed day {size / 2**20:.0f} MiB Parquet; model tables {stored / 2**20:.0f} MiB, "
               f"state {state / 2**20:.0f} MiB in all; function memory {args.memory_mb} MB; "
               f"bundle {bundle_mib()}")  # fmt: skip

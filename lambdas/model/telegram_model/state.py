@@ -1,4 +1,4 @@
-"""The model's per-day state (model_state/ in the processed bucket), which lets the daily run compute its
+"""The model's per-day state (model/_state/ in the processed bucket), which lets the daily run compute its
 new day once instead of re-reading the 14 days before it (telegram_model.incremental).
 
 Every run writes, for each day it writes (the days first..last), beside the tables:
@@ -8,7 +8,7 @@ Every run writes, for each day it writes (the days first..last), beside the tabl
 - events: the day's updates that are not messages (button clicks, reactions, member changes, ...) and the
   group migrations, as processed (small: the case layers read them over the whole window);
 - albums: the day's albums (chat, media_group_id), so that an album spanning two days is noticed;
-- a marker, `model_state/days/context_date=D/<fingerprint>`, written last: the day's state is complete and
+- a marker, `model/_state/days/context_date=D/<fingerprint>`, written last: the day's state is complete and
   was computed by these layers with these settings (the fingerprint of their SQL). A run with other
   settings or other SQL finds no state of its own and recomputes in full.
 """
@@ -25,8 +25,11 @@ import duckdb
 import pyarrow.parquet as pq
 
 from telegram_etl.storage import Storage
+from telegram_model.tables import MODEL_PREFIX
 
-STATE_PREFIX = "model_state"
+# Beside the tables (not in any table's folder; Athena skips names starting with _): the model step's
+# role, the retention and the right to erasure's recomputation cover it as they cover the tables.
+STATE_PREFIX = f"{MODEL_PREFIX}/_state"
 MESSAGE_TYPES = "('message', 'edited_message', 'channel_post', 'edited_channel_post')"
 # Each kind of state as the SQL that selects a day's rows of it (`{day}` a date literal). versions and
 # keyword_counts come from the layers; events and albums from the processed updates of the day.
