@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from telegram_etl.storage import Storage
-from telegram_model.build import UPDATES, connect, rows, run_layers
+from telegram_model.build import UPDATES, connect, run_layers
 from telegram_model.state import FROM_LAYERS, FROM_UPDATES, MESSAGE_TYPES, download, has_state, state_key
 from telegram_model.tables import MESSAGES, REQUESTS, TABLES, Table
 
@@ -204,7 +204,7 @@ def _run(
     written: dict[str, int] = {}
     for table in TABLES:
         table_days = [date.fromisoformat(d) for d in dirty] + [last] if table is MESSAGES else None
-        written[table.name] = write_table(table, rows(connection, table, first, last), table_days)
+        written[table.name] = write_table(connection, table, table_days)
     for offset in range((last - first).days):  # the earlier written days: what R changed of their state
         write_state(connection, first + timedelta(days=offset), FROM_LAYERS)
     write_state(connection, last, (*FROM_LAYERS, *FROM_UPDATES))

@@ -5,7 +5,9 @@ updates of first - CONTEXT_DAYS .. last + CONTEXT_DAYS (the days of those that e
 answered, rated or asked again within 7 days of its request, and a reply, a click or a follow-up of day D
 may concern a request of up to 7 days before. Rows of the context days are computed but not written (their
 own context reaches further). So re-running the ETL for a past day D (the model then writes D-7..D) keeps
-the answers, ratings and follow-ups that later days hold for those cases.
+the answers, ratings and follow-ups that later days hold for those cases. The daily run (the ETL wrote
+the last day alone) reads that day only when the days before have their state (telegram_model.incremental,
+telegram_model.state), with the same rows; every run writes the state of the days it writes.
 
 Each partition is one object, replaced whole (telegram_etl.storage.PartitionWriter): a reader sees the
 previous one or the new one, never part of a run. A day without rows has no object (an earlier one is
@@ -22,12 +24,11 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import PartitionWriter, Storage
-from telegram_model.build import build, compiled_layers, connect
+from telegram_model.build import UPDATES, compiled_layers, connect, rows, run_layers
 from telegram_model.incremental import run_incremental
 from telegram_model.layers import ModelSettings
 from telegram_model.state import FROM_LAYERS, FROM_UPDATES, fingerprint, write_state
@@ -111,11 +112,13 @@ def write_partition(storage: Storage, bucket: str, table: Table, day: date, rows
     return True
 
 
-def write_days(storage: Storage, bucket: str, table: Table, rows: pa.Table, days_written: list[date]) -> int:
-    """Replace the table's partitions of these days with their rows (of `rows`, by context_date)."""
-    keys, count = rows.column("context_date"), 0
-    for day in days_written:
-        part = rows.filter(pc.equal(keys, day.isoformat())).drop_columns(["context_date"])
+def write_days(
+    storage: Storage, bucket: str, connection: duckdb.DuckDBPyConnection, table: Table, written: list[date]
+) -> int:  # fmt: skip
+    """Replace the table's partitions of these days with their rows (one day's rows in memory at a time)."""
+    count = 0
+    for day in written:
+        part = rows(connection, table, day, day).drop_columns(["context_date"])
         count += part.num_rows
         write_partition(storage, bucket, table, day, part)
     return count
@@ -133,8 +136,8 @@ def run_model(
     mark = fingerprint(layers)
     window = days(first, last)
 
-    def write_table(table: Table, rows: pa.Table, only: list[date] | None) -> int:
-        return write_days(storage, bucket, table, rows, window if only is None else only)
+    def write_table(connection: duckdb.DuckDBPyConnection, table: Table, only: list[date] | None) -> int:
+        return write_days(storage, bucket, connection, table, window if only is None else only)
 
     def save_state(connection: duckdb.DuckDBPyConnection, day: date, kinds: Sequence[str]) -> None:
         write_state(storage, bucket, connection, day, mark, kinds)
@@ -155,10 +158,10 @@ def run_model(
     result.updates = updates.num_rows
     connection = connect()
     try:
-        tables = build(updates, settings, first=first, last=last, layers=layers, connection=connection)
+        connection.register(UPDATES, updates)
+        run_layers(connection, layers)
         for table in TABLES:
-            result.rows[table.name] = write_table(table, tables[table.name], None)
-        del tables
+            result.rows[table.name] = write_table(connection, table, None)
         for day in window:
             write_state(storage, bucket, connection, day, mark, (*FROM_LAYERS, *FROM_UPDATES))
     finally:
