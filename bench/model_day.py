@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,7 @@ def run_day(root: Path, day: date, memory_mb: int, full: bool) -> tuple[dict, fl
     took = time.perf_counter() - start
     done.set()
     watcher.join()
+    shutil.rmtree(scratch, ignore_errors=True)
     return json.loads(child.stdout.strip().splitlines()[-1]), took, most[0]
 
 
