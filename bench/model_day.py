@@ -81,12 +81,14 @@ def run_once(root: str, day: str, full: bool) -> None:
 
 
 def folder_bytes(folder: Path) -> int:
+    """What the folder holds now (files come and go while it is counted: those gone count 0)."""
     total = 0
-    for path in folder.rglob("*"):
-        try:
-            total += path.stat().st_size if path.is_file() else 0
-        except FileNotFoundError:
-            pass
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(parent, name)).st_size
+            except FileNotFoundError:
+                pass
     return total
 
 

@@ -155,8 +155,9 @@ def _run(
         if fetched["requests"]
         else "SELECT chat_id, message_id FROM day_messages WHERE false"
     )
-    connection.execute(f"CREATE TEMP TABLE stored_messages AS {stored}")
-    connection.execute(f"CREATE TEMP TABLE stored_requests AS {requested}")
+    # Views: each use reads the columns (and days) it needs from the files, no copy of their texts.
+    connection.execute(f"CREATE TEMP VIEW stored_messages AS {stored}")
+    connection.execute(f"CREATE TEMP VIEW stored_requests AS {requested}")
     connection.execute(f"""
         CREATE TEMP TABLE targets AS
         SELECT DISTINCT chat_id, reply_to_message_id AS message_id
