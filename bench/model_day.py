@@ -1,83 +1,163 @@
-"""The model step for one day of N processed updates (default 1,000,000): time and peak memory of a fresh
-process running telegram_model.job.run_model as the Lambda does (the day and its context read from
-storage, the four tables written), on a local folder instead of S3.
+"""The model step's daily run at N processed updates a day (default 1,000,000): for each of HISTORY + 1
+consecutive days, a fresh process runs telegram_model.job.run_model as the Lambda does after that day's
+ETL (R-7..R written, new_days=[R]: incremental, the days before from the model's tables and state), on a
+local folder instead of S3; each run's wall time, CPU time, peak RSS and the most of its temporary
+folder (DuckDB's spill and the state it downloads: Lambda's /tmp) are printed, then the bundle's size.
 
-The day's rows are the ETL's flattening of the demo generator's updates, repeated with ids shifted until
-N, all in one processed partition (context_date) so that one run models them all.
-Usage: python -m bench.model_day [N]
+Each day's rows are the ETL's flattening of the demo generator's updates, repeated with ids (and album
+ids) shifted until N and moved by whole days, in one processed partition; the generated group's migration
+only on the first day (a migration makes that day's run a full one).
+Usage: python -m bench.model_day [N] [--history DAYS] [--memory-mb MB] [--full]
+  --memory-mb: the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE: DuckDB's memory limit follows it)
+  --full: the last day's run re-reads every day (new_days=[]), as before issue 20's incremental run
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from bench.queries import ID_COLUMNS, SETTINGS, base_table
+from bench.queries import ID_COLUMNS, SETTINGS, TIME_COLUMNS, base_table
 
 DAY = date(2025, 3, 10)
 
 
-def write_day(total: int, root: Path) -> int:
-    base = base_table(min(total, 100_000))
-    folder = root / "telegram" / f"context_date={DAY}"
+def write_day(base: pa.Table, total: int, root: Path, index: int, day: date) -> int:
+    """`total` rows of `base` (shifted copies) as the processed partition of `day`."""
+    folder = root / "telegram" / f"context_date={day}"
     folder.mkdir(parents=True)
+    if index:  # the group migrates once, on the first day
+        base = base.filter(
+            pc.and_(pc.is_null(base["migrate_to_chat_id"]), pc.is_null(base["migrate_from_chat_id"]))
+        )
+    copies = -(-total // base.num_rows)
     with pq.ParquetWriter(folder / "part-00000.parquet", base.schema, compression="zstd") as writer:
         written = 0
-        for k in range(-(-total // base.num_rows)):
+        for k in range(copies):
             piece = base.slice(0, min(base.num_rows, total - written))
+            shift = (index * copies + k) * 10**9
             for name in ID_COLUMNS:
-                index = piece.schema.get_field_index(name)
+                piece = piece.set_column(piece.schema.get_field_index(name), piece.schema.field(name),
+                                         pc.add(piece[name], pa.scalar(shift, pa.int64())))  # fmt: skip
+            for name in TIME_COLUMNS:
+                moved = pc.add(piece[name], pa.scalar(timedelta(days=index), pa.duration("ms")))
                 piece = piece.set_column(
-                    index, piece.schema.field(index), pc.add(piece[name], pa.scalar(k * 10**9, pa.int64()))
+                    piece.schema.get_field_index(name), name, moved.cast(piece[name].type)
                 )
+            albums = pc.binary_join_element_wise(piece["media_group_id"], pa.scalar(f"-{shift}"), "")
+            piece = piece.set_column(piece.schema.get_field_index("media_group_id"), "media_group_id", albums)
             writer.write_table(piece)
             written += piece.num_rows
     return written
 
 
-def run_once(root: str) -> None:
-    """In the child process: the model step for DAY (D-7..D written, as after that day's ETL)."""
+def run_once(root: str, day: str, full: bool) -> None:
+    """In the child process: the model step after the ETL wrote `day`."""
     from standins.runner import FolderStorage
     from telegram_model.app import Settings, window
     from telegram_model.job import run_model
 
-    first, last = window({"date": DAY.isoformat()})
-    result = run_model(
-        FolderStorage(Path(root)), bucket="local", settings=Settings.of(SETTINGS), first=first, last=last
+    last = date.fromisoformat(day)
+    first, _ = window({"date": day})
+    started = time.process_time()
+    result = run_model(FolderStorage(Path(root)), bucket="local", settings=Settings.of(SETTINGS), first=first,
+                       last=last, new_days=[] if full else [last])  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"cpu": time.process_time() - started, "peak_mib": peak, **result.as_dict()}))
+
+
+def folder_bytes(folder: Path) -> int:
+    """What the folder holds now (files come and go while it is counted: those gone count 0)."""
+    total = 0
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(parent, name)).st_size
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def run_day(root: Path, day: date, memory_mb: int, full: bool) -> tuple[dict, float, int]:
+    """One daily run in a fresh process: its result, wall time, and the most its /tmp held."""
+    scratch = Path(tempfile.mkdtemp(prefix="model-tmp-"))
+    env = {**os.environ, "TMPDIR": str(scratch), "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
+    most, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.5):
+            most[0] = max(most[0], folder_bytes(scratch))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    start = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.model_day", "--child", str(root), str(day), "full" if full else ""],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    if child.returncode:
+        raise SystemExit(child.stderr)
+    took = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return json.loads(child.stdout.strip().splitlines()[-1]), took, most[0]
+
+
+def bundle_mib() -> str:
+    """The model function's asset as bundled (stacks/bundling: its requirements and code), unzipped."""
+    asset = Path("cdk.out")
+    sizes = [
+        (folder_bytes(p), p) for p in asset.glob("asset.*") if (p / "telegram_model").is_dir()
+    ] if asset.is_dir() else []  # fmt: skip
+    return (
+        f"{max(sizes)[0] / 2**20:.0f} MiB ({max(sizes)[1]})" if sizes else "no cdk.out asset (run cdk synth)"
     )
-    print(result.as_dict())
 
 
 def main() -> int:
     if sys.argv[1:2] == ["--child"]:
-        run_once(sys.argv[2])
+        run_once(sys.argv[2], sys.argv[3], sys.argv[4:5] == ["full"])
         return 0
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser()
+    parser.add_argument("updates", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--history", type=int, default=14)
+    parser.add_argument("--memory-mb", type=int, default=SETTINGS.model_memory_mb)
+    parser.add_argument("--full", action="store_true")
+    args = parser.parse_args()
+    base = base_table(min(args.updates, 100_000))
     with tempfile.TemporaryDirectory() as tmp:
-        written = write_day(total, Path(tmp))
-        size = sum(p.stat().st_size for p in Path(tmp).rglob("*.parquet"))
-
-        start = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, "-m", "bench.model_day", "--child", tmp],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        took = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        model = sum(p.stat().st_size for p in (Path(tmp) / "model").rglob("*.parquet"))
-        print(f"model step, a day of {written:,} updates ({size / 2**20:.0f} MiB Parquet): {took:.1f} s, "
-              f"peak RSS {peak:.0f} MiB; wrote {model / 2**20:.1f} MiB; {child.stdout.strip()}")  # fmt: skip
+        root = Path(tmp)
+        for index in range(args.history + 1):
+            day = DAY + timedelta(days=index - args.history)
+            written = write_day(base, args.updates, root, index, day)
+            full = args.full and index == args.history
+            result, took, most_tmp = run_day(root, day, args.memory_mb, full)
+            load = os.getloadavg()[0]
+            print(f"{day} ({written:,} updates): {result['mode']}, {took:.1f} s wall, {result['cpu']:.1f} s "
+                  f"CPU, peak RSS {result['peak_mib']:.0f} MiB, /tmp at most {most_tmp / 2**20:.0f} MiB, "
+                  f"load {load:.1f}; read {result['updates']:,} updates, {result['read_days']} day(s), "
+                  f"rows {result['rows']}", flush=True)  # fmt: skip
+        size = sum(p.stat().st_size for p in (root / "telegram").rglob("*.parquet")) / (args.history + 1)
+        stored = sum(p.stat().st_size for p in (root / "model").glob("[!_]*/*/*.parquet"))
+        state = sum(p.stat().st_size for p in (root / "model" / "_state").rglob("*") if p.is_file())
+        print(f"per processed day {size / 2**20:.0f} MiB Parquet; model tables {stored / 2**20:.0f} MiB, "
+              f"state {state / 2**20:.0f} MiB in all; function memory {args.memory_mb} MB; "
+              f"bundle {bundle_mib()}")  # fmt: skip
     return 0
 
 

@@ -36,9 +36,12 @@ def steps(full: bool) -> list[tuple[str, list[str]]]:
         ("ETL memory, 1M updates", ["bench.etl_day", "1000000"]),
         ("seen update ids, 10M: compact vs set", ["bench.ids_memory", "10000000"]),
         ("model step, then the named queries on 1M rows", ["bench.queries", "1000000"]),
-        ("model step, one day of 1M updates", ["bench.model_day", "1000000"]),
+        ("model step, a full day of 1M updates, then the next day's incremental run",
+         ["bench.model_day", "1000000", "--history", "1"]),
     ]  # fmt: skip
     if full:
+        chosen.append(("model step, the daily run at 1M updates a day, 14 days of history",
+                       ["bench.model_day", "1000000"]))  # fmt: skip
         chosen.append(("ETL end to end on SeaweedFS, 1M updates", ["bench.etl_s3", "--updates", "1000000"]))
         chosen.append(("ETL end to end on SeaweedFS, 1M updates, firehose layout",
                        ["bench.etl_s3", "--updates", "1000000", "--raw-layout", "firehose"]))  # fmt: skip

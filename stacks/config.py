@@ -159,7 +159,8 @@ class StageConfig:
     # Local wall-clock time of the daily ETL run (processes D-1).
     etl_local_time: str = "03:00"
     etl_memory_mb: int = 1024
-    # The model step (after the ETL): DuckDB over the 15 days a run reads (see Benchmarks).
+    # The model step (after the ETL): the new day and 8 written days in DuckDB; ~1M updates a day needs
+    # 10240 (see Benchmarks).
     model_memory_mb: int = 3008
     # Athena: per-query bytes-scanned cutoff and first day of the partition projection.
     athena_bytes_scanned_cutoff: int = 1024**3

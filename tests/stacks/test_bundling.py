@@ -77,4 +77,4 @@ def test_the_model_asset_holds_its_code_the_shared_etl_modules_and_duckdb_for_ar
     result = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "12"
+    assert result.stdout.strip() == "14"

@@ -83,6 +83,14 @@ def window(event: dict[str, Any]) -> tuple[date, date] | None:
     raise BadRequest('expected the ETL\'s result, {"date": ...} or {"start_date": ..., "end_date": ...}')
 
 
+def etl_days(event: dict[str, Any]) -> list[date]:
+    """The days the ETL wrote (its on-success record), which the model reads from processed data; the
+    other days of its window come from the model's state when it has them (telegram_model.incremental)."""
+    if "responsePayload" not in event:
+        return []
+    return sorted(_day(day["date"], "date") for day in (event["responsePayload"] or {}).get("days", []))
+
+
 def _day(value: Any, name: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -97,6 +105,7 @@ def run(
     if days is None:
         logger.info("no day written by the ETL: nothing to model")
         return {"days": 0}
-    result = run_model(storage, bucket=bucket, settings=settings, first=days[0], last=days[1])
+    result = run_model(storage, bucket=bucket, settings=settings, first=days[0], last=days[1],
+                       new_days=etl_days(event))  # fmt: skip
     logger.info("model written", extra=result.as_dict())
     return result.as_dict()

@@ -5,6 +5,7 @@ of the days asked for, in a fixed order. The reading and writing are telegram_mo
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from telegram_model.layers import ModelSettings, in_order, rendered_layers, to_d
 from telegram_model.tables import TABLES, Table
 
 UPDATES = "telegram_updates"
+DUCKDB_MEMORY_SHARE = 0.6
 
 
 def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
@@ -30,6 +32,11 @@ def connect() -> duckdb.DuckDBPyConnection:
     # Lambda's only writable folder is /tmp: DuckDB spills there past its memory limit.
     spill = Path(tempfile.gettempdir()) / "duckdb-spill"
     connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    # In Lambda, DuckDB would take 80% of the host's memory, not of the function's: it gets a share of
+    # the function's, the rest left to Python's Arrow tables (the new day's updates, the rows written).
+    function_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+    if function_mb:
+        connection.execute(f"SET memory_limit = '{int(int(function_mb) * DUCKDB_MEMORY_SHARE)}MB'")
     return connection
 
 
@@ -38,20 +45,26 @@ def build(
     layers: list[tuple[str, str]] | None = None, connection: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, pa.Table]:  # fmt: skip
     """The model's rows of the days first..last (context_date), from `updates` (the processed table's
-    columns and context_date), which must hold the days those rows depend on (telegram_model.job)."""
+    columns and context_date), which must hold the days those rows depend on (telegram_model.job). The
+    layers stay in `connection` as tables (the job reads its per-day state from them)."""
     own = connection is None
     connection = connection or connect()
     try:
         connection.register(UPDATES, updates)
-        for name, sql in layers or compiled_layers(settings):
-            connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        return {table.name: _rows(connection, table, first, last) for table in TABLES}
+        run_layers(connection, layers or compiled_layers(settings))
+        return {table.name: rows(connection, table, first, last) for table in TABLES}
     finally:
         if own:
             connection.close()
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, table: Table, first: date, last: date) -> pa.Table:
+def run_layers(connection: duckdb.DuckDBPyConnection, layers: list[tuple[str, str]]) -> None:
+    """Each layer as a table, in order (a layer's SQL reads the tables of the layers before it)."""
+    for name, sql in layers:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+
+def rows(connection: duckdb.DuckDBPyConnection, table: Table, first: date, last: date) -> pa.Table:
     columns = ", ".join(f'"{name}"' for name in (*table.arrow_schema.names, "context_date"))
     order = ", ".join(f'"{name}"' for name in ("context_date", *table.order))
     days = f"'{first.isoformat()}' AND '{last.isoformat()}'"  # dates: no quoting to escape

@@ -5,7 +5,9 @@ updates of first - CONTEXT_DAYS .. last + CONTEXT_DAYS (the days of those that e
 answered, rated or asked again within 7 days of its request, and a reply, a click or a follow-up of day D
 may concern a request of up to 7 days before. Rows of the context days are computed but not written (their
 own context reaches further). So re-running the ETL for a past day D (the model then writes D-7..D) keeps
-the answers, ratings and follow-ups that later days hold for those cases.
+the answers, ratings and follow-ups that later days hold for those cases. The daily run (the ETL wrote
+the last day alone) reads that day only when the days before have their state (telegram_model.incremental,
+telegram_model.state), with the same rows; every run writes the state of the days it writes.
 
 Each partition is one object, replaced whole (telegram_etl.storage.PartitionWriter): a reader sees the
 previous one or the new one, never part of a run. A day without rows has no object (an earlier one is
@@ -15,18 +17,21 @@ deleted after the others are written). Re-running a range gives the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import PartitionWriter, Storage
-from telegram_model.build import build
+from telegram_model.build import UPDATES, compiled_layers, connect, rows, run_layers
+from telegram_model.incremental import run_incremental
 from telegram_model.layers import ModelSettings
+from telegram_model.state import FROM_LAYERS, FROM_UPDATES, fingerprint, write_state
 from telegram_model.tables import TABLES, Table
 
 PROCESSED_PREFIX = "telegram"  # the ETL's processed table (telegram_etl.job.PROCESSED_PREFIX)
@@ -56,10 +61,11 @@ class ModelResult:
     read_days: int = 0
     updates: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    mode: str = "full"  # or incremental: the new day read, the days before from state
 
     def as_dict(self) -> dict[str, Any]:
         return {"start_date": self.first, "end_date": self.last, "read_days": self.read_days,
-                "updates": self.updates, "rows": self.rows}  # fmt: skip
+                "updates": self.updates, "rows": self.rows, "mode": self.mode}  # fmt: skip
 
 
 def read_updates(storage: Storage, bucket: str, first: date, last: date) -> tuple[pa.Table, int]:
@@ -106,22 +112,58 @@ def write_partition(storage: Storage, bucket: str, table: Table, day: date, rows
     return True
 
 
+def write_days(
+    storage: Storage, bucket: str, connection: duckdb.DuckDBPyConnection, table: Table, written: list[date]
+) -> int:  # fmt: skip
+    """Replace the table's partitions of these days with their rows (one day's rows in memory at a time)."""
+    count = 0
+    for day in written:
+        part = rows(connection, table, day, day).drop_columns(["context_date"])
+        count += part.num_rows
+        write_partition(storage, bucket, table, day, part)
+    return count
+
+
 def run_model(
     storage: Storage, *, bucket: str, settings: ModelSettings, first: date, last: date,
-    context_days: int = CONTEXT_DAYS,
+    context_days: int = CONTEXT_DAYS, new_days: Sequence[date] = (),
 ) -> ModelResult:  # fmt: skip
-    """Recompute and replace the model's partitions of first..last."""
+    """Recompute and replace the model's partitions of first..last. `new_days`: the processed days that
+    changed since the last run (the ETL's): when it is the last day alone, and the days before have their
+    state, the run reads that day only (telegram_model.incremental), else all of them (`full`)."""
     result = ModelResult(first.isoformat(), last.isoformat())
+    layers = compiled_layers(settings)
+    mark = fingerprint(layers)
+    window = days(first, last)
+
+    def write_table(connection: duckdb.DuckDBPyConnection, table: Table, only: list[date] | None) -> int:
+        return write_days(storage, bucket, connection, table, window if only is None else only)
+
+    def save_state(connection: duckdb.DuckDBPyConnection, day: date, kinds: Sequence[str]) -> None:
+        write_state(storage, bucket, connection, day, mark, kinds)
+
+    if list(new_days) == [last] and (last - first).days == context_days:
+        done = run_incremental(
+            storage, bucket=bucket, layers=layers, mark=mark, first=first, last=last,
+            context_days=context_days, processed_prefix=PROCESSED_PREFIX,
+            read_updates=lambda day: read_updates(storage, bucket, day, day)[0],
+            write_table=write_table, write_state=save_state,
+        )  # fmt: skip
+        if done is not None:
+            result.rows, result.updates = done
+            result.read_days, result.mode = 1, "incremental"
+            return result
     context = timedelta(days=context_days)
     updates, result.read_days = read_updates(storage, bucket, first - context, last + context)
     result.updates = updates.num_rows
-    tables = build(updates, settings, first=first, last=last)
-    del updates
-    for table in TABLES:
-        rows = tables[table.name]
-        result.rows[table.name] = rows.num_rows
-        keys = rows.column("context_date")
-        for day in days(first, last):
-            mask = pc.equal(keys, day.isoformat())
-            write_partition(storage, bucket, table, day, rows.filter(mask).drop_columns(["context_date"]))
+    connection = connect()
+    try:
+        connection.register(UPDATES, updates)
+        run_layers(connection, layers)
+        for table in TABLES:
+            result.rows[table.name] = write_table(connection, table, None)
+        for day in window:
+            write_state(storage, bucket, connection, day, mark, (*FROM_LAYERS, *FROM_UPDATES))
+    finally:
+        connection.close()
     return result

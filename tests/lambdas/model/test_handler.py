@@ -43,7 +43,10 @@ def test_the_etls_success_writes_the_model_of_its_days(s3, lambda_context):
         (D + timedelta(days=1)).isoformat(),
     )
     assert result["rows"] == {"messages": 2, "requests": 1, "cases": 1, "ratings": 0}
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=PROCESSED, Prefix="model/")["Contents"])
+    listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=PROCESSED, Prefix="model/")["Contents"])
+    keys = [key for key in listed if not key.startswith("model/_state/")]
+    # Beside the tables, each written day's state for the next day's run (telegram_model.state).
+    assert f"model/_state/versions/context_date={D + timedelta(days=1)}/part-00000.parquet" in listed
     assert keys == [f"model/cases/context_date={D}/part-00000.parquet",
                     f"model/messages/context_date={D}/part-00000.parquet",
                     f"model/messages/context_date={D + timedelta(days=1)}/part-00000.parquet",

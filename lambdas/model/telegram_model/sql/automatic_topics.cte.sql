@@ -8,8 +8,8 @@ SELECT
 FROM (
     SELECT stem, word, uses, max(uses) OVER (PARTITION BY stem) AS top_uses
     FROM (
-        SELECT stem, word, count(*) AS uses
-        FROM request_keywords
+        SELECT stem, word, sum(uses) AS uses
+        FROM keyword_counts
         GROUP BY 1, 2
     )
 )

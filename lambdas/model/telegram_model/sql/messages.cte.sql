@@ -36,22 +36,10 @@ SELECT
     END AS role,
     m.first_context_date AS context_date
 FROM (
-    -- Versions of a message (the message, then its edits) arrive in update_id order: the latest one
-    -- holds its text. A message's sender, chat, date (of sending) and reply are the same in each.
-    -- Copies from elsewhere rank below live ones (ids: webhook >= 0 > /outgoing > export, see the
-    -- `source` column): a message both delivered and imported from an export counts once.
-    -- Its day (partition) is the day its first version arrived: an edit never moves it.
+    -- A message's sender, chat, date (of sending) and reply are the same in each of its versions.
     SELECT u.*, coalesce(u.is_topic_message, false) AS in_topic, latest.first_context_date
     FROM telegram_updates AS u
-    JOIN (
-        SELECT max(update_id) AS update_id, min(context_date) AS first_context_date
-        FROM telegram_updates
-        WHERE update_type IN ('message', 'edited_message', 'channel_post', 'edited_channel_post')
-          AND chat_id IS NOT NULL
-          AND message_id IS NOT NULL
-          AND "date" IS NOT NULL
-        GROUP BY chat_id, message_id
-    ) AS latest
+    JOIN message_versions AS latest
       ON latest.update_id = u.update_id
 ) AS m
 LEFT JOIN chat_migrations AS cm ON cm.old_chat_id = m.chat_id

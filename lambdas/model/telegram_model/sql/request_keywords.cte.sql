@@ -9,7 +9,8 @@ SELECT
     k.stem,
     -- A request's stems are distinct: array_position finds the word of each.
     array_position(r.keyword_stems, k.stem) AS position,
-    element_at(r.keywords, array_position(r.keyword_stems, k.stem)) AS word
+    element_at(r.keywords, array_position(r.keyword_stems, k.stem)) AS word,
+    r.context_date
 FROM request_messages AS r
 CROSS JOIN UNNEST(r.keyword_stems) AS k (stem)
 WHERE r.rule_topic IS NULL

@@ -1,0 +1,212 @@
+"""The daily run, incrementally: the new day's processed updates read once, the 14 days before it from the
+model's own tables and its per-day state (telegram_model.state), with the same layers and the same rows as
+a run that re-reads all 15 days (telegram_model.job.run_model, `full`).
+
+After the ETL writes day R, a run writes R-7..R and reads R-14..R. What the days before R add to it, and
+where it comes from here:
+- the messages of R-7..R-1 (their requests' topics change with the keyword counts, their cases with R's
+  answers, clicks and reactions): the stored `messages` partitions, whole for their requests and the
+  days R edits, without their texts for the other messages (only the case layers read those, and only
+  their ids, roles and replies); a day's partition is rewritten only when R edits one of its messages;
+- the requests of R-14..R-8 (a click rates a request up to 7 days before) and the customer messages
+  that a reply or a button replies to: the stored `messages` rows of those, without texts;
+- the keyword counts of R-14..R-8: their state;
+- the clicks, reactions and group migrations of R-14..R-1: their state (`events`);
+- which messages R edits (and whether R's version is the later one): their state (`versions`).
+The incremental run gives way to the full one (returns None) when it cannot give the same rows: a day
+before R without state of these layers and settings, a processed day after R, R migrating a group, an
+album spanning R and an earlier day, or R editing a message of R-14..R-8.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from telegram_etl.storage import Storage
+from telegram_model.build import UPDATES, connect, run_layers
+from telegram_model.state import FROM_LAYERS, FROM_UPDATES, MESSAGE_TYPES, download, has_state, state_key
+from telegram_model.tables import MESSAGES, REQUESTS, TABLES, Table
+
+FIRST_LAYERS = ("chat_migrations", "message_versions", "messages")
+# The message columns only requests (and the rewritten days) need; the case layers read ids, roles and
+# replies, and hand-overs read our bot's normalized_text.
+TEXTS = ("text", "normalized_text", "keywords", "keyword_stems")
+STATE_COLUMNS = {
+    "versions": "chat_id BIGINT, message_id BIGINT, update_id BIGINT",
+    "keyword_counts": "stem VARCHAR, word VARCHAR, uses BIGINT",
+    "albums": "chat_id BIGINT, media_group_id VARCHAR",
+}
+
+
+WriteTable = Callable[
+    [Table, pa.Table, "list[date] | None"], int
+]  # rows of these days (None: all) -> written
+WriteState = Callable[[duckdb.DuckDBPyConnection, date, Sequence[str]], None]
+
+
+def files_sql(paths: Sequence[Path], columns: str = "*") -> str:
+    """A DuckDB relation over stored partitions (their context_date from the path), or an empty one."""
+    listed = ", ".join(f"'{p.as_posix()}'" for p in paths)
+    return (
+        f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = true, "  # noqa: S608
+        "hive_types = {'context_date': VARCHAR})"
+    )
+
+
+def run_incremental(
+    storage: Storage, *, bucket: str, layers: list[tuple[str, str]], mark: str, first: date, last: date,
+    context_days: int, processed_prefix: str, read_updates: Callable[[date], pa.Table],
+    write_table: WriteTable, write_state: WriteState,
+) -> tuple[dict[str, int], int] | None:  # fmt: skip
+    """Write first..last (last: the new day) as run_model does, or None (nothing written) when only the
+    full run gives its rows. Returns the rows written per table and the updates read."""
+    earlier = [last - timedelta(days=n) for n in range(2 * context_days, 0, -1)]
+    later = [last + timedelta(days=n) for n in range(1, context_days + 1)]
+
+    def processed(day: date) -> bool:
+        return any(True for _ in storage.list_objects(bucket, f"{processed_prefix}/context_date={day}/"))
+
+    if any(processed(day) for day in later):
+        return None
+    stateful = [day for day in earlier if has_state(storage, bucket, day, mark)]
+    if any(processed(day) for day in earlier if day not in stateful):
+        return None
+
+    with tempfile.TemporaryDirectory(prefix="model-") as folder:
+        fetched: dict[str, list[Path]] = {}
+        for kind in ("versions", "keyword_counts", "events", "albums"):
+            paths = [download(storage, bucket, state_key(kind, day), Path(folder)) for day in stateful]
+            fetched[kind] = [p for p in paths if p is not None]
+        for table in (MESSAGES, REQUESTS):
+            keys = [f"{table.prefix()}/context_date={day}/part-00000.parquet" for day in stateful]
+            paths = [download(storage, bucket, key, Path(folder)) for key in keys]
+            fetched[table.name] = [p for p in paths if p is not None]
+        updates = read_updates(last)
+        parts = [updates]
+        for path in fetched["events"]:  # each day's, with its day
+            events = pq.read_table(path)
+            day = path.parent.name.removeprefix("context_date=")
+            parts.append(events.append_column("context_date", pa.array([day] * events.num_rows, pa.string())))
+        window = pa.concat_tables(parts, promote_options="permissive").cast(updates.schema)
+        connection = connect()
+        try:
+            written = _run(connection, window, layers, fetched, first, last, write_table, write_state)
+        finally:
+            connection.close()
+    return (written, updates.num_rows) if written is not None else None
+
+
+def _run(
+    connection: duckdb.DuckDBPyConnection, window: pa.Table, layers: list[tuple[str, str]],
+    fetched: dict[str, list[Path]], first: date, last: date, write_table: WriteTable, write_state: WriteState,
+) -> dict[str, int] | None:  # fmt: skip
+    new, first_day = f"'{last.isoformat()}'", f"'{first.isoformat()}'"
+    connection.register(UPDATES, window)
+    for kind, columns in STATE_COLUMNS.items():
+        connection.execute(f"CREATE TEMP TABLE state_{kind} ({columns}, context_date VARCHAR)")
+        if fetched[kind]:
+            connection.execute(f"INSERT INTO state_{kind} BY NAME {files_sql(fetched[kind])}")
+    run_layers(connection, [(name, sql) for name, sql in layers if name in FIRST_LAYERS])
+
+    def count(sql: str) -> int:
+        return connection.execute(sql).fetchone()[0]
+
+    # What only the full run gets right: a migration (it renames earlier days' groups), an album across
+    # days, an edit of a message of a context day (not rewritten here, but read by the full run).
+    migrations = f"""SELECT count(*) FROM {UPDATES} WHERE context_date = {new}
+        AND (migrate_to_chat_id IS NOT NULL OR migrate_from_chat_id IS NOT NULL)"""  # noqa: S608
+    albums = f"""SELECT count(*) FROM (
+            SELECT DISTINCT chat_id, media_group_id FROM {UPDATES}
+            WHERE context_date = {new} AND media_group_id IS NOT NULL AND update_type IN {MESSAGE_TYPES}
+        ) JOIN state_albums USING (chat_id, media_group_id)"""  # noqa: S608
+    old_edits = f"""SELECT count(*) FROM message_versions AS v
+        JOIN state_versions AS s USING (chat_id, message_id)
+        WHERE v.first_context_date = {new} AND s.context_date < {first_day}"""  # noqa: S608
+    if count(migrations) or count(albums) or count(old_edits):
+        return None
+
+    # The versions of the window: the stored ones and R's; an R version later than the stored one is an
+    # edit of an earlier day's message, whose row R's version now gives (its day kept).
+    connection.execute(f"""
+        CREATE TEMP TABLE patched AS
+        SELECT v.chat_id, v.message_id, s.context_date AS day
+        FROM message_versions AS v JOIN state_versions AS s USING (chat_id, message_id)
+        WHERE v.first_context_date = {new} AND v.update_id > s.update_id""")  # noqa: S608
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE message_versions AS
+        SELECT chat_id, message_id, max(update_id) AS update_id, min(first_context_date) AS first_context_date
+        FROM (SELECT chat_id, message_id, update_id, first_context_date FROM message_versions
+              WHERE first_context_date = {new}
+              UNION ALL SELECT chat_id, message_id, update_id, context_date FROM state_versions)
+        GROUP BY 1, 2""")  # noqa: S608
+    dirty = [d for (d,) in connection.execute("SELECT DISTINCT day FROM patched ORDER BY 1").fetchall()]
+    dirty_sql = "(" + ", ".join(f"'{d}'" for d in [*dirty, last.isoformat()]) + ")"
+    connection.execute("ALTER TABLE messages RENAME TO day_messages")
+    stored = files_sql(fetched["messages"]) if fetched["messages"] else "FROM day_messages WHERE false"
+    requested = (
+        files_sql(fetched["requests"], "chat_id, message_id")
+        if fetched["requests"]
+        else "SELECT chat_id, message_id FROM day_messages WHERE false"
+    )
+    # Views: each use reads the columns (and days) it needs from the files, no copy of their texts.
+    connection.execute(f"CREATE TEMP VIEW stored_messages AS {stored}")
+    connection.execute(f"CREATE TEMP VIEW stored_requests AS {requested}")
+    connection.execute(f"""
+        CREATE TEMP TABLE targets AS
+        SELECT DISTINCT chat_id, reply_to_message_id AS message_id
+        FROM (SELECT chat_id, reply_to_message_id FROM day_messages
+              UNION ALL SELECT chat_id, reply_to_message_id FROM stored_messages
+              WHERE role <> 'customer' AND context_date >= {first_day}
+              UNION ALL
+              SELECT chat_id, reply_to_message_id FROM {UPDATES} WHERE update_type = 'callback_query')
+        WHERE message_id IS NOT NULL""")  # noqa: S608
+    # A written day's requests keep their texts (and our bot's, staff's... messages their normalized
+    # text, for hand-overs); the rest of the rows only what the case layers read.
+    kept_texts = ", ".join(
+        f"CASE WHEN s.context_date >= {first_day} AND (q.message_id IS NOT NULL"
+        + (" OR s.role <> 'customer'" if column == "normalized_text" else "")
+        + f") THEN s.{column} END AS {column}"
+        for column in TEXTS
+    )
+    connection.execute(f"""
+        CREATE TEMP TABLE messages AS
+        SELECT d.* FROM day_messages AS d ANTI JOIN state_versions AS s USING (chat_id, message_id)
+        WHERE d.context_date = {new}
+        UNION ALL BY NAME
+        SELECT d.* REPLACE (p.day AS context_date)
+        FROM day_messages AS d JOIN patched AS p USING (chat_id, message_id)
+        UNION ALL BY NAME
+        SELECT s.* FROM stored_messages AS s ANTI JOIN patched AS p USING (chat_id, message_id)
+        WHERE s.context_date IN {dirty_sql}
+        UNION ALL BY NAME
+        SELECT s.* REPLACE ({kept_texts})
+        FROM stored_messages AS s
+        LEFT JOIN stored_requests AS q USING (chat_id, message_id)
+        LEFT JOIN targets AS t ON t.chat_id = s.chat_id AND t.message_id = s.message_id
+        WHERE s.context_date NOT IN {dirty_sql}
+          AND ((s.role <> 'customer' AND s.context_date >= {first_day}) OR q.message_id IS NOT NULL
+               OR t.message_id IS NOT NULL)""")  # noqa: S608
+    for name, sql in layers:
+        if name in FIRST_LAYERS:
+            continue
+        run_layers(connection, [(name, sql)])
+        if name == "keyword_counts":  # the days before the written ones: their counts as stored
+            connection.execute(
+                "INSERT INTO keyword_counts BY NAME SELECT * FROM state_keyword_counts "  # noqa: S608
+                f"WHERE context_date < {first_day}"
+            )
+    written: dict[str, int] = {}
+    for table in TABLES:
+        table_days = [date.fromisoformat(d) for d in dirty] + [last] if table is MESSAGES else None
+        written[table.name] = write_table(connection, table, table_days)
+    for offset in range((last - first).days):  # the earlier written days: what R changed of their state
+        write_state(connection, first + timedelta(days=offset), FROM_LAYERS)
+    write_state(connection, last, (*FROM_LAYERS, *FROM_UPDATES))
+    return written
