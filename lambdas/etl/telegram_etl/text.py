@@ -100,7 +100,10 @@ def _words_of(outside_links: str) -> str:
 def _chunk_words(chunk: str) -> str:
     """The words of one lower-cased chunk without whitespace: folded, numbers as #, single spaces."""
     folded = chunk if chunk.isascii() else chunk.translate(_FOLDED)
-    found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
+    if folded.isalpha() and folded.isascii():  # most words: nothing for the patterns below to change
+        found = folded
+    else:
+        found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
     if len(_CHUNK_WORDS) >= _CACHED_WORDS:
         _CHUNK_WORDS.clear()  # bounded memory: a rare restart of the cache
     _CHUNK_WORDS[chunk] = found
@@ -390,7 +393,8 @@ def _key_of(word: str) -> str | None:
     """A word's keyword stem, None for a word that names no problem; kept for the next texts."""
     key = None
     if word not in STOP_WORDS and word not in _GREETING_WORDS and word not in _ACK_WORDS:
-        if sum(char.isalpha() for char in word) >= _MIN_KEYWORD_LETTERS:
+        letters = len(word) if word.isalpha() else sum(char.isalpha() for char in word)
+        if letters >= _MIN_KEYWORD_LETTERS:
             key = stem(word) if word.isascii() else word
     if len(_KEYS) >= _CACHED_WORDS:
         _KEYS.clear()
