@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from itertools import chain
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -154,9 +154,9 @@ def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> 
         yield batch
 
 
-@dataclass(frozen=True, slots=True)
-class RawItem:
-    """One update to process: an object of the object layout, or a record of a firehose object."""
+class RawItem(NamedTuple):
+    """One update to process: an object of the object layout, or a record of a firehose object (a tuple:
+    one is made per update, ~3x cheaper than a frozen dataclass)."""
 
     name: str  # its name in quarantine: the object's file name, or "<file name>.<line>" for a record
     body: bytes
