@@ -185,8 +185,8 @@ class _Rows:
 
     def _of(self, items: list[RawItem]) -> pa.Table:
         parsed: list[tuple[RawItem, dict[str, Any], bool]] = []
+        self._result.read += len(items)
         for item in items:
-            self._result.read += 1
             try:
                 update, exact = parse_update_fast(item.body)
             except MemoryError:
@@ -202,6 +202,7 @@ class _Rows:
 
         accepted: list[tuple[RawItem, int]] = []
         values = []
+        people, redactions, seen = self._people, self.redactions, self._seen
         for index, (item, update, exact) in enumerate(parsed):
             update_id = ids[index]
             if seen_before[index] or update_id in recent:
@@ -211,7 +212,6 @@ class _Rows:
                 self._result.redelivered_from_previous_day += 1
                 continue
             try:
-                people, redactions = self._people, self.redactions
                 try:
                     value = flatten_values(update, item.ingested_ms, exact_numbers=exact, people=people,
                                            redactions=redactions)  # fmt: skip
@@ -223,7 +223,7 @@ class _Rows:
             except Exception:  # a flattener bug: this item alone
                 self.quarantine(item.name, item.original)
                 continue
-            self._seen.add(update_id)
+            seen.add(update_id)
             accepted.append((item, update_id))
             values.append(value)
         # Arrow refuses some values the flattener lets through (lone surrogates): values_to_table finds
