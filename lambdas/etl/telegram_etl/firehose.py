@@ -19,9 +19,8 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from telegram_etl.storage import Storage, StoredObject
@@ -43,8 +42,7 @@ class BadRecord(ValueError):
     """A line that is not a record of ours: quarantined alone."""
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):  # a tuple: made once per record, ~3x cheaper than a frozen dataclass
     received_ms: int
     update_id: int
     body: bytes
@@ -61,12 +59,12 @@ def decode_record(line: bytes) -> Record:
             raise BadRecord("not a JSON line") from None
     if not isinstance(item, dict):
         raise BadRecord("not a JSON object")
-    received, update_id = item.get("received_at"), item.get("update_id")
+    received, update_id, text = item.get("received_at"), item.get("update_id"), item.get("body")
     if not _is_int(received) or not _is_int(update_id) or not 0 <= received <= MAX_EPOCH_MS:
         raise BadRecord("received_at or update_id missing or not an integer")
-    if isinstance(item.get("body"), str):
+    if type(text) is str:  # a parser's str, never a subclass
         try:
-            body = item["body"].encode("utf-8")
+            body = text.encode("utf-8")
         except UnicodeEncodeError:
             raise BadRecord("body holds a lone surrogate") from None
     elif isinstance(item.get("body_b64"), str):
@@ -80,7 +78,7 @@ def decode_record(line: bytes) -> Record:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int  # a JSON parser's int, not a bool (nor any other subclass)
 
 
 def lines(body: bytes) -> Iterator[tuple[int, bytes]]:
@@ -103,7 +101,20 @@ def day_start(day: date, timezone: ZoneInfo) -> datetime:
 
 
 def local_day(epoch_ms: int, timezone: ZoneInfo) -> date:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone).date()
+    # A record's day is one datetime per record, ~0.7 µs; the records of an object come in arrival order,
+    # many a second, so the last second's day is kept. Exact: a time zone's offsets and transitions are
+    # whole seconds (TZif), so every instant of one epoch second has the same local date.
+    global _LAST_DAY
+    second = epoch_ms // 1000
+    last_second, last_zone, last_day = _LAST_DAY
+    if second == last_second and timezone is last_zone:
+        return last_day
+    day = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone).date()
+    _LAST_DAY = (second, timezone, day)  # one tuple: a thread sees the old one or the new one, whole
+    return day
+
+
+_LAST_DAY: tuple[int | None, ZoneInfo | None, date] = (None, None, date.min)
 
 
 def record_day(received_day: date, prefix_day: date, delivered: datetime, timezone: ZoneInfo) -> date:

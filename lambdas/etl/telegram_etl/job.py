@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from itertools import chain
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -154,9 +154,9 @@ def batches(objects: Iterable[StoredObject], max_count: int, max_bytes: int) -> 
         yield batch
 
 
-@dataclass(frozen=True, slots=True)
-class RawItem:
-    """One update to process: an object of the object layout, or a record of a firehose object."""
+class RawItem(NamedTuple):
+    """One update to process: an object of the object layout, or a record of a firehose object (a tuple:
+    one is made per update, ~3x cheaper than a frozen dataclass)."""
 
     name: str  # its name in quarantine: the object's file name, or "<file name>.<line>" for a record
     body: bytes
@@ -185,8 +185,8 @@ class _Rows:
 
     def _of(self, items: list[RawItem]) -> pa.Table:
         parsed: list[tuple[RawItem, dict[str, Any], bool]] = []
+        self._result.read += len(items)
         for item in items:
-            self._result.read += 1
             try:
                 update, exact = parse_update_fast(item.body)
             except MemoryError:
@@ -202,6 +202,7 @@ class _Rows:
 
         accepted: list[tuple[RawItem, int]] = []
         values = []
+        people, redactions, seen = self._people, self.redactions, self._seen
         for index, (item, update, exact) in enumerate(parsed):
             update_id = ids[index]
             if seen_before[index] or update_id in recent:
@@ -211,7 +212,6 @@ class _Rows:
                 self._result.redelivered_from_previous_day += 1
                 continue
             try:
-                people, redactions = self._people, self.redactions
                 try:
                     value = flatten_values(update, item.ingested_ms, exact_numbers=exact, people=people,
                                            redactions=redactions)  # fmt: skip
@@ -223,7 +223,7 @@ class _Rows:
             except Exception:  # a flattener bug: this item alone
                 self.quarantine(item.name, item.original)
                 continue
-            self._seen.add(update_id)
+            seen.add(update_id)
             accepted.append((item, update_id))
             values.append(value)
         # Arrow refuses some values the flattener lets through (lone surrogates): values_to_table finds

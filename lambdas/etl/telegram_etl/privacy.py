@@ -136,15 +136,16 @@ _CPF_CHECK, _CNPJ_CHECK = CPF(), CNPJ()
 
 
 def _digits(text: str) -> str:
-    return "".join(char for char in text if char.isdigit())
+    return "".join(filter(str.isdigit, text))
 
 
 def _luhn(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
+    # From the last digit: every second one doubled, less 9 above 9 (_DOUBLED).
+    total = sum(map(int, digits[::-2])) + sum(_DOUBLED[int(char)] for char in digits[-2::-2])
     return total % 10 == 0
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
 def _order_number_near(text: str, start: int, raw: str) -> bool:

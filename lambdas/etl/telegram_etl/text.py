@@ -100,7 +100,10 @@ def _words_of(outside_links: str) -> str:
 def _chunk_words(chunk: str) -> str:
     """The words of one lower-cased chunk without whitespace: folded, numbers as #, single spaces."""
     folded = chunk if chunk.isascii() else chunk.translate(_FOLDED)
-    found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
+    if folded.isalpha() and folded.isascii():  # most words: nothing for the patterns below to change
+        found = folded
+    else:
+        found = " ".join(_NOT_WORD.sub(" ", _LONG_NUMBER.sub(" # ", folded)).split())
     if len(_CHUNK_WORDS) >= _CACHED_WORDS:
         _CHUNK_WORDS.clear()  # bounded memory: a rare restart of the cache
     _CHUNK_WORDS[chunk] = found
@@ -185,6 +188,48 @@ _PROBLEM = re.compile(
     r"no funciona|no puedo|no llego|necesito|quiero|ayuda"
     r")\b"
 )
+
+
+def _by_first_letter(words: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern \\b(?:a|b|...)\\b of word alternatives, with the alternatives that start with the same
+    letter grouped under it (\\b(?:n(?:ao ...|eed|...)|e(?:rro|...)|...)\\b): the same strings match, but
+    at each word the regex engine tries the few alternatives of its first letter, not all ~60 (_PROBLEM:
+    ~2x faster). Alternatives that do not start with a plain letter stay as they are."""
+    head, tail = "\\b(?:", ")\\b"
+    source = words.pattern
+    if not (source.startswith(head) and source.endswith(tail)):
+        return words
+    alternatives, depth, start, escaped, in_class = [], 0, 0, False, False
+    body = source[len(head) : -len(tail)]
+    for index, char in enumerate(body):  # split at the top level's |
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            alternatives.append(body[start:index])
+            start = index + 1
+    alternatives.append(body[start:])
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        first, rest = alternative[:1], alternative[1:]
+        if first.isalpha() and first.isascii() and not rest.startswith(("?", "*", "+", "{")):
+            groups.setdefault(first, []).append(rest)
+        else:
+            groups.setdefault(alternative, [])  # kept whole
+    grouped = [first + "(?:" + "|".join(rests) + ")" if rests else first for first, rests in groups.items()]
+    return re.compile(head + "|".join(grouped) + tail, words.flags)
+
+
+_PROBLEM = _by_first_letter(_PROBLEM)
 _ACK_PHRASES = re.compile(
     r"\b(?:pode deixar|como combinado|como falei|como falado|de nada|tudo certo|ta bom|ta certo|"
     r"tem sim|tem razao|pode ser|pode sim|pode crer|sem problemas?|no problem|thank you|"
@@ -357,7 +402,8 @@ def _key_of(word: str) -> str | None:
     """A word's keyword stem, None for a word that names no problem; kept for the next texts."""
     key = None
     if word not in STOP_WORDS and word not in _GREETING_WORDS and word not in _ACK_WORDS:
-        if sum(char.isalpha() for char in word) >= _MIN_KEYWORD_LETTERS:
+        letters = len(word) if word.isalpha() else sum(char.isalpha() for char in word)
+        if letters >= _MIN_KEYWORD_LETTERS:
             key = stem(word) if word.isascii() else word
     if len(_KEYS) >= _CACHED_WORDS:
         _KEYS.clear()

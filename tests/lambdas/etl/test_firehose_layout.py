@@ -313,3 +313,42 @@ def test_every_record_is_counted_by_exactly_one_run(
     ]  # fmt: skip
     assert len(counted_on) == 1
     assert counted_on[0] in (received_day, received_day + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Sao_Paulo", "Africa/Monrovia", "Asia/Kolkata", "Pacific/Apia", "UTC"]
+)
+def test_local_day_with_its_last_second_kept_is_each_instants_own_date(zone):
+    """local_day keeps the last epoch second's date: around every midnight and every offset change of zones
+    with midnight DST (Sao Paulo until 2019), an offset in seconds (Monrovia, -0:44:30 until 1972), half
+    hours, and a skipped day (Apia, 2011-12-30), each millisecond gets the date datetime gives it."""
+    timezone = ZoneInfo(zone)
+    instants = []
+    for year in (1968, 1971, 1972, 2011, 2012, 2017, 2018, 2019, 2025):
+        for day in range(0, 366, 3):
+            for hour in (-1, 0, 1):  # around local midnight, as naive local time read in the zone
+                moment = datetime(year, 1, 1, tzinfo=timezone) + timedelta(days=day, hours=hour)
+                instants.append(int(moment.timestamp() * 1000))
+    # each offset change of the zone: its instant, found where the offset differs a day apart
+    for days in range(60 * 366):
+        before = datetime(1968, 1, 1, tzinfo=UTC) + timedelta(days=days)
+        if timezone.utcoffset(before) != timezone.utcoffset(before + timedelta(days=1)):
+            low, high = int(before.timestamp()), int(before.timestamp()) + 86_400
+            while high - low > 1:
+                middle = (low + high) // 2
+                offset = timezone.utcoffset(datetime.fromtimestamp(middle, UTC))
+                low, high = (middle, high) if offset == timezone.utcoffset(before) else (low, middle)
+            instants.append(high * 1000)
+    for instant in instants:
+        for ms in (
+            instant - 1001,
+            instant - 1000,
+            instant - 1,
+            instant,
+            instant + 1,
+            instant + 999,
+            instant + 1000,
+        ):
+            assert (
+                firehose.local_day(ms, timezone) == datetime.fromtimestamp(ms / 1000, tz=timezone).date()
+            ), ms

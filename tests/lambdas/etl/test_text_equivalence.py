@@ -283,3 +283,28 @@ def _strings(pattern: str) -> set[str]:
         return results
 
     return expand(sre_parse.parse(pattern))
+
+
+PROBLEM_WORDS = sorted({w for t in chat_texts(2_000, seed=5) for w in (text.normalize(t) or "").split()})
+
+
+@settings(max_examples=1_000, deadline=None)
+@given(
+    st.lists(st.sampled_from(PROBLEM_WORDS) | st.sampled_from(FRAGMENTS) | st.text(max_size=5), max_size=10)
+)
+def test_problem_pattern_grouped_by_first_letter_matches_the_same(words):
+    """_PROBLEM's alternatives grouped by their first letter: the same match (span and text) as the pattern
+    as written (the reference's, issue 25's starting point), and as a few patterns with escapes, classes,
+    quantifiers and alternatives that are kept whole."""
+    raw = " ".join(words)
+    for written in (
+        old_text._PROBLEM.pattern,
+        r"\b(?:a\w*|ab[(|)]c|a?b|\d+x|(?:x|y)z|b|ba\||c{2}d|e)\b",
+    ):
+        plain, grouped = re.compile(written), text._by_first_letter(re.compile(written))
+        assert grouped.pattern != plain.pattern
+        for subject in (raw, text.normalize(raw) or ""):
+            found, expected = grouped.search(subject), plain.search(subject)
+            assert (found and (found.span(), found.group())) == (
+                expected and (expected.span(), expected.group())
+            )
