@@ -57,6 +57,9 @@ def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
 # is built once; one parameter of such a fixture (a conversation, a seed, a raw layout) is a unit of its
 # own, since each parameter is built once anyway. Any other test is a unit by itself, so the slow files
 # spread over the workers instead of leaving one busy while the others wait.
+# Caveat: pytest-xdist 3.8 marks a group by renaming item._nodeid, which pytest 9.2 no longer reads
+# (node ids live in item._id): today every test is a unit of its own, and a module-scoped fixture may
+# be built on both workers. The marks take effect once xdist follows pytest 9.
 _SHARED_SCOPES = ("module", "class", "package")
 _ROOT = Path(__file__).resolve().parents[1]
 # Started first (the longest units), so that no worker starts a long one while the others finish.
