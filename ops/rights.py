@@ -449,28 +449,40 @@ def forget(target: Target, user_id: int, *, pool: ThreadPoolExecutor | None = No
                 _purge_old_versions(target.s3, target.processed_bucket, key, keep_latest=key in written)
         changed.append(day)
     if changed:
-        _remodel(target, min(changed), max(changed), report, versioned[target.processed_bucket])
+        _remodel(target, changed, report, versioned[target.processed_bucket])
     return report
 
 
-def _remodel(target: Target, first: date, last: date, report: Report, versioned: bool) -> None:
+def _windows(days: list[date], context: timedelta) -> list[tuple[date, date]]:
+    """The days within `context` of any of `days`, as runs of consecutive days (first, last)."""
+    windows: list[tuple[date, date]] = []
+    for day in sorted(days):
+        first, last = day - context, day + context
+        if windows and first <= windows[-1][1] + timedelta(days=1):
+            windows[-1] = (windows[-1][0], max(windows[-1][1], last))
+        else:
+            windows.append((first, last))
+    return windows
+
+
+def _remodel(target: Target, changed: list[date], report: Report, versioned: bool) -> None:
     """The model's tables of every day that read a changed processed day (7 days on either side),
-    recomputed from the processed table as it is now, their earlier versions purged."""
+    recomputed from the processed table as it is now, their earlier versions purged. Changed days far
+    apart (years, in an imported history) are each recomputed with their own days, not every day between."""
     from telegram_model.app import Settings
     from telegram_model.job import CONTEXT_DAYS, run_model
     from telegram_model.tables import MODEL_PREFIX
 
     if target.model_settings is None:
         raise RightsError("no model settings for this target: its model tables would keep the person")
-    context = timedelta(days=CONTEXT_DAYS)
+    windows = _windows(changed, timedelta(days=CONTEXT_DAYS))
     before = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
-    settings = Settings.of(target.model_settings)
-    run_model(S3Storage(target.s3), bucket=target.processed_bucket, settings=settings,
-              first=first - context, last=last + context)  # fmt: skip
+    settings, storage = Settings.of(target.model_settings), S3Storage(target.s3)
+    for first, last in windows:
+        run_model(storage, bucket=target.processed_bucket, settings=settings, first=first, last=last)
     after = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
-    report.count(
-        f"processed:{MODEL_PREFIX}/", "model_days_recomputed", (last - first).days + 1 + 2 * CONTEXT_DAYS
-    )
+    recomputed = sum((last - first).days + 1 for first, last in windows)
+    report.count(f"processed:{MODEL_PREFIX}/", "model_days_recomputed", recomputed)
     if versioned:
         for key in sorted(before | after):
             _purge_old_versions(target.s3, target.processed_bucket, key, keep_latest=key in after)

@@ -50,3 +50,50 @@ def sample_workdir(tmp_path_factory):
 def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
     """Every named query's rows on the sample conversation, through the real pipeline on SeaweedFS."""
     return answer_sample_conversation(s3_server.client_env(), sample_workdir)
+
+
+# Parallel runs (`make test`: pytest-xdist, --dist loadgroup): a test that shares a module-, class- or
+# package-scoped fixture goes to the worker of the other tests of its file that share it, so that fixture
+# is built once; one parameter of such a fixture (a conversation, a seed, a raw layout) is a unit of its
+# own, since each parameter is built once anyway. Any other test is a unit by itself, so the slow files
+# spread over the workers instead of leaving one busy while the others wait.
+# Caveat: pytest-xdist 3.8 marks a group by renaming item._nodeid, which pytest 9.2 no longer reads
+# (node ids live in item._id): today every test is a unit of its own, and a module-scoped fixture may
+# be built on both workers. The marks take effect once xdist follows pytest 9.
+_SHARED_SCOPES = ("module", "class", "package")
+_ROOT = Path(__file__).resolve().parents[1]
+# Started first (the longest units), so that no worker starts a long one while the others finish.
+_SLOW_FIRST = ("tests/e2e/", "tests/stacks/", "tests/ops/", "tests/analyst/")
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    info = getattr(item, "_fixtureinfo", None)  # doctests and the like have none
+    shared = [] if info is None else [
+        definitions[-1] for definitions in info.name2fixturedefs.values()
+        if definitions and definitions[-1].scope in _SHARED_SCOPES
+    ]  # fmt: skip
+    if not shared:
+        return None
+    indices = item.callspec.indices if hasattr(item, "callspec") else {}
+    params = sorted(f"{d.argname}={indices[d.argname]}" for d in shared if d.argname in indices)
+    return "::".join([_path_of(item), *params])
+
+
+def _path_of(item: pytest.Item) -> str:
+    return item.path.relative_to(_ROOT).as_posix()
+
+
+def _slowness(item: pytest.Item) -> int:
+    path = _path_of(item)
+    return next(
+        (rank for rank, prefix in enumerate(_SLOW_FIRST) if path.startswith(prefix)), len(_SLOW_FIRST)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_slowness)  # stable: each file's own order is kept
+    for item in items:
+        group = _group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

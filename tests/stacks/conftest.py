@@ -25,11 +25,17 @@ def dev_config() -> StageConfig:
 
 
 @pytest.fixture(scope="session")
-def pipeline(tmp_path_factory) -> Pipeline:
+def dev_synthesized(tmp_path_factory) -> tuple[Pipeline, list[dict]]:
+    """The 'dev' stage synthesized once per session (per test worker): its stacks and their templates."""
     app = App(context=cdk_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
     built = add_pipeline(app, dev_config())
-    app.synth()  # runs cdk-nag's AwsSolutions checks: any unacknowledged finding raises here
-    return built
+    assembly = app.synth()  # runs cdk-nag's AwsSolutions checks: any unacknowledged finding raises here
+    return built, [stack.template for stack in assembly.stacks]
+
+
+@pytest.fixture(scope="session")
+def pipeline(dev_synthesized) -> Pipeline:
+    return dev_synthesized[0]
 
 
 def normalized(template: dict) -> dict:

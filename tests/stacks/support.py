@@ -1,10 +1,15 @@
-"""Helpers of the infrastructure tests: logical ids, a role's IAM statements, snapshot comparison."""
+"""Helpers of the infrastructure tests: logical ids, a role's IAM statements, snapshot comparison, cfn-lint."""
 
 import json
 import os
+from functools import cache
 
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
+from cfnlint.api import lint
+from cfnlint.config import ConfigMixIn
+from cfnlint.rules import Match, RulesCollection
+from cfnlint.runner import Runner
 
 from tests.stacks.conftest import SNAPSHOTS, normalized
 
@@ -44,3 +49,20 @@ def without_tracing(statements: list[dict]) -> list[dict]:
     tracing = [s for s in statements if set(s["Action"]) & TRACING_ACTIONS]
     assert [(set(s["Action"]), s["Resource"]) for s in tracing] == [(TRACING_ACTIONS, "*")]
     return [s for s in statements if s not in tracing]
+
+
+# Regions the templates are checked against (resource types and properties must exist there): the
+# primary one and São Paulo, the stages' timezone.
+CFN_LINT_REGIONS = ["us-east-1", "sa-east-1"]
+
+
+@cache
+def _cfn_lint_rules() -> RulesCollection:
+    """cfn-lint's rules for CFN_LINT_REGIONS, loaded once per test process: cfn-lint's lint() reloads
+    them from its package on every call (seconds each), the checks themselves being the same."""
+    return Runner(ConfigMixIn(regions=CFN_LINT_REGIONS)).rules
+
+
+def cfn_lint(template: dict) -> list[Match]:
+    """cfn-lint's findings on a template, in every region of CFN_LINT_REGIONS."""
+    return lint(json.dumps(template, ensure_ascii=False), rules=_cfn_lint_rules(), regions=CFN_LINT_REGIONS)

@@ -6,13 +6,18 @@ from dataclasses import replace
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
-from cfnlint.api import ManualArgs, lint
 
 from stacks.config import ConfigError, StageConfig
 from stacks.pipeline import Pipeline, add_pipeline
 from tests.stacks.conftest import cdk_context, dev_config
-from tests.stacks.support import assert_matches_snapshot, logical_id, role_statements, without_tracing
-from tests.stacks.test_pipeline import CFN_LINT_REGIONS, IGNORED_CFN_LINT_RULES
+from tests.stacks.support import (
+    assert_matches_snapshot,
+    cfn_lint,
+    logical_id,
+    role_statements,
+    without_tracing,
+)
+from tests.stacks.test_pipeline import IGNORED_CFN_LINT_RULES
 
 
 def firehose_config() -> StageConfig:
@@ -111,9 +116,7 @@ def test_the_etl_reads_both_layouts(synthesized):
     assert sorted(r["Fn::Join"][1][1] for r in reads["Resource"]) == ["/firehose/*", "/telegram/*"]
 
 
-def test_the_object_layout_has_no_stream():
-    app = App(context=cdk_context())
-    pipeline = add_pipeline(app, dev_config())
+def test_the_object_layout_has_no_stream(pipeline):
     assert (
         Template.from_stack(pipeline.ingestion).find_resources("AWS::KinesisFirehose::DeliveryStream") == {}
     )
@@ -122,7 +125,7 @@ def test_the_object_layout_has_no_stream():
 
 def test_templates_pass_cfn_lint(synthesized):
     for template in synthesized[1]:
-        matches = lint(json.dumps(template, ensure_ascii=False), config=ManualArgs(regions=CFN_LINT_REGIONS))
+        matches = cfn_lint(template)
         assert [f"{m.rule.id} {m.message}" for m in matches if m.rule.id not in IGNORED_CFN_LINT_RULES] == []
 
 

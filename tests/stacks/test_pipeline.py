@@ -1,19 +1,14 @@
 """Every stage of cdk.json synthesizes, passes cdk-nag and cfn-lint, not only the one the snapshots pin."""
 
-import json
-
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
-from cfnlint.api import ManualArgs, lint
 
 from stacks.config import StageConfig
 from stacks.pipeline import Pipeline, add_pipeline
 from tests.stacks.conftest import cdk_context
+from tests.stacks.support import cfn_lint
 
-# Regions the templates are checked against (resource types and properties must exist there): the
-# primary one and São Paulo, the stages' timezone.
-CFN_LINT_REGIONS = ["us-east-1", "sa-east-1"]
 # cfn-lint findings accepted, each with its reason; anything else (any severity) fails the test.
 IGNORED_CFN_LINT_RULES = {
     "W3005": "CDK puts a role in a function's DependsOn as well as in its Role (GetAtt), so that the "
@@ -25,6 +20,9 @@ IGNORED_CFN_LINT_RULES = {
 def synthesized(request, tmp_path_factory) -> tuple[str, Pipeline, list[dict]]:
     """One stage synthesized once: its name, its stacks and the templates written to cdk.out."""
     stage = request.param
+    if stage == "dev":  # exactly the app every other infrastructure test reads (conftest.py)
+        pipeline, templates = request.getfixturevalue("dev_synthesized")
+        return stage, pipeline, templates
     app = App(context=cdk_context(), outdir=str(tmp_path_factory.mktemp(f"cdk.out-{stage}")))
     pipeline = add_pipeline(app, StageConfig.from_context(stage, cdk_context()["stages"][stage]))
     assembly = app.synth()  # raises on any unacknowledged AwsSolutions finding (cdk-nag)
@@ -51,7 +49,7 @@ def test_stage_synthesizes_with_cdk_nag(synthesized):
 def test_stage_templates_pass_cfn_lint(synthesized):
     _, _, templates = synthesized
     for template in templates:
-        matches = lint(json.dumps(template, ensure_ascii=False), config=ManualArgs(regions=CFN_LINT_REGIONS))
+        matches = cfn_lint(template)
         unexpected = [f"{m.rule.id} {m.message} at {m.filename}:{m.linenumber}" for m in matches
                       if m.rule.id not in IGNORED_CFN_LINT_RULES]  # fmt: skip
         assert unexpected == []
@@ -62,5 +60,5 @@ def test_cfn_lint_is_not_a_no_op():
     broken = {
         "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": "soon"}}}
     }
-    matches = lint(json.dumps(broken), config=ManualArgs(regions=CFN_LINT_REGIONS))
+    matches = cfn_lint(broken)
     assert any(m.rule.id.startswith("E") for m in matches)
