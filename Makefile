@@ -137,7 +137,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 test: lint browser aws-setup
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 	$(MAKE) --no-print-directory synth
 
 synth: setup

@@ -52,31 +52,14 @@ def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
     return answer_sample_conversation(s3_server.client_env(), sample_workdir)
 
 
-# Parallel runs (`make test`: pytest-xdist, --dist loadgroup): a test that shares a module-, class- or
-# package-scoped fixture goes to the worker of the other tests of its file that share it, so that fixture
-# is built once; one parameter of such a fixture (a conversation, a seed, a raw layout) is a unit of its
-# own, since each parameter is built once anyway. Any other test is a unit by itself, so the slow files
-# spread over the workers instead of leaving one busy while the others wait.
-# Caveat: pytest-xdist 3.8 marks a group by renaming item._nodeid, which pytest 9.2 no longer reads
-# (node ids live in item._id): today every test is a unit of its own, and a module-scoped fixture may
-# be built on both workers. The marks take effect once xdist follows pytest 9.
-_SHARED_SCOPES = ("module", "class", "package")
+# Parallel runs (`make test`: pytest-xdist, --dist loadfile): each file goes whole to one worker, so a
+# module-scoped fixture (a replayed conversation, a demo seed, a SeaweedFS pipeline) is built once. Grouping
+# by shared fixture instead (xdist_group marks, --dist loadgroup) would spread the slow files further, but
+# pytest-xdist 3.8 marks a group by renaming item._nodeid, which pytest 9.2 no longer reads: the marks are
+# ignored and such fixtures were built on both workers (measured: test_privacy.py's ~110 s setup twice).
 _ROOT = Path(__file__).resolve().parents[1]
-# Started first (the longest units), so that no worker starts a long one while the others finish.
+# Started first (the longest files), so that no worker starts a long one while the others finish.
 _SLOW_FIRST = ("tests/e2e/", "tests/stacks/", "tests/ops/", "tests/analyst/")
-
-
-def _group_of(item: pytest.Item) -> str | None:
-    info = getattr(item, "_fixtureinfo", None)  # doctests and the like have none
-    shared = [] if info is None else [
-        definitions[-1] for definitions in info.name2fixturedefs.values()
-        if definitions and definitions[-1].scope in _SHARED_SCOPES
-    ]  # fmt: skip
-    if not shared:
-        return None
-    indices = item.callspec.indices if hasattr(item, "callspec") else {}
-    params = sorted(f"{d.argname}={indices[d.argname]}" for d in shared if d.argname in indices)
-    return "::".join([_path_of(item), *params])
 
 
 def _path_of(item: pytest.Item) -> str:
@@ -92,8 +75,4 @@ def _slowness(item: pytest.Item) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_slowness)  # stable: each file's own order is kept
-    for item in items:
-        group = _group_of(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_slowness)  # stable: each file's own order is kept, and its tests stay together
