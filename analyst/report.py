@@ -26,6 +26,7 @@ from analyst.report_charts import (
     heatmap,
     split_bar,
 )
+from analyst.report_languages import languages_figure
 from analyst.report_page import PAGE
 from analyst.report_rules import MIN_ASKERS, NO_TOPIC, heatmap_rows, next_rule_keywords
 from analyst.report_tables import data_table
@@ -258,6 +259,7 @@ def render(
                 pct=percent(coverage.get("without_rule_pct"), lang, t("no_data")),
             ),
         ),
+        languages_figure(answers.get("q2_requests_by_language", []), lang),
         _figure(
             "top_commands",
             t("commands"),

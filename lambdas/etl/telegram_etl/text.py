@@ -335,9 +335,6 @@ COLLOQUIAL_STOP_WORDS = {
     ),
     "ru": frozenset("здравствуйте добрый день вечер утро привет подскажите помогите проблема".split()),
 }
-# The languages whose question words and problem phrases the intent knows (_OPENERS, _PROBLEM): in any
-# other, a request is found by its question mark only.
-QUESTION_RULE_LANGUAGES = frozenset({"pt", "en", "es", "ru"})
 # A text with fewer words of at least _MIN_KEYWORD_LETTERS letters has no language of its own ("und").
 _MIN_DETECTED_WORDS = 2
 

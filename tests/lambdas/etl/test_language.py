@@ -51,7 +51,7 @@ def test_english_done_is_not_dont():
 
 def test_russian_stems_survive_the_folded_short_i():
     # Folding turns й into и: "сломанный" and "сломанная" (broken) share the stem all the same
-    # (Snowball: the adjectival ending, then the participle's -нн- after а).
+    # (Snowball: the adjectival ending, then the participle's -нн- after the vowel).
     assert keywords(normalize("сломанный заказ"), "ru") == [("слома", "сломанныи"), ("заказ", "заказ")]
     assert keywords(normalize("сломанная оплата, оплату"), "ru") == [
         ("слома", "сломанная"), ("оплат", "оплата")
