@@ -20,7 +20,10 @@ pytestmark = pytest.mark.e2e
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "fixtures" / "conversations"
 NAMES = sorted(path.name.removesuffix(".jsonl") for path in CONVERSATIONS.glob("*.jsonl"))
 # Rows are compared as sets keyed by their first column: ties have no defined order.
-KEYED = {"q1_messages_by_hour": "hour_of_day", "q2_top_topics": "topic", "q2_top_commands": "command"}
+KEYED = {
+    "q1_messages_by_hour": "hour_of_day", "q2_top_topics": "topic", "q2_top_commands": "command",
+    "q2_requests_by_language": "language",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=[(n, layout) for n in NAMES for layout in RAW_LAYOUTS],
