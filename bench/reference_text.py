@@ -254,7 +254,7 @@ _ENDINGS = (
 # that language. The libraries' side (detection, stopwords-iso, Snowball) is telegram_etl.language's.
 COLLOQUIAL_STOP_WORDS = {
     "id": "kalo gak ga nggak ngga udah gimana aja sih deh kak min gan sis yg dgn utk tdk gk blm sdh bgt banget "
-    "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam admin".split(),
+    "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam admin oke makasih".split(),
     "ru": "здравствуйте добрый день вечер утро привет подскажите помогите проблема".split(),
 }
 

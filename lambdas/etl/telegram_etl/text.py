@@ -331,7 +331,7 @@ COLLOQUIAL_STOP_WORDS = {
     "id": frozenset(
         "kalo gak ga nggak ngga udah gimana aja sih deh kak min gan sis yg dgn utk tdk gk blm sdh bgt banget "
         "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam "
-        "admin".split()
+        "admin oke makasih".split()
     ),
     "ru": frozenset("здравствуйте добрый день вечер утро привет подскажите помогите проблема".split()),
 }
