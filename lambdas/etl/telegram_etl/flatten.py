@@ -196,7 +196,7 @@ def _text_features(row: Row) -> None:
 # (~16k entries of at most ~2 KiB of text and features each: ~40 MB at worst).
 _CACHED_TEXT_CHARS = 512
 _TEXT_CACHE_ENTRIES = 16_384
-TextFeatures = tuple[str | None, str | None, list[str], list[str], str]
+TextFeatures = tuple[str | None, str | None, list[str], list[str], str | None]
 
 
 def text_features(text: str) -> TextFeatures:
@@ -212,7 +212,9 @@ def _text_features_of(text: str) -> TextFeatures:
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
-RedactedText = tuple[str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str], str]
+RedactedText = tuple[
+    str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str], str | None
+]
 
 
 def redacted_text(text: str) -> RedactedText:

@@ -134,16 +134,19 @@ def normalize_and_intent(text: str) -> tuple[str, str | None]:
     return normalized, _intent(text, outside_links, words, normalized, normalized.split())
 
 
-def features(text: str) -> tuple[str, str | None, list[str], list[str], str]:
+def features(text: str) -> tuple[str, str | None, list[str], list[str], str | None]:
     """(normalize(text), intent(text), the words and the stems of keywords(normalize(text), language), the
-    language): the ETL's columns of a text, its words computed once for all."""
+    language: text_language(text) for a request, None for other texts): the ETL's columns of a text, its
+    words computed once for all."""
     outside_links = _without_links(text)
     words = _words_of(outside_links)
     normalized = _without_greetings(words)
     found = normalized.split()
     text_intent = _intent(text, outside_links, words, normalized, found)
-    text_language = _language_of(outside_links, found)
-    significant, stems = _keywords_of(found, text_language)
+    # Only a request's keywords make topics: other texts keep the undetermined language's (detection is
+    # the costliest step of a text, BENCHMARKS.md "Language").
+    text_language = _language_of(outside_links, found) if text_intent in REQUEST_INTENTS else None
+    significant, stems = _keywords_of(found, text_language or languages.UNDETERMINED)
     return normalized, text_intent, significant, stems, text_language
 
 

@@ -54,8 +54,8 @@ NORMALIZED = _c("normalized_text", STRING, "Text normalized (lower case, no acce
                 "punctuation or leading greeting)")  # fmt: skip
 KEYWORDS = _c("keywords", STRINGS, "Significant words of the normalized text, in order")
 STEMS = _c("keyword_stems", STRINGS, "The stem of each keyword, same order")
-LANGUAGE = _c("language", STRING, "Language of the text (ISO 639-1; und: too short or unclear; null: "
-              "processed before languages were detected): its keywords' stop words and stems")  # fmt: skip
+LANGUAGE = _c("language", STRING, "Language of a request's text (ISO 639-1; und: too short or unclear; "
+              "null: not a request, or processed before languages were detected)")  # fmt: skip
 TOPIC = _c("topic", STRING, "Topic: the first matching topic rule's, else the automatic keyword (or null)")
 TOPIC_SOURCE = _c("topic_source", STRING, "Where the topic comes from: rule or keyword (null: no topic)")
 DAY = "Day the {} arrived (its first version), in the stage's time zone (YYYY-MM-DD)"

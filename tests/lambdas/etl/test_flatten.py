@@ -228,9 +228,9 @@ NO_TEXT = (
 )
 
 
-def _text(normalized: str, *keywords: tuple[str, str], language: str = "und") -> dict:
-    # A text of fewer than 2 words of 3 letters or more has no language of its own ("und"): Portuguese
-    # stems. Others: the detected language's Snowball stems (docs/conversation-model.md, "Keywords").
+def _text(normalized: str, *keywords: tuple[str, str], language: str | None = None) -> dict:
+    # Only a request's language is detected (none of these texts is one): the others keep the Portuguese
+    # stems of an undetermined language (docs/conversation-model.md, "Language", "Keywords").
     return {
         "normalized_text": normalized,
         "keywords": [w for w, _ in keywords],
@@ -242,7 +242,7 @@ def _text(normalized: str, *keywords: tuple[str, str], language: str = "und") ->
 MODEL = {
     **{name: FLAGS for name in NO_TEXT},
     "01_group_text": {**FLAGS, **_text("ask", ("ask", "ask"))},
-    "02_group_reply_emoji": {**FLAGS, **_text("ciao amico", ("ciao", "cia"), ("amico", "amic"), language="it")},
+    "02_group_reply_emoji": {**FLAGS, **_text("ciao amico", ("ciao", "cia"), ("amico", "amic"))},
     "03_supergroup_reply_bot_command": {**FLAGS, **_text("report", ("report", "report"))},
     "05_supergroup_pinned_message": SERVICE,
     "11_forum_topic_reply": {**FLAGS, "is_topic_message": True, **_text("согласен", ("согласен", "согласен"))},
@@ -256,10 +256,10 @@ MODEL = {
     "19_supergroup_migrate_from_sender_chat": {**SERVICE, "migrate_from_chat_id": -10011869112345},
     "20_private_text_link_preview": {**FLAGS, **_text("there")},  # "hello" is a greeting, "there" a stop word
     "21_private_forward_custom_emoji": {**FLAGS, **_text("a" * 76, ("a" * 76, "aaa"))},
-    "22_private_photo_caption": {**FLAGS, **_text("photo description", ("photo", "photo"),
-                                                  ("description", "descript"), language="en")},
+    "22_private_photo_caption": {**FLAGS, **_text("photo description", ("photo", "phot"),
+                                                  ("description", "description"))},
     "23_private_document_caption": {**FLAGS, **_text("doc description", ("doc", "doc"),
-                                                     ("description", "descript"), language="en")},
+                                                     ("description", "description"))},
     "25_doc_forwarded_channel_legacy": {**FLAGS, **_text("start", ("start", "start"))},
     "26_edited_message_text": {**FLAGS, **_text("modified", ("modified", "modified"))},
     "28_channel_post": {**FLAGS, **_text("tfhhgcfg", ("tfhhgcfg", "tfhhgcfg"))},

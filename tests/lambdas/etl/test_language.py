@@ -85,3 +85,16 @@ def test_the_model_loads_on_the_first_text_that_needs_it():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "ok"
+
+
+def test_only_a_requests_language_is_detected():
+    # Other texts make no topic: their language is not needed, and detecting is a text's costliest step.
+    # So they keep the keywords of an undetermined language: the pt/en/es stop words and light stemmer.
+    _, intent, words, stems, found = features("Terima kasih kak, sudah beres")
+    assert (intent, found) == (None, None)
+    assert (words, stems) == (
+        ["terima", "kasih", "kak", "sudah", "beres"],
+        ["terim", "kasih", "kak", "sudah", "ber"],
+    )
+    # The same words asked: Indonesian, its stop words out, "beres" left whole by its stemmer.
+    assert features("Terima kasih kak, sudah beres?")[1:] == ("question", ["beres"], ["beres"], "id")

@@ -38,8 +38,8 @@ def old_row(raw: str) -> tuple:
     found: Counter[str] = Counter()
     redacted = privacy.redact_command_mentions(privacy.redact(raw, found), found)
     normalized, intent = old_text.normalize_and_intent(redacted)
-    language = old_text.language_of(redacted)
-    pairs = old_text.keywords(normalized, language)
+    language = old_text.language_of(redacted) if intent in ("question", "problem") else None
+    pairs = old_text.keywords(normalized, language or "und")
     return (
         redacted, tuple(found.items()), normalized, intent, [w for _, w in pairs], [s for s, _ in pairs],
         language,
