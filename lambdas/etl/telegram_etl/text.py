@@ -3,7 +3,9 @@
 settings-dependent parts of the conversation model (roles, topics, cases) are SQL over these columns
 (analytics/sql/), so changing a setting never needs reprocessing.
 
-Portuguese first (the product's customers), with English and Spanish; other scripts keep their letters.
+Portuguese first (the product's customers), with English and Spanish; other scripts keep their letters. A
+request's keywords are those of its language (telegram_etl.language: detected, with each language's stop
+words and Snowball stemmer); a text too short to tell, or no request, keeps the Portuguese-first ones.
 """
 
 from __future__ import annotations
