@@ -188,8 +188,8 @@ def chromium() -> str:
     return found
 
 
-CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands", "top_keywords",
-          "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "requests_by_language", "top_commands",
+          "top_keywords", "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
 
 
 def page_checks(dom: str) -> dict[str, str]:
