@@ -12,6 +12,7 @@ ANSWERS = [  # (query, what it answers) printed in the terminal, in this order
     ("q2_topic_coverage", "   ... how many requests the topic rules cover"),
     ("q2_uncovered_keywords", "   ... keywords of the requests no rule covers (the next rule to add)"),
     ("q2_top_commands", "   ... and which commands"),
+    ("q2_requests_by_language", "   ... requests per language (keywords and topics follow it)"),
     ("q3_feedback_resolution_rate", "3. Does the bot resolve them? (feedback buttons, owner's last click)"),
     ("q3_questions_answered", "   ... requests answered by staff or the bot"),
     (

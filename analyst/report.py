@@ -19,6 +19,7 @@ from analyst.report_charts import (
     column_chart,
     heatmap,
 )
+from analyst.report_languages import languages_figure
 from analyst.report_page import PAGE
 from analyst.report_page import figure as _figure
 from analyst.report_page import prose as _prose
@@ -160,6 +161,7 @@ def render(
                 pct=percent(coverage.get("without_rule_pct"), lang, t("no_data")),
             ),
         ),
+        languages_figure(answers.get("q2_requests_by_language", []), lang),
         _figure(
             "top_commands",
             t("commands"),

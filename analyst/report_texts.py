@@ -49,7 +49,7 @@ TEXT: dict[str, dict[str, str]] = {
         "commands": "Bot commands",
         "keywords": "Keywords of requests no rule covers (the next rule to add)",
         "keywords_rule": "Shown: keywords of at least {askers} different askers that are not a function "
-        "word or a common verb (Portuguese, English, Spanish).",
+        "word or a common verb of the language of the request.",
         "keywords_left_out": "Left out: {words}.",
         "keywords_few": "With fewer than {askers} askers: {count}.",
         "no_keywords": "No keyword is shared by {askers} or more askers yet.",
@@ -69,6 +69,18 @@ TEXT: dict[str, dict[str, str]] = {
         "anyone (staff or the bot): {answered}. {again} were asked again on the same topic within 24 h.",
         "resolution": "Feedback: the {rated} verdicts (each person's last click per prompt)",
         "resolution_whole": "{rated} verdicts",
+        "languages": "Requests per language (of their text)",
+        "language": "language",
+        "found_by": "found by",
+        "found_by_rules": "question words, problem phrases and ?",
+        "found_by_mark": "? only",
+        "und_language": "und (too short or unclear)",
+        "languages_note": "Each request's language is detected (fastText); a text of fewer than 2 words of 3 "
+        "or more letters has none (und). Keywords and topics leave out the stop words of each request's "
+        "language and use its stemmer.",
+        "question_mark_only": 'In {languages}, requests are found by "?" only: the question words and '
+        'problem phrases known are Portuguese, English, Spanish and Russian. A request there without "?" '
+        "is not counted.",
         "staff_unknown": "Staff is unknown (no staff_user_ids): only anonymous admins and the bot count as "
         "answers. See the named query setup_staff_candidates for who answers others most.",
         "bot_share": "The bot's share: the {handled} cases it answered or handed over",
@@ -169,7 +181,7 @@ TEXT: dict[str, dict[str, str]] = {
         "commands": "Comandos do bot",
         "keywords": "Palavras-chave dos pedidos sem regra (a próxima regra a criar)",
         "keywords_rule": "Mostradas: palavras-chave de pelo menos {askers} pessoas diferentes que não são "
-        "palavras gramaticais nem verbos comuns (português, inglês, espanhol).",
+        "palavras gramaticais nem verbos comuns do idioma do pedido.",
         "keywords_left_out": "Deixadas de fora: {words}.",
         "keywords_few": "Com menos de {askers} pessoas: {count}.",
         "no_keywords": "Ainda nenhuma palavra-chave é compartilhada por {askers} ou mais pessoas.",
@@ -190,6 +202,18 @@ TEXT: dict[str, dict[str, str]] = {
         "em 24 h.",
         "resolution": "Avaliações: os {rated} veredictos (o último clique de cada pessoa em cada pergunta)",
         "resolution_whole": "{rated} veredictos",
+        "languages": "Pedidos por idioma (do texto)",
+        "language": "idioma",
+        "found_by": "encontrados por",
+        "found_by_rules": "palavras de pergunta, frases de problema e ?",
+        "found_by_mark": "só ?",
+        "und_language": "und (curto ou incerto demais)",
+        "languages_note": "O idioma de cada pedido é detectado (fastText); um texto com menos de 2 "
+        "palavras de 3 ou mais letras não tem idioma (und). Palavras-chave e assuntos deixam de fora as "
+        "palavras vazias do idioma de cada pedido e usam o seu radicalizador.",
+        "question_mark_only": 'Em {languages}, os pedidos são encontrados só pelo "?": as palavras de '
+        "pergunta e frases de problema conhecidas são de português, inglês, espanhol e russo. Um pedido "
+        'nesses idiomas sem "?" não é contado.',
         "staff_unknown": "Equipe desconhecida (sem staff_user_ids): só administradores anônimos e o bot "
         "contam como respostas. Veja a consulta setup_staff_candidates para saber quem mais responde.",
         "bot_share": "A parte do bot: os {handled} casos que ele respondeu ou passou à equipe",

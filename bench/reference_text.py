@@ -17,6 +17,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from telegram_etl import language as languages
+
 # --- normalization --------------------------------------------------------------------------------
 
 _LINK = re.compile(r"(?:https?://|www\.|t\.me/)\S+|\b[\w.-]+\.(?:com|br|net|org|io|me)(?:/\S*)?", re.I)
@@ -212,6 +214,7 @@ STOP_WORDS = frozenset(
     change make use send find tell give see try check
     the a an and or but of to in on at for with from by about as is are was were be been am do does did
     have has had can could would should will may might must not no yes you your we our they their it its
+    don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn
     this that these those there here what when where why how who which any anyone some my me i he she
     his her them him us just also very really please thanks thank hello hi need want get got know
     el la los las un una unos unas y o pero de del al en con por para sin sobre que como cuando donde
@@ -256,18 +259,48 @@ _ENDINGS = (
 )  # fmt: skip
 
 
-def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
+# Issue 21 item 5 (any language), ported on purpose: a text's language, and the stop words and stems of
+# that language. The libraries' side (detection, stopwords-iso, Snowball) is telegram_etl.language's.
+COLLOQUIAL_STOP_WORDS = {
+    "id": "kalo gak ga nggak ngga udah gimana aja sih deh kak min gan sis yg dgn utk tdk gk blm sdh bgt banget "
+    "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam admin oke makasih".split(),
+    "ru": "здравствуйте добрый день вечер утро привет подскажите помогите проблема".split(),
+}
+
+
+def language_of(text: str) -> str:
+    """The text's language: "und" below 2 words of 3+ letters, else the detected one."""
+    words = normalize(text).split()
+    if len([word for word in words if len(word) >= 3 and word.isalpha()]) < 2:
+        return languages.UNDETERMINED
+    return languages.detect(_without_links(text))
+
+
+def keywords(normalized_text: str | None, language: str = "und") -> list[tuple[str, str]]:
     """(stem, word) of each significant word of a normalized text, in order, each stem once."""
     if not normalized_text:
         return []
+    own_stop_words = set()
+    if language not in ("pt", "en", "es", "und"):
+        listed = set(languages.stop_words(language)) | set(COLLOQUIAL_STOP_WORDS.get(language, []))
+        own_stop_words = {fold(word) for word in listed}
     seen: set[str] = set()
     found = []
     for word in normalized_text.split():
-        if word in STOP_WORDS or word in _GREETING_WORDS or word in _ACK_WORDS:
+        if word in STOP_WORDS or word in _GREETING_WORDS or word in _ACK_WORDS or word in own_stop_words:
             continue
         if sum(char.isalpha() for char in word) < _MIN_KEYWORD_LETTERS:
             continue
-        key = stem(word) if word.isascii() else word
+        if language in ("pt", "und"):
+            key = stem(word) if word.isascii() else word
+        elif languages.snowball(language) is None:
+            key = word
+        else:
+            if language == "ru" and len(word) >= 2 and word[-2] in "аеиоуыэюя" and word[-1] == "и":
+                word_to_stem = word[:-1] + "й"  # folding took й's breve
+            else:
+                word_to_stem = word
+            key = languages.snowball(language)(word_to_stem)
         if key in seen:
             continue
         seen.add(key)

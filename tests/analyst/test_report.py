@@ -33,6 +33,10 @@ def answers(*, rated: int = 3, days: int = 21, bot: bool = True) -> dict[str, li
         "q2_topic_coverage": [{"requests": 7, "without_rule": 2, "without_rule_pct": 28.571428571428573}],
         "q2_top_commands": [{"command": "/ajuda", "uses": 4}],
         "q2_uncovered_keywords": [{"keyword": "boleto", "requests": 2, "users": 2}],
+        "q2_requests_by_language": [
+            {"language": "pt", "requests": 5, "requests_pct": 71.4}, {"language": "id", "requests": 1, "requests_pct": 14.3},
+            {"language": "und", "requests": 1, "requests_pct": 14.3},
+        ],
         "q3_feedback_resolution_rate": [
             {"rated": rated, "resolved": 2 if rated else 0, "unresolved": 1 if rated else 0,
              "resolution_rate_pct": 66.66666666666667 if rated else None}
@@ -158,9 +162,9 @@ def test_the_staff_unknown_note_only_without_staff():
 def test_every_chart_has_a_table_with_its_csv():
     page = render(answers(), subtitle="s", timezone="UTC")
     tables = re.findall(r'data-table="([a-z_]+)"', page)
-    assert tables == ["messages_by_hour", "heatmap_weekday_hour", "volume_by_day", "top_topics", "top_commands",
-                      "uncovered_keywords", "answered_by", "bot_containment", "case_outcomes", "weekly_trends",
-                      "topics"]  # fmt: skip
+    assert tables == ["messages_by_hour", "heatmap_weekday_hour", "volume_by_day", "top_topics",
+                      "requests_by_language", "top_commands", "uncovered_keywords", "answered_by",
+                      "bot_containment", "case_outcomes", "weekly_trends", "topics"]  # fmt: skip
     links = re.findall(r'download="([a-z_]+)\.csv" href="data:text/csv;charset=utf-8,([^"]+)"', page)
     assert [name for name, _ in links] == tables
     topics_csv = unquote(dict(links)["topics"]).lstrip("\ufeff").splitlines()
@@ -534,7 +538,7 @@ def test_the_next_rule_lists_keywords_of_several_askers_and_never_common_words()
     ]  # fmt: skip
     assert (
         "Shown: keywords of at least 2 different askers that are not a function word or a common verb "
-        "(Portuguese, English, Spanish). Left out: compra, primeira, veio, emitem, mail, Você. "
+        "of the language of the request. Left out: compra, primeira, veio, emitem, mail, Você. "
         "With fewer than 2 askers: 2." in figure
     )
     noise = [row for row in rows if row["keyword"] not in ("cupom", "boleto")]
@@ -549,3 +553,32 @@ def test_topic_words_are_not_taken_for_common_verbs():
     for word in ("pedido", "entrega", "troca", "pagamento", "cancelamento", "boleto", "nota", "acesso",
                  "cadastro", "recibo", "rastreio", "cupom", "estorno", "frete", "senha", "login"):  # fmt: skip
         assert fold(word) not in COMMON_WORDS, word
+
+
+def languages(page: str) -> str:
+    return page[page.index('data-chart="requests_by_language"') : page.index('data-chart="top_commands"')]
+
+
+def test_requests_per_language_and_the_languages_found_by_question_mark_only():
+    english = languages(render(answers(), subtitle="s", timezone="UTC"))
+    # Indonesian has no question words in the intent: said plainly; Portuguese does, und is no language.
+    assert (
+        'In id, requests are found by "?" only: the question words and problem phrases known are '
+        'Portuguese, English, Spanish and Russian. A request there without "?" is not counted.'
+    ) in english.replace("&quot;", '"')
+    assert parsed(csv_files(english)["requests_by_language"], ",") == [
+        ["language", "requests", "share %", "found by"],
+        ["pt", "5", "71.4", "question words, problem phrases and ?"],
+        ["id", "1", "14.3", "? only"],
+        ["und", "1", "14.3", "\u2013"],
+    ]
+    assert "und (too short or unclear)" in english and "14.3%" in english
+    portuguese = languages(render(answers(), subtitle="s", timezone="UTC", lang="pt-BR"))
+    assert 'Em id, os pedidos são encontrados só pelo "?"' in portuguese.replace("&quot;", '"')
+    assert parsed(csv_files(portuguese)["requests_by_language"], ";")[2] == ["id", "1", "14,3", "só ?"]
+    # Only languages with question words: no such sentence.
+    only_pt = {
+        **answers(),
+        "q2_requests_by_language": [{"language": "pt", "requests": 7, "requests_pct": 100.0}],
+    }
+    assert "only" not in languages(render(only_pt, subtitle="s", timezone="UTC"))

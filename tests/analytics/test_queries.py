@@ -82,6 +82,15 @@ def test_topic_coverage_without_rules(answers):
     ]
 
 
+# Q2 per language -- the 8 requests: Diego's two in English ("How do I change my delivery address?" and
+# again), the other six in Portuguese; each has 2 or more words of 3+ letters, so each is detected.
+def test_requests_by_language(answers):
+    assert answers["q2_requests_by_language"] == [
+        {"language": "pt", "requests": 6, "requests_pct": 75.0},
+        {"language": "en", "requests": 2, "requests_pct": 25.0},
+    ]
+
+
 def test_top_commands(answers):
     assert answers["q2_top_commands"] == [
         {"command": "/ajuda", "uses": 2, "users": 1},

@@ -25,6 +25,7 @@ KEYED = {
     "q2_top_topics": "topic",
     "q2_top_commands": "command",
     "q3_topics": "topic",
+    "q2_requests_by_language": "language",
 }
 
 

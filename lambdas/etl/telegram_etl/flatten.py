@@ -173,7 +173,9 @@ def _text_features(row: Row) -> None:
     """What the text says (telegram_etl.text); a command is not a text to classify."""
     if row["text"] is None:
         return
-    row["normalized_text"], text_intent, row["keywords"], row["keyword_stems"] = text_features(row["text"])
+    (row["normalized_text"], text_intent, row["keywords"], row["keyword_stems"], row["text_language"]) = (
+        text_features(row["text"])
+    )
     if row["command"] is None:
         row["intent"] = text_intent
 
@@ -184,12 +186,12 @@ def _text_features(row: Row) -> None:
 # (~16k entries of at most ~2 KiB of text and features each: ~40 MB at worst).
 _CACHED_TEXT_CHARS = 512
 _TEXT_CACHE_ENTRIES = 16_384
-TextFeatures = tuple[str | None, str | None, list[str], list[str]]
+TextFeatures = tuple[str | None, str | None, list[str], list[str], str | None]
 
 
 def text_features(text: str) -> TextFeatures:
-    """(normalized_text, intent, keywords, keyword_stems) of a text, cached by text. The lists are shared
-    between rows of one text: read them, never change them."""
+    """(normalized_text, intent, keywords, keyword_stems, text_language) of a text, cached by text. The
+    lists are shared between rows of one text: read them, never change them."""
     if len(text) > _CACHED_TEXT_CHARS:
         return _text_features_of(text)
     return _cached_text_features(text)
@@ -200,7 +202,9 @@ def _text_features_of(text: str) -> TextFeatures:
 
 
 _cached_text_features = lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_text_features_of)
-RedactedText = tuple[str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str]]
+RedactedText = tuple[
+    str, tuple[tuple[str, int], ...], str | None, str | None, list[str], list[str], str | None
+]
 
 
 def redacted_text(text: str) -> RedactedText:
@@ -403,7 +407,7 @@ def flatten_values(
     date_ms = edit_ms = text = content = command = target = reply_to_id = reply_to_user = None
     is_forward = callback_data = media_group_id = is_topic = is_auto_forward = is_service = None
     migrate_to = migrate_from = reactions = normalized = text_intent = words = stems = None
-    user_is_staff = reply_author = None
+    user_is_staff = reply_author = text_language = None
 
     if kind in MESSAGE_KINDS:
         holder, sender = payload, payload.get("from")
@@ -488,7 +492,7 @@ def flatten_values(
             migrate_to = _int(holder.get("migrate_to_chat_id"))
             migrate_from = _int(holder.get("migrate_from_chat_id"))
         if text is not None:
-            text, found, normalized, text_intent, words, stems = redacted_text(text)
+            text, found, normalized, text_intent, words, stems, text_language = redacted_text(text)
             if found and redactions is not None:
                 for redaction, count in found:
                     redactions[redaction] += count
@@ -527,7 +531,7 @@ def flatten_values(
         first_name, username, language, sender_chat_id, date_ms, edit_ms, text, content, command,
         reply_to_id, reply_to_user, is_forward, callback_data, ingested_ms, target, media_group_id,
         is_topic, is_auto_forward, is_service, migrate_to, migrate_from, reactions, normalized,
-        text_intent, words, stems, source_of(update_id), user_is_staff,
+        text_intent, words, stems, source_of(update_id), user_is_staff, text_language,
     )  # fmt: skip
 
 

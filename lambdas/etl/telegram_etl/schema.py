@@ -107,6 +107,9 @@ COLUMNS: tuple[Column, ...] = (
            "Telegram Desktop export), by its update_id's range"),
     Column("user_is_staff", BOOLEAN, "Whether that user is in the stage's staff_user_ids when the ETL ran "
            "(the model's staff role; re-run the days after changing staff)"),
+    Column("text_language", STRING, "Language of a request's text, detected (ISO 639-1: pt, en, id, ...; "
+           "und when too short or unclear; null for other texts); its keywords are that language's "
+           "(docs/conversation-model.md)"),
 )  # fmt: skip
 
 PARTITION_KEY = Column(

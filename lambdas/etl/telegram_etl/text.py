@@ -3,14 +3,18 @@
 settings-dependent parts of the conversation model (roles, topics, cases) are SQL over these columns
 (analytics/sql/), so changing a setting never needs reprocessing.
 
-Portuguese first (the product's customers), with English and Spanish; other scripts keep their letters.
+Portuguese first (the product's customers), with English and Spanish; other scripts keep their letters. A
+request's keywords are those of its language (telegram_etl.language: detected, with each language's stop
+words and Snowball stemmer); a text too short to tell, or no request, keeps the Portuguese-first ones.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from telegram_etl import language as languages
 
 # --- normalization --------------------------------------------------------------------------------
 
@@ -135,16 +139,20 @@ def normalize_and_intent(text: str) -> tuple[str, str | None]:
     return normalized, _intent(text, outside_links, words, normalized, normalized.split())
 
 
-def features(text: str) -> tuple[str, str | None, list[str], list[str]]:
-    """(normalize(text), intent(text), the words and the stems of keywords(normalize(text))): the ETL's
-    columns of a text, its words computed once for all."""
+def features(text: str) -> tuple[str, str | None, list[str], list[str], str | None]:
+    """(normalize(text), intent(text), the words and the stems of keywords(normalize(text), language), the
+    language: text_language(text) for a request, None for other texts): the ETL's columns of a text, its
+    words computed once for all."""
     outside_links = _without_links(text)
     words = _words_of(outside_links)
     normalized = _without_greetings(words)
     found = normalized.split()
     text_intent = _intent(text, outside_links, words, normalized, found)
-    significant, stems = _keywords_of(found)
-    return normalized, text_intent, significant, stems
+    # Only a request's keywords make topics: other texts keep the undetermined language's (detection is
+    # the costliest step of a text, BENCHMARKS.md "Language").
+    text_language = _language_of(outside_links, found) if text_intent in REQUEST_INTENTS else None
+    significant, stems = _keywords_of(found, text_language or languages.UNDETERMINED)
+    return normalized, text_intent, significant, stems, text_language
 
 
 # --- intent ---------------------------------------------------------------------------------------
@@ -304,7 +312,8 @@ _ACK_VOCABULARY = _ACK_OR_GREETING | _ACK_PHRASE_WORDS
 
 # --- keywords -------------------------------------------------------------------------------------
 
-# Function words (pt, en, es) and words every support message shares, which name no problem.
+# Function words (pt, en, es) and words every support message shares, which name no problem: a hand list,
+# for every text (the maintained lists of pt/en/es drop support words such as order, bill, fix, conta).
 STOP_WORDS = frozenset(
     """
     a o as os um uma uns umas de do da dos das no na nos nas num numa em por pelo pela pelos pelas para
@@ -330,6 +339,7 @@ STOP_WORDS = frozenset(
     change make use send find tell give see try check
     the a an and or but of to in on at for with from by about as is are was were be been am do does did
     have has had can could would should will may might must not no yes you your we our they their it its
+    don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn
     this that these those there here what when where why how who which any anyone some my me i he she
     his her them him us just also very really please thanks thank hello hi need want get got know
     el la los las un una unos unas y o pero de del al en con por para sin sobre que como cuando donde
@@ -374,22 +384,64 @@ _ENDINGS = (
 )  # fmt: skip
 
 
-def keywords(normalized_text: str | None) -> list[tuple[str, str]]:
-    """(stem, word) of each significant word of a normalized text, in order, each stem once."""
+# Other languages: stopwords-iso's list (telegram_etl.language), and these words every support message
+# of the language shares or its chats spell their own way (Indonesian's informal forms).
+COLLOQUIAL_STOP_WORDS = {
+    "id": frozenset(
+        "kalo gak ga nggak ngga udah gimana aja sih deh kak min gan sis yg dgn utk tdk gk blm sdh bgt banget "
+        "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam "
+        "admin oke makasih".split()
+    ),
+    "ru": frozenset("здравствуйте добрый день вечер утро привет подскажите помогите проблема".split()),
+}
+# A text with fewer words of at least _MIN_KEYWORD_LETTERS letters has no language of its own ("und").
+_MIN_DETECTED_WORDS = 2
+
+
+def text_language(text: str) -> str:
+    """A text's language: ISO 639-1 (telegram_etl.language.detect), "und" for a text of fewer than 2
+    words of 3 letters or more in its normalized text (too short to tell: "ok", "kenapa?")."""
+    outside_links = _without_links(text)
+    return _language_of(outside_links, _without_greetings(_words_of(outside_links)).split())
+
+
+def _language_of(outside_links: str, words: list[str]) -> str:
+    if sum(len(word) >= _MIN_KEYWORD_LETTERS and word.isalpha() for word in words) < _MIN_DETECTED_WORDS:
+        return languages.UNDETERMINED
+    return _LANGUAGES.get(outside_links) or _detected(outside_links)
+
+
+def _detected(outside_links: str) -> str:
+    found = languages.detect(outside_links)
+    if len(_LANGUAGES) >= _CACHED_WORDS:
+        _LANGUAGES.clear()
+    _LANGUAGES[outside_links] = found
+    return found
+
+
+_LANGUAGES: dict[str, str] = {}
+
+
+def keywords(normalized_text: str | None, language: str = languages.UNDETERMINED) -> list[tuple[str, str]]:
+    """(stem, word) of each significant word of a normalized text in a language, in order, each stem
+    once."""
     if not normalized_text:
         return []
-    significant, stems = _keywords_of(normalized_text.split())
+    significant, stems = _keywords_of(normalized_text.split(), language)
     return list(zip(stems, significant, strict=True))
 
 
-def _keywords_of(words: list[str]) -> tuple[list[str], list[str]]:
+def _keywords_of(words: list[str], language: str) -> tuple[list[str], list[str]]:
     """(significant words, their stems) of a normalized text's words, in order, each stem once."""
+    keys = _KEYS.get(language)
+    if keys is None:
+        keys = _KEYS[language] = {}
     seen: set[str] = set()
     significant, stems = [], []
     for word in words:
-        key = _KEYS.get(word, _UNKNOWN)
+        key = keys.get(word, _UNKNOWN)
         if key is _UNKNOWN:
-            key = _key_of(word)
+            key = _key_of(word, language, keys)
         if key is None or key in seen:
             continue
         seen.add(key)
@@ -398,21 +450,50 @@ def _keywords_of(words: list[str]) -> tuple[list[str], list[str]]:
     return significant, stems
 
 
-def _key_of(word: str) -> str | None:
-    """A word's keyword stem, None for a word that names no problem; kept for the next texts."""
+def _key_of(word: str, language: str, keys: dict[str, str | None]) -> str | None:
+    """A word's keyword stem in a language, None for a word that names no problem; kept in keys."""
     key = None
     if word not in STOP_WORDS and word not in _GREETING_WORDS and word not in _ACK_WORDS:
-        letters = len(word) if word.isalpha() else sum(char.isalpha() for char in word)
-        if letters >= _MIN_KEYWORD_LETTERS:
-            key = stem(word) if word.isascii() else word
-    if len(_KEYS) >= _CACHED_WORDS:
-        _KEYS.clear()
-    _KEYS[word] = key
+        if word not in language_stop_words(language):
+            letters = len(word) if word.isalpha() else sum(char.isalpha() for char in word)
+            if letters >= _MIN_KEYWORD_LETTERS:
+                key = language_stem(word, language)
+    if len(keys) >= _CACHED_WORDS:
+        keys.clear()
+    keys[word] = key
     return key
 
 
+@cache
+def language_stop_words(language: str) -> frozenset[str]:
+    """The stop words of a language beyond STOP_WORDS, folded: stopwords-iso's list and the colloquial
+    ones, for any language but Portuguese, English and Spanish (and "und"), which STOP_WORDS covers."""
+    if language in _HAND_LISTED:
+        return frozenset()
+    listed = languages.stop_words(language) | COLLOQUIAL_STOP_WORDS.get(language, frozenset())
+    return frozenset(fold(word) for word in listed)
+
+
+_HAND_LISTED = frozenset({"pt", "en", "es", languages.UNDETERMINED})
+
+
+def language_stem(word: str, language: str) -> str:
+    """A folded word's stem in its language: the light Portuguese stem() for Portuguese and an
+    undetermined language (the word itself outside ASCII), Snowball's stemmer where it covers the
+    language, else the word."""
+    if language == "pt" or language == languages.UNDETERMINED:
+        return stem(word) if word.isascii() else word
+    snowball = languages.snowball(language)
+    if snowball is None:
+        return word
+    if language == "ru" and word[-2:-1] in _RUSSIAN_VOWELS and word[-1] == "и":
+        word = word[:-1] + "й"  # folding took й's breve: a final vowel + и is nearly always -ый, -ий, -ой
+    return snowball(word)
+
+
+_RUSSIAN_VOWELS = frozenset("аеиоуыэюя")
 _UNKNOWN = ""  # no key is empty: stems keep at least one letter
-_KEYS: dict[str, str | None] = {}
+_KEYS: dict[str, dict[str, str | None]] = {}  # per language
 
 
 def clear_caches() -> None:
@@ -420,4 +501,5 @@ def clear_caches() -> None:
     _FOLDED.clear()
     _CHUNK_WORDS.clear()
     _KEYS.clear()
+    _LANGUAGES.clear()
     stem.cache_clear()

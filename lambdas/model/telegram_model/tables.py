@@ -54,6 +54,8 @@ NORMALIZED = _c("normalized_text", STRING, "Text normalized (lower case, no acce
                 "punctuation or leading greeting)")  # fmt: skip
 KEYWORDS = _c("keywords", STRINGS, "Significant words of the normalized text, in order")
 STEMS = _c("keyword_stems", STRINGS, "The stem of each keyword, same order")
+LANGUAGE = _c("language", STRING, "Language of a request's text (ISO 639-1; und: too short or unclear; "
+              "null: not a request, or processed before languages were detected)")  # fmt: skip
 TOPIC = _c("topic", STRING, "Topic: the first matching topic rule's, else the automatic keyword (or null)")
 TOPIC_SOURCE = _c("topic_source", STRING, "Where the topic comes from: rule or keyword (null: no topic)")
 DAY = "Day the {} arrived (its first version), in the stage's time zone (YYYY-MM-DD)"
@@ -68,7 +70,7 @@ MESSAGES = Table(
         _c("user_username", STRING, "Sender's @username, without the @ (null for people by default)"),
         DATE, LOCAL_TIME, TEXT, NORMALIZED,
         _c("intent", STRING, "What the text does: question, problem, greeting, acknowledgement (or null)"),
-        KEYWORDS, STEMS,
+        KEYWORDS, STEMS, LANGUAGE,
         _c("command", STRING, "Bot command the message starts with (/start), lower case"),
         _c("is_our_command", BOOLEAN, "A command for our bot (naming no bot, or bot_username)"),
         _c("reply_to_message_id", BIGINT, "Message this one replies to"),
@@ -83,7 +85,7 @@ REQUESTS = Table(
     (
         CHAT, GROUP, _c("message_id", BIGINT, "The request's message id in its chat"), TOPIC_THREAD,
         _c("user_id", BIGINT, "The asker (a person's pseudonym by default)"),
-        DATE, LOCAL_TIME, TEXT, NORMALIZED, KEYWORDS, STEMS, TOPIC, TOPIC_SOURCE,
+        DATE, LOCAL_TIME, TEXT, NORMALIZED, KEYWORDS, STEMS, TOPIC, TOPIC_SOURCE, LANGUAGE,
     ),
     ("chat_id", "message_id"), DAY.format("request"),
 )  # fmt: skip

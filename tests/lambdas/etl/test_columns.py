@@ -25,7 +25,7 @@ from telegram_etl.flatten import (
 from telegram_etl.privacy import People
 from telegram_etl.rows import to_table, values_to_table
 from telegram_etl.schema import ARROW_SCHEMA, COLUMN_NAMES
-from telegram_etl.text import intent, keywords, normalize
+from telegram_etl.text import intent, keywords, normalize, text_language
 from tests.helpers import UPDATE_FILES
 from tests.lambdas.etl.test_properties import updates as random_updates
 
@@ -177,7 +177,8 @@ def test_cached_text_features_are_the_text_modules():
     texts += ["x " * 400 + "como faço?", "", "/start agora"]  # beyond the cached length, empty
     for text in texts:
         normalized = normalize(text)
-        found = keywords(normalized)
-        expected = (normalized, intent(text), [w for _, w in found], [s for s, _ in found])
+        language = text_language(text) if intent(text) in ("question", "problem") else None
+        found = keywords(normalized, language or "und")
+        expected = (normalized, intent(text), [w for _, w in found], [s for s, _ in found], language)
         assert text_features(text) == expected
         assert text_features(text) == expected  # and again, from the cache

@@ -228,11 +228,14 @@ NO_TEXT = (
 )
 
 
-def _text(normalized: str, *keywords: tuple[str, str]) -> dict:
+def _text(normalized: str, *keywords: tuple[str, str], language: str | None = None) -> dict:
+    # Only a request's language is detected (none of these texts is one): the others keep the Portuguese
+    # stems of an undetermined language (docs/conversation-model.md, "Language", "Keywords").
     return {
         "normalized_text": normalized,
         "keywords": [w for w, _ in keywords],
         "keyword_stems": [s for _, s in keywords],
+        "text_language": language,
     }
 
 

@@ -38,8 +38,12 @@ def old_row(raw: str) -> tuple:
     found: Counter[str] = Counter()
     redacted = privacy.redact_command_mentions(privacy.redact(raw, found), found)
     normalized, intent = old_text.normalize_and_intent(redacted)
-    pairs = old_text.keywords(normalized)
-    return redacted, tuple(found.items()), normalized, intent, [w for _, w in pairs], [s for s, _ in pairs]
+    language = old_text.language_of(redacted) if intent in ("question", "problem") else None
+    pairs = old_text.keywords(normalized, language or "und")
+    return (
+        redacted, tuple(found.items()), normalized, intent, [w for _, w in pairs], [s for s, _ in pairs],
+        language,
+    )  # fmt: skip
 
 
 def new_row(raw: str) -> tuple:
@@ -114,6 +118,10 @@ def assert_same(texts: list[str]) -> None:
         assert text.normalize(raw) == old_text.normalize(raw), raw
         assert text.intent(raw) == old_text.intent(raw), raw
         assert text.keywords(text.normalize(raw)) == old_text.keywords(old_text.normalize(raw)), raw
+        for language in ("id", "ru", "en"):
+            assert text.keywords(text.normalize(raw), language) == old_text.keywords(
+                old_text.normalize(raw), language
+            ), raw
         assert text.fold(raw) == old_text.fold(raw), raw
 
 

@@ -16,6 +16,7 @@ SELECT
     m.intent,
     m.keywords,
     m.keyword_stems,
+    m.text_language AS language,
     m.command,
     coalesce(m.command IS NOT NULL AND (m.command_target IS NULL OR m.command_target = ${bot_username}), false)
         AS is_our_command,

@@ -12,6 +12,7 @@ SELECT
     normalized_text,
     keywords,
     keyword_stems,
+    language,
     ${topic_rule} AS rule_topic,
     context_date
 FROM customer_messages

@@ -14,6 +14,7 @@ SELECT
     r.keyword_stems,
     coalesce(r.rule_topic, a.topic) AS topic,
     CASE WHEN r.rule_topic IS NOT NULL THEN 'rule' WHEN a.topic IS NOT NULL THEN 'keyword' END AS topic_source,
+    r.language,
     r.context_date
 FROM request_messages AS r
 LEFT JOIN (

