@@ -304,15 +304,19 @@ def delete_keys(s3: Any, bucket: str, keys: Iterable[str]) -> int:
 
 
 def processed_day_keys(s3: Any, bucket: str, day: date) -> list[str]:
-    """Every object of the day under any table prefix of the processed bucket (`*/context_date=D/`, one or
-    two levels deep: the ETL's telegram/ and quarantine/, the model's tables)."""
+    """Every object of the day under any table prefix of the processed bucket (`*/context_date=D/`, one to
+    three levels deep: the ETL's telegram/ and quarantine/, the model's tables and its per-day state,
+    model/_state/<kind>/)."""
     partition = f"context_date={day.isoformat()}/"
-    keys = []
-    for prefix in sub_prefixes(s3, bucket):
-        keys += keys_under(s3, bucket, prefix + partition)
-        for nested in sub_prefixes(s3, bucket, prefix):
-            if not nested.removeprefix(prefix).startswith("context_date="):
-                keys += keys_under(s3, bucket, nested + partition)
+    keys: list[str] = []
+    prefixes = sub_prefixes(s3, bucket)
+    for _depth in range(3):
+        nested = []
+        for prefix in prefixes:
+            keys += keys_under(s3, bucket, prefix + partition)
+            nested += [p for p in sub_prefixes(s3, bucket, prefix)
+                       if not p.removeprefix(prefix).startswith("context_date=")]  # fmt: skip
+        prefixes = nested
     return keys
 
 

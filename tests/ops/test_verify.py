@@ -26,6 +26,7 @@ from standins.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 from telegram_ingest.app import SECRET_HEADER
 from telegram_model.app import model_settings_json
+from telegram_model.state import STATE_PREFIX, STATE_SQL, state_key
 from telegram_model.tables import MODEL_PREFIX
 
 STAGE = "dev"
@@ -341,11 +342,17 @@ def test_a_working_stage_passes_every_step_and_nothing_of_the_run_is_left(
     # The clean-up: raw (arrival day and verification day), processed (ETL and model), Athena results.
     # 4 webhook updates moved to the day and 1 /outgoing message; the ETL's partition, the day's manifest of
     # the raw inputs it read (late-data rule) and the model's partition of each of its 4 tables.
-    assert stage.model_keys == [
+    # It also leaves its per-day state (model/_state/<kind>/, then the day's marker), which the clean-up
+    # must find three levels deep.
+    tables = [key for key in stage.model_keys if not key.startswith(f"{STATE_PREFIX}/")]
+    assert tables == [
         f"{MODEL_PREFIX}/{table}/context_date=2024-01-01/part-00000.parquet"
         for table in ("cases", "messages", "ratings", "requests")
     ]
-    assert steps["cleanup"] == ("ok", f"removed 5 raw, 6 processed, {2 * len(names)} Athena result objects")
+    state = sorted(set(stage.model_keys) - set(tables))
+    assert state[1].startswith(f"{STATE_PREFIX}/days/context_date=2024-01-01/")
+    assert state[:1] + state[2:] == [state_key(kind, date(2024, 1, 1)) for kind in sorted(STATE_SQL)]
+    assert steps["cleanup"] == ("ok", f"removed 5 raw, 11 processed, {2 * len(names)} Athena result objects")
     assert stage.keys(RAW) == [] and stage.keys(PROCESSED) == [] and stage.keys(RESULTS) == []
     assert out.rstrip().endswith("verify dev: ok")
     assert f"Athena {len(names)} queries" in out

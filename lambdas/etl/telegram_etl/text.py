@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 
 from telegram_etl import language as languages
+from telegram_etl.language import COLLOQUIAL_STOP_WORDS, stem
 
 # --- normalization --------------------------------------------------------------------------------
 
@@ -351,49 +352,6 @@ STOP_WORDS = frozenset(
 _MIN_KEYWORD_LETTERS = 3
 
 
-@lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """A light Portuguese stemmer for folded words: plurals, then common verbal and nominal endings,
-    then a final vowel ("boletos" -> "bolet", "cancelamento"/"cancelar"/"cancelei" -> "cancel",
-    "cartoes"/"cartao" -> "cart"). Snowball's Portuguese stemmer was tried and left out: on folded,
-    informal text it splits cartão/cartões and rastreio/rastrear."""
-    for suffix, replacement in _PLURALS:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            word = word[: -len(suffix)] + replacement
-            break
-    for suffix in _ENDINGS:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith(("eio", "eia")) and len(word) >= 6:
-        word = word[:-2]
-    while len(word) > 3 and word[-1] in "aeo":
-        word = word[:-1]
-    return word
-
-
-_PLURALS = (
-    ("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"), ("uis", "ul"),
-    ("res", "r"), ("zes", "z"), ("ses", "s"), ("ns", "m"), ("ss", "ss"), ("us", "us"), ("is", "is"),
-    ("s", ""),
-)  # fmt: skip
-_ENDINGS = (
-    "amento", "imento", "acao", "icao", "ucao", "mente", "ando", "endo", "indo", "aram", "eram", "iram",
-    "avam", "arei", "aria", "ado", "ada", "ido", "ida", "ao", "ar", "er", "ir", "ei", "ou", "am", "em",
-    "iu", "eu", "ue", "i",
-)  # fmt: skip
-
-
-# Other languages: stopwords-iso's list (telegram_etl.language), and these words every support message
-# of the language shares or its chats spell their own way (Indonesian's informal forms).
-COLLOQUIAL_STOP_WORDS = {
-    "id": frozenset(
-        "kalo gak ga nggak ngga udah gimana aja sih deh kak min gan sis yg dgn utk tdk gk blm sdh bgt banget "
-        "nya ya tolong mohon bantu dibantu bantuan terima kasih halo hai selamat pagi siang sore malam "
-        "admin oke makasih".split()
-    ),
-    "ru": frozenset("здравствуйте добрый день вечер утро привет подскажите помогите проблема".split()),
-}
 # A text with fewer words of at least _MIN_KEYWORD_LETTERS letters has no language of its own ("und").
 _MIN_DETECTED_WORDS = 2
 
