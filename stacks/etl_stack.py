@@ -292,6 +292,7 @@ class EtlStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": "telegram-model",
                 # Applied to every day it writes: `make remodel` re-applies a change to history.
                 "MODEL_SETTINGS": settings,
+                "MODEL_INCREMENTAL": "true" if config.model_incremental else "false",
             },
             layers=layers,
             # One run at a time: a remodel and the daily run never replace a partition together.

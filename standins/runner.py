@@ -199,6 +199,7 @@ class LocalPipeline:
         env = {**self.s3_env, "PROCESSED_BUCKET": self.processed_bucket, "MODEL_SETTINGS": "{}"}
         env["POWERTOOLS_LOG_LEVEL"] = self.log_level
         env["MODEL_SETTINGS"] = model_settings_json(self.settings)
+        env["MODEL_INCREMENTAL"] = "true" if self.settings.model_incremental else "false"
         return LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", env)
 
     def post_webhook(self, body: bytes, *, request_time_ms: int, secret: str | None = None) -> dict[str, Any]:

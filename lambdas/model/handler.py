@@ -20,9 +20,13 @@ logger = Logger(service="telegram-model")
 
 settings = Settings.from_json(os.environ.get("MODEL_SETTINGS", "{}"))
 bucket = os.environ["PROCESSED_BUCKET"]
+# The stage's model_incremental (off by default): the daily run may read its new day only.
+incremental = os.environ.get("MODEL_INCREMENTAL", "false") == "true"
 storage = S3Storage(boto3.client("s3", config=Config(retries={"mode": "standard"})))
 
 
 @logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run(event, settings=settings, storage=storage, bucket=bucket, logger=logger)
+    return run(
+        event, settings=settings, storage=storage, bucket=bucket, logger=logger, incremental=incremental
+    )

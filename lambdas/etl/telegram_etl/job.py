@@ -49,6 +49,7 @@ import pyarrow as pa
 from telegram_etl import firehose
 from telegram_etl.flatten import LossyNumber, epoch_ms, flatten_values, parse_update, parse_update_fast
 from telegram_etl.ids import UpdateIds
+from telegram_etl.language import LanguageModelUnavailable
 from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.rows import values_to_table
 from telegram_etl.schema import ARROW_SCHEMA
@@ -218,7 +219,7 @@ class _Rows:
                 except LossyNumber:  # raised before any text is read: nothing was counted twice
                     value = flatten_values(parse_update(item.body), item.ingested_ms, people=people,
                                            redactions=redactions)  # fmt: skip
-            except MemoryError:
+            except (MemoryError, LanguageModelUnavailable):  # the run's fault, not the item's: fail loudly
                 raise
             except Exception:  # a flattener bug: this item alone
                 self.quarantine(item.name, item.original)

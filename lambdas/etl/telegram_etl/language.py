@@ -72,11 +72,19 @@ def detect(outside_links: str) -> str:
     return best if scores[best] / total >= MIN_PROBABILITY else UNDETERMINED
 
 
+class LanguageModelUnavailable(RuntimeError):
+    """The language model cannot be loaded (a bundle without it): the run fails, never a quarantined
+    request after another (telegram_etl.job lets it through)."""
+
+
 @cache
 def _model() -> Any:  # fasttext has no type hints
-    import fasttext  # lazily: a run that detects nothing never loads the model
+    try:
+        import fasttext  # lazily: a run that detects nothing never loads the model
 
-    return fasttext.load_model(str(model_path()))
+        return fasttext.load_model(str(model_path()))
+    except Exception as error:
+        raise LanguageModelUnavailable(f"the language model could not be loaded: {error}") from error
 
 
 def model_path() -> Path:

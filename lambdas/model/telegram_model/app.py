@@ -99,13 +99,21 @@ def _day(value: Any, name: str) -> date:
 
 
 def run(
-    event: dict[str, Any], *, settings: Settings, storage: Storage, bucket: str, logger: Logger
+    event: dict[str, Any],
+    *,
+    settings: Settings,
+    storage: Storage,
+    bucket: str,
+    logger: Logger,
+    incremental: bool = False,
 ) -> dict[str, Any]:
+    """Model the event's days. `incremental` (the stage's model_incremental): the daily run may read its new
+    day only and the earlier days' stored state (telegram_model.incremental); off, every run reads all."""
     days = window(event)
     if days is None:
         logger.info("no day written by the ETL: nothing to model")
         return {"days": 0}
     result = run_model(storage, bucket=bucket, settings=settings, first=days[0], last=days[1],
-                       new_days=etl_days(event))  # fmt: skip
+                       new_days=etl_days(event) if incremental else ())  # fmt: skip
     logger.info("model written", extra=result.as_dict())
     return result.as_dict()

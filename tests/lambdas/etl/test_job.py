@@ -143,6 +143,26 @@ def test_a_flattener_failure_quarantines_that_object_only(monkeypatch):
     assert quarantined(storage) == ["4.json"]
 
 
+def test_a_language_model_that_cannot_load_fails_the_run_instead_of_quarantining_each_request(
+    monkeypatch, tmp_path
+):
+    import telegram_etl.language as language
+
+    monkeypatch.setattr(language, "model_path", lambda: tmp_path / "lid.176.ftz")  # a bundle without it
+    language._model.cache_clear()
+    monkeypatch.setattr(language, "_model", language._model)  # restored (and its cache) after the test
+    storage = MemoryStorage()
+    put_raw(storage, 1)  # no text: flattened as ever
+    update = {"update_id": 2, "message": {"message_id": 5, "date": 1700000000, "chat": {"id": -100, "type": "group"},
+              "from": {"id": 7, "is_bot": False, "first_name": "Ana"}, "text": "Onde está o meu pedido de ontem?"}}  # fmt: skip
+    storage.put("raw", f"telegram/context_date={DAY}/2.json", json.dumps(update).encode(), "application/json")
+    with pytest.raises(language.LanguageModelUnavailable, match="could not be loaded"):
+        run(storage)
+    assert quarantined(storage) == [] and not [k for (_, k) in storage.objects if k.startswith("telegram/")
+                                               and "context_date" in k and k.endswith(".parquet")]  # fmt: skip
+    language._model.cache_clear()
+
+
 def test_a_row_arrow_refuses_quarantines_its_object_only_never_its_batch(monkeypatch):
     import telegram_etl.job as job
 

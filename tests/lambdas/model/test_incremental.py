@@ -172,3 +172,24 @@ def test_the_keyword_counts_of_the_days_before_the_written_ones_come_from_their_
     )
     run_model(full, bucket="out", settings=SETTINGS, first=first, last=after)
     assert result.mode == "incremental" and model_objects(incremental) == model_objects(full)
+
+
+def test_the_daily_run_is_incremental_only_when_the_stage_opts_in():
+    # model_incremental (MODEL_INCREMENTAL) is off by default: the ETL's record then gives a full run even
+    # when every earlier day has its state.
+    from aws_lambda_powertools import Logger
+
+    from telegram_model.app import run
+
+    days = processed_days(600, 16, 2)
+    storage = MemoryStorage()
+    modes = {True: [], False: []}
+    for day, body in days.items():
+        storage.put("out", f"telegram/context_date={day}/part-00000.parquet", body, "x")
+        record = {"responsePayload": {"days": [{"date": day.isoformat()}]}}
+        for incremental in (False, True):
+            result = run(record, settings=SETTINGS, storage=storage, bucket="out",
+                         logger=Logger(service="test"), incremental=incremental)  # fmt: skip
+            modes[incremental].append(result["mode"])
+    assert set(modes[False]) == {"full"}
+    assert modes[True].count("incremental") >= len(modes[True]) - 3
