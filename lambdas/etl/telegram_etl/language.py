@@ -55,6 +55,8 @@ def detect(outside_links: str) -> str:
     # first words tell the language; the model's time grows with the text (48 µs at 77 characters, 27 at
     # 64: BENCHMARKS.md "Language").
     words = " ".join(_NOT_LETTERS.sub(" ", outside_links[: 2 * MAX_CHARS].lower()).split())
+    if len(words) < MAX_CHARS and len(outside_links) > 2 * MAX_CHARS:  # a long run of emoji or digits first
+        words = " ".join(_NOT_LETTERS.sub(" ", outside_links.lower()).split())
     if len(words) > MAX_CHARS:
         words = words[: words.rfind(" ", 0, MAX_CHARS + 1)] if " " in words[:MAX_CHARS] else words[:MAX_CHARS]
     labels, probabilities = _model().predict(words, k=3)

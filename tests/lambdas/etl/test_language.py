@@ -98,3 +98,8 @@ def test_only_a_requests_language_is_detected():
     )
     # The same words asked: Indonesian, its stop words out, "beres" left whole by its stemmer.
     assert features("Terima kasih kak, sudah beres?")[1:] == ("question", ["beres"], ["beres"], "id")
+
+
+def test_a_long_run_of_emoji_before_the_words_does_not_hide_them():
+    text = "🙏" * 130 + " Здравствуйте, где мой заказ? Оплатил неделю назад, статус не меняется"
+    assert text_language(text) == "ru"
