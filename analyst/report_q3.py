@@ -53,6 +53,22 @@ def q3_part(answers: dict[str, Rows], *, lang: str, staff_known: bool) -> tuple[
         return DASH if value is None else t("minutes", minutes=n(value))
 
     no_ratings = t("no_ratings")
+    # The columns the weekly and the per-topic tables share: staff and the bot apart, anyone, the ratings.
+    answer_headers = [t(key) for key in ("staff_pct", "bot_pct", "median_staff", "median_bot", "answered_pct",
+                                         "median_minutes", "rated", "resolution_pct")]  # fmt: skip
+
+    def answer_values(r: dict[str, Any]) -> tuple[Any, ...]:
+        return (r["answered_by_staff_pct"], r["answered_by_bot_pct"], r["median_minutes_to_staff"],
+                r["median_minutes_to_bot"], r["answered_pct"], r["median_minutes_to_reply"], r["rated"],
+                r["resolution_rate_pct"])  # fmt: skip
+
+    def answer_cells(r: dict[str, Any]) -> tuple[str, ...]:
+        return (percent(r["answered_by_staff_pct"], lang, DASH),
+                percent(r["answered_by_bot_pct"], lang, DASH), n(r["median_minutes_to_staff"]),
+                n(r["median_minutes_to_bot"]),
+                percent(r["answered_pct"], lang, DASH), n(r["median_minutes_to_reply"]), n(r["rated"]),
+                percent(r["resolution_rate_pct"] if r["rated"] else None, lang, no_ratings))  # fmt: skip
+
     feedback = _one(answers.get("q3_feedback_resolution_rate", []))
     answered = _one(answers.get("q3_questions_answered", []))
     again = _one(answers.get("q3_asked_again_within_24h", []))
@@ -281,28 +297,14 @@ def q3_part(answers: dict[str, Rows], *, lang: str, staff_known: bool) -> tuple[
                 [
                     t("week"),
                     t("requests"),
-                    t("staff_pct"),
-                    t("bot_pct"),
-                    t("median_staff"),
-                    t("median_bot"),
-                    t("answered_pct"),
-                    t("median_minutes"),
-                    t("rated"),
-                    t("resolution_pct"),
+                    *answer_headers,
                     t("resolved_pct"),
                 ],
                 [
                     (
                         as_day(r["week"]),
                         r["requests"],
-                        r["answered_by_staff_pct"],
-                        r["answered_by_bot_pct"],
-                        r["median_minutes_to_staff"],
-                        r["median_minutes_to_bot"],
-                        r["answered_pct"],
-                        r["median_minutes_to_reply"],
-                        r["rated"],
-                        r["resolution_rate_pct"],
+                        *answer_values(r),
                         r.get("resolved_pct"),
                     )
                     for r in weekly
@@ -312,14 +314,7 @@ def q3_part(answers: dict[str, Rows], *, lang: str, staff_known: bool) -> tuple[
                     (
                         date_text(r["week"], lang),
                         n(r["requests"]),
-                        percent(r["answered_by_staff_pct"], lang, DASH),
-                        percent(r["answered_by_bot_pct"], lang, DASH),
-                        n(r["median_minutes_to_staff"]),
-                        n(r["median_minutes_to_bot"]),
-                        percent(r["answered_pct"], lang, DASH),
-                        n(r["median_minutes_to_reply"]),
-                        n(r["rated"]),
-                        percent(r["resolution_rate_pct"] if r["rated"] else None, lang, no_ratings),
+                        *answer_cells(r),
                         percent(r.get("resolved_pct"), lang, DASH),
                     )
                     for r in weekly
@@ -336,28 +331,14 @@ def q3_part(answers: dict[str, Rows], *, lang: str, staff_known: bool) -> tuple[
                 [
                     t("topic"),
                     t("requests"),
-                    t("staff_pct"),
-                    t("bot_pct"),
-                    t("median_staff"),
-                    t("median_bot"),
-                    t("answered_pct"),
-                    t("median_minutes"),
-                    t("rated"),
-                    t("resolution_pct"),
+                    *answer_headers,
                     t("asked_again_pct"),
                 ],
                 [
                     (
                         topic(r["topic"]),
                         r["requests"],
-                        r["answered_by_staff_pct"],
-                        r["answered_by_bot_pct"],
-                        r["median_minutes_to_staff"],
-                        r["median_minutes_to_bot"],
-                        r["answered_pct"],
-                        r["median_minutes_to_reply"],
-                        r["rated"],
-                        r["resolution_rate_pct"],
+                        *answer_values(r),
                         r.get("asked_again_pct"),
                     )
                     for r in per_topic
@@ -367,14 +348,7 @@ def q3_part(answers: dict[str, Rows], *, lang: str, staff_known: bool) -> tuple[
                     (
                         topic(r["topic"]),
                         n(r["requests"]),
-                        percent(r["answered_by_staff_pct"], lang, DASH),
-                        percent(r["answered_by_bot_pct"], lang, DASH),
-                        n(r["median_minutes_to_staff"]),
-                        n(r["median_minutes_to_bot"]),
-                        percent(r["answered_pct"], lang, DASH),
-                        n(r["median_minutes_to_reply"]),
-                        n(r["rated"]),
-                        percent(r["resolution_rate_pct"] if r["rated"] else None, lang, no_ratings),
+                        *answer_cells(r),
                         percent(r.get("asked_again_pct"), lang, DASH),
                     )
                     for r in per_topic
