@@ -191,3 +191,14 @@ def test_a_table_schema_change_makes_the_next_daily_run_a_full_one():
         assert daily(incremental, full, D1, [request(2, at(D1, 9), "prazo?", ["prazo"])]) == "full"
     assert model_objects(incremental) == model_objects(full)
     assert [o.key for o in incremental.list_objects("out", marker_prefix(D))]
+
+
+def test_a_stage_keeps_its_processed_days_as_long_as_the_model_reads_them():
+    # The daily run for R reads R-14..R (the incremental one, the state of R-14..R-1): a processed day that
+    # expired before would leave a day's state without its data, and a full run without the day.
+    from stacks.config import PROCESSED_RETENTION_MIN_DAYS, ConfigError, StageConfig
+
+    assert PROCESSED_RETENTION_MIN_DAYS == 2 * CONTEXT_DAYS + 1
+    assert StageConfig.from_context("dev", {"processed_retention_days": 15}).processed_retention_days == 15
+    with pytest.raises(ConfigError, match="processed_retention_days must be an integer of at least 15"):
+        StageConfig.from_context("dev", {"processed_retention_days": 14})
