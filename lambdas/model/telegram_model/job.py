@@ -37,9 +37,10 @@ from telegram_model.state import (
     FROM_UPDATES,
     fingerprint,
     mark_days,
+    markable,
+    record_stale,
     stale_days,
     unmark_days,
-    unmarked_reach,
     write_state,
 )
 from telegram_model.tables import TABLES, Table
@@ -96,11 +97,6 @@ def read_updates(storage: Storage, bucket: str, first: date, last: date) -> tupl
             columns.append(pa.array([day.isoformat()] * stored.num_rows, pa.string()))
             tables.append(pa.Table.from_arrays(columns, schema=UPDATES_SCHEMA))
     return (pa.concat_tables(tables) if tables else UPDATES_SCHEMA.empty_table()), read
-
-
-def processed(storage: Storage, bucket: str, day: date) -> bool:
-    """Whether the processed table has the day."""
-    return any(True for _ in storage.list_objects(bucket, partition_prefix(PROCESSED_PREFIX, day)))
 
 
 def write_partition(storage: Storage, bucket: str, table: Table, day: date, rows: pa.Table) -> bool:
@@ -179,6 +175,7 @@ def run_model(
         # lose their markers (telegram_model.state): a run that fails half-way leaves none of them valid.
         stale = stale_days(connection, context_days)
         unmark_days(storage, bucket, sorted(set(window) | stale))
+        record_stale(storage, bucket, sorted(stale))
         for table in TABLES:
             result.rows[table.name] = write_table(connection, table, None)
         # State only for the days with processed data, which are all the incremental run asks for: an empty
@@ -187,8 +184,7 @@ def run_model(
         stated = [day for day in window if day.isoformat() in present]
         for day in stated:
             write_state(storage, bucket, connection, day, (*FROM_LAYERS, *FROM_UPDATES))
-        if not any(processed(storage, bucket, day) for day in unmarked_reach(last, context_days)):
-            mark_days(storage, bucket, [day for day in stated if day not in stale], mark)
+        mark_days(storage, bucket, markable(storage, bucket, stated, stale, last, context_days), mark)
     finally:
         connection.close()
     return result

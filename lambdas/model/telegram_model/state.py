@@ -15,8 +15,8 @@ Every run writes, for each day it writes (the days first..last), beside the tabl
   settings, SQL, tables or state code finds no state of its own and recomputes in full.
 A day is marked only when its state is what a full run reading it would see: a full run leaves unmarked
 (and unmarks) a day whose message's latest version arrived more than CONTEXT_DAYS after it (an edit too
-late to reach the day's tables), and the days of a range with processed days soon after its reach
-(stale_days, unmarked_reach).
+late to reach the day's tables: stale_days, recorded under model/_state/stale/ for the runs that do not
+read that far, markable).
 """
 
 from __future__ import annotations
@@ -135,16 +135,36 @@ def mark_days(storage: Storage, bucket: str, days: Iterable[date], mark: str) ->
 
 def stale_days(connection: duckdb.DuckDBPyConnection, context_days: int) -> set[date]:
     """The days read (by a full run) whose state would not be what a run reading them sees: a message of
-    theirs has a version that arrived more than context_days after it."""
+    theirs has a version that arrived more than context_days after it. Each is recorded (stale_key): a
+    later run that does not read that far still knows."""
     sql = STALE_SQL.format(days=int(context_days))
     return {date.fromisoformat(day) for (day,) in connection.execute(sql).fetchall()}
 
 
-def unmarked_reach(last: date, context_days: int) -> list[date]:
-    """The processed days that, when they exist, keep a full run of ..last from marking its days: a day's
-    state serves the incremental runs of the 2 * context_days days after it, which read every version up
-    to the day before theirs; the full run reads up to last + context_days only."""
-    return [last + timedelta(days=n) for n in range(context_days + 1, 2 * context_days)]
+def stale_key(day: date) -> str:
+    return f"{STATE_PREFIX}/stale/context_date={day.isoformat()}"
+
+
+def record_stale(storage: Storage, bucket: str, days: Iterable[date]) -> None:
+    for day in days:
+        storage.put(bucket, stale_key(day), b"", "text/plain")
+
+
+def markable(
+    storage: Storage, bucket: str, days: Iterable[date], stale: set[date], last: date, context_days: int
+) -> list[date]:  # fmt: skip
+    """Of the days a full run of ..last wrote state for, those it may mark. A day's state serves the
+    incremental runs of the 2 * context_days days after it, which see every version up to the day before
+    theirs; the run saw versions up to last + context_days: a day it saw a late version of is stale, and
+    so is a day whose reach goes past what it read if an earlier run found it stale (a late edit is found
+    by the run of the day it arrived on, which reads the edited day)."""
+    seen = last + timedelta(days=context_days)
+    return [
+        day for day in days
+        if day not in stale
+        and (day + timedelta(days=2 * context_days - 1) <= seen
+             or not any(o.key == stale_key(day) for o in storage.list_objects(bucket, stale_key(day))))
+    ]  # fmt: skip
 
 
 def download(storage: Storage, bucket: str, key: str, folder: Path) -> Path | None:

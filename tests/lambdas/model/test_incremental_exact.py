@@ -6,8 +6,9 @@ by the most requests of the 15 days read, ties to the keyword written first)."""
 
 import io
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -65,6 +66,12 @@ def test_a_fallback_for_an_old_edit_leaves_no_valid_state_for_the_edited_day():
     assert modes == ["incremental", "incremental", "full"]
     # The full run found an edit of D's message more than 7 days late: D's state is no longer valid.
     mark = fingerprint(compiled_layers(SETTINGS), SETTINGS)
+    assert not has_state(incremental, "out", D, mark) and has_state(
+        incremental, "out", D + timedelta(days=1), mark
+    )
+    # make remodel of D-7..D (it reads up to D+7, not the edit): D stays unmarked, as the edit's run found.
+    for storage in (incremental, full):
+        run_model(storage, bucket="out", settings=SETTINGS, first=D - timedelta(days=7), last=D)
     assert not has_state(incremental, "out", D, mark) and has_state(
         incremental, "out", D + timedelta(days=1), mark
     )
@@ -202,3 +209,95 @@ def test_a_stage_keeps_its_processed_days_as_long_as_the_model_reads_them():
     assert StageConfig.from_context("dev", {"processed_retention_days": 15}).processed_retention_days == 15
     with pytest.raises(ConfigError, match="processed_retention_days must be an integer of at least 15"):
         StageConfig.from_context("dev", {"processed_retention_days": 14})
+
+
+def with_edits(body: bytes, edits: list[dict]) -> bytes:
+    """A processed day (Parquet) with these edited_message rows added, as the ETL would have written it."""
+    from telegram_etl.schema import ARROW_SCHEMA
+
+    table = pq.read_table(io.BytesIO(body))
+    table = pa.concat_tables([table, pa.Table.from_pylist(edits, schema=ARROW_SCHEMA).cast(table.schema)])
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def late_edit(original: dict, update_id: int, when) -> dict:
+    """The customer's message, edited into a question on a word no topic rule covers."""
+    return original | {
+        "update_id": update_id, "update_type": "edited_message", "edit_date": when, "intent": "question",
+        "text": "A fatura veio errada?", "normalized_text": "a fatura veio errada",
+        "keywords": ["fatura", "errada"], "keyword_stems": ["fatur", "errad"],
+    }  # fmt: skip
+
+
+def test_day_after_day_over_the_demo_group_with_late_edits_a_failed_run_and_a_settings_change():
+    # The demo generator's group over 30 days, with customer messages edited on later days (added to the
+    # processed days): one of d3 on d4 (across days; d18's run reads d4..d18, where the edit is alone), one
+    # of d2 on d11 (9 days late: a fallback, d2 unmarked), one of d5 on d19 (14 days late: the first day
+    # d19's run reads), one of d1 on d17 (16 days late: its message is not read). The incremental side's
+    # run of d21 fails between its tables and its state; from d22 on, both sides run with a topic rule
+    # less. Every day both sides write the same bytes; then make remodel of the last 16 days, and the day
+    # after it.
+    from datetime import datetime
+
+    from ops.remodel import runs
+    from tests.lambdas.model.test_incremental import SETTINGS as DEMO
+    from tests.lambdas.model.test_incremental import processed_days
+
+    days = processed_days(3_000, 30, 3)
+    order = sorted(days)
+    assert len(order) == 30
+    rows = {d: pq.read_table(io.BytesIO(body)).to_pylist() for d, body in days.items()}
+
+    def customer_message(day: date) -> dict:
+        return next(r for r in rows[day] if r["update_type"] == "message" and r["text"] and not r["user_is_bot"]
+                    and not r["user_is_staff"] and r["media_group_id"] is None and r["reply_to_message_id"] is None)  # fmt: skip
+
+    next_id = max(r["update_id"] for day_rows in rows.values() for r in day_rows) + 1
+    for original_day, edit_day in ((3, 4), (2, 11), (5, 19), (1, 17)):
+        when = datetime.combine(order[edit_day], datetime.min.time()).replace(tzinfo=UTC) + timedelta(
+            hours=15
+        )
+        edit = late_edit(customer_message(order[original_day]), next_id, when)
+        days[order[edit_day]] = with_edits(days[order[edit_day]], [edit])
+        next_id += 1
+    fewer_rules = replace(DEMO, topic_rules={k: v for k, v in DEMO.topic_rules.items() if k != "pagamento"})
+    incremental, full = FailingState(), MemoryStorage()
+    modes = []
+    for n, day in enumerate(order[:-1]):
+        settings = fewer_rules if n >= 22 else DEMO
+        for storage in (incremental, full):
+            storage.put("out", f"telegram/context_date={day}/part-00000.parquet", days[day], "x")
+        first = day - timedelta(days=CONTEXT_DAYS)
+        incremental.failing = n == 21
+        try:
+            modes.append(run_model(incremental, bucket="out", settings=settings, first=first, last=day,
+                                   new_days=[day]).mode)  # fmt: skip
+        except OSError:
+            modes.append("failed")
+        incremental.failing = False
+        run_model(full, bucket="out", settings=settings, first=first, last=day)
+        assert model_objects(incremental) == model_objects(full), (n, day, modes[-1])
+    print(modes)
+    # d11 and d19 fall back (an edit over 7 days late), d12..d16 too (d2, read, unmarked); d17 (an edit of
+    # a message no day read holds), d18 (the edge) and d20 are incremental; d22 on: the failed run, the
+    # settings change.
+    assert [modes[n] for n in (11, 12, 16, 19, 21, 22)] == ["full", "full", "full", "full", "failed", "full"]
+    assert [modes[n] for n in (17, 18, 20)] == ["incremental"] * 3
+    assert modes[1:11] == ["incremental"] * 10
+    for storage in (incremental, full):
+        for run in runs(order[-17], order[-2]):
+            run_model(storage, bucket="out", settings=fewer_rules, first=date.fromisoformat(run["start_date"]),
+                      last=date.fromisoformat(run["end_date"]))  # fmt: skip
+    assert model_objects(incremental) == model_objects(full)
+    last = order[-1]
+    for storage in (incremental, full):
+        storage.put("out", f"telegram/context_date={last}/part-00000.parquet", days[last], "x")
+    first = last - timedelta(days=CONTEXT_DAYS)
+    mode = run_model(
+        incremental, bucket="out", settings=fewer_rules, first=first, last=last, new_days=[last]
+    ).mode
+    run_model(full, bucket="out", settings=fewer_rules, first=first, last=last)
+    assert model_objects(incremental) == model_objects(full)
+    assert mode == "incremental"  # the remodel left every day it wrote with valid state
