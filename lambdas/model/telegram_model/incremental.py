@@ -12,10 +12,13 @@ where it comes from here:
   that a reply or a button replies to: the stored `messages` rows of those, without texts;
 - the keyword counts of R-14..R-8: their state;
 - the clicks, reactions and group migrations of R-14..R-1: their state (`events`);
-- which messages R edits (and whether R's version is the later one): their state (`versions`).
+- which messages R edits (and whether R's version is the later one): their state (`versions`); an edit
+  of a message in no day's state has no original in the 15 days and is no message (has_original), as in
+  the full run.
 The incremental run gives way to the full one (returns None) when it cannot give the same rows: a day
-before R without state of these layers and settings, a processed day after R, R migrating a group, an
-album spanning R and an earlier day, or R editing a message of R-14..R-8.
+before R without valid state (telegram_model.state: a marker of these layers, settings, tables and state
+code), a processed day after R, R migrating a group, an album spanning R and an earlier day, or R editing
+a message of R-14..R-8. Its days' markers go before it writes and come back after its tables and state.
 """
 
 from __future__ import annotations
