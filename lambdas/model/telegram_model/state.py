@@ -142,7 +142,7 @@ def stale_days(connection: duckdb.DuckDBPyConnection, context_days: int) -> set[
 
 
 def stale_key(day: date) -> str:
-    return f"{STATE_PREFIX}/stale/context_date={day.isoformat()}"
+    return f"{STATE_PREFIX}/stale/context_date={day.isoformat()}/late-edit"
 
 
 def record_stale(storage: Storage, bucket: str, days: Iterable[date]) -> None:
