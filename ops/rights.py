@@ -591,10 +591,15 @@ def deployed_model_runs(session: Any, stage: str, first: date, last: date) -> li
 
     from ops.remodel import model_function, run_and_wait
 
-    function = model_function(session.client("cloudformation"), stage)
     # A run takes up to the function's 15 minutes; no retry of an invocation that may have run.
     client = session.client("lambda", config=Config(read_timeout=960, retries={"total_max_attempts": 1}))
-    return run_and_wait(client, function, first, last)
+    try:
+        return run_and_wait(client, model_function(session.client("cloudformation"), stage), first, last)
+    except RuntimeError as error:  # not found, or a run failed: what is erased stays erased
+        raise RightsError(
+            f"{error}; what was erased stays erased, the model's days are left to recompute: make remodel "
+            f"STAGE={stage} FROM={first.isoformat()} TO={last.isoformat()}"
+        ) from None
 
 
 def local_targets(s3: Any, workdir: Path) -> list[Target]:
