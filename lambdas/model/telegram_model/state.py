@@ -145,6 +145,11 @@ def stale_key(day: date) -> str:
     return f"{STATE_PREFIX}/stale/context_date={day.isoformat()}/late-edit"
 
 
+def _recorded_stale(storage: Storage, bucket: str, day: date) -> bool:
+    folder = stale_key(day).rsplit("/", 1)[0] + "/"
+    return any(o.key == stale_key(day) for o in storage.list_objects(bucket, folder))
+
+
 def record_stale(storage: Storage, bucket: str, days: Iterable[date]) -> None:
     for day in days:
         storage.put(bucket, stale_key(day), b"", "text/plain")
@@ -163,7 +168,7 @@ def markable(
         day for day in days
         if day not in stale
         and (day + timedelta(days=2 * context_days - 1) <= seen
-             or not any(o.key == stale_key(day) for o in storage.list_objects(bucket, stale_key(day))))
+             or not _recorded_stale(storage, bucket, day))
     ]  # fmt: skip
 
 
