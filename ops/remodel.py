@@ -7,7 +7,8 @@ patterns, time zone: its MODEL_SETTINGS, set by `make deploy`) to the days it wr
 change is deployed, this recomputes the model's tables of the days FROM..TO: it invokes the stage's model
 function (asynchronously; one run at a time, its reserved concurrency) once per RUN_DAYS days, each run
 reading the processed Parquet of its days and the 7 days on either side. It never reads raw data: cheap.
-A run that fails is retried, then dead-lettered and alarmed like the daily one.
+A run that fails is retried, then dead-lettered and alarmed like the daily one. `make forget` recomputes
+the days of the person's erased rows through the same function, waiting for each run (run_and_wait).
 """
 
 from __future__ import annotations
@@ -15,15 +16,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from ops.deployed import one_function
 from stacks.names import stack_name
 from standins.cli import ArgumentParser, configured_session, explain
 
 RUN_DAYS = 8  # the daily run's window (the day and the 7 before it): the same topics' keyword window
+# A synchronous run waits while another holds the function (reserved concurrency 1: Lambda answers
+# TooManyRequestsException): the daily run takes minutes, at most the function's 15.
+BUSY_RETRY_SECONDS = 15
+BUSY_GIVE_UP_SECONDS = 30 * 60
 
 
 def runs(first: date, last: date, days: int = RUN_DAYS) -> Iterator[dict[str, str]]:
@@ -47,6 +55,35 @@ def remodel(lambda_client: Any, function: str, first: date, last: date) -> list[
         lambda_client.invoke(
             FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode()
         )
+    return payloads
+
+
+def run_and_wait(
+    lambda_client: Any, function: str, first: date, last: date, *, sleep: Callable[[float], None] = time.sleep
+) -> list[dict[str, str]]:  # fmt: skip
+    """Invoke the model function for first..last, one synchronous run after the other, each waited for:
+    inside the function's one-at-a-time limit, so never beside the daily run (which would interleave
+    its writes and state with these). A run it failed raises; the payloads run."""
+    payloads = list(runs(first, last))
+    for payload in payloads:
+        waited = 0
+        while True:
+            try:
+                body = json.dumps(payload).encode()
+                response = lambda_client.invoke(
+                    FunctionName=function, InvocationType="RequestResponse", Payload=body
+                )
+                break
+            except ClientError as error:
+                busy = error.response["Error"]["Code"] == "TooManyRequestsException"
+                if not busy or waited >= BUSY_GIVE_UP_SECONDS:
+                    raise
+                sleep(BUSY_RETRY_SECONDS)
+                waited += BUSY_RETRY_SECONDS
+        if response.get("FunctionError"):
+            answer = json.loads(response["Payload"].read() or b"{}")
+            why = answer.get("errorMessage", "?")
+            raise RuntimeError(f"{function} failed for {json.dumps(payload)}: {why}")
     return payloads
 
 

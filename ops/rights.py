@@ -97,6 +97,9 @@ class Target:
     # The stage settings the model step applies: after a forget, the model's days that read the person's
     # days are recomputed from what is left (telegram_model), so the person leaves those tables too.
     model_settings: Any = None
+    # A deployed stage's model runs (first, last): its model function, invoked and waited for (one run at a
+    # time, never beside the daily one). None: run here (the local pipeline's, or a test's, buckets).
+    run_model: Callable[[date, date], object] | None = None
 
 
 @dataclass
@@ -469,6 +472,7 @@ def _remodel(target: Target, changed: list[date], report: Report, versioned: boo
     """The model's tables of every day that read a changed processed day (7 days on either side),
     recomputed from the processed table as it is now, their earlier versions purged. Changed days far
     apart (years, in an imported history) are each recomputed with their own days, not every day between."""
+    from ops.remodel import runs
     from telegram_model.app import Settings
     from telegram_model.job import CONTEXT_DAYS, run_model
     from telegram_model.tables import MODEL_PREFIX
@@ -479,7 +483,12 @@ def _remodel(target: Target, changed: list[date], report: Report, versioned: boo
     before = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
     settings, storage = Settings.of(target.model_settings), S3Storage(target.s3)
     for first, last in windows:
-        run_model(storage, bucket=target.processed_bucket, settings=settings, first=first, last=last)
+        if target.run_model is not None:
+            target.run_model(first, last)
+            continue
+        for run in runs(first, last):  # as make remodel runs a range: RUN_DAYS days a run
+            start, end = date.fromisoformat(run["start_date"]), date.fromisoformat(run["end_date"])
+            run_model(storage, bucket=target.processed_bucket, settings=settings, first=start, last=end)
     after = set(_keys(target.s3, target.processed_bucket, f"{MODEL_PREFIX}/"))
     recomputed = sum((last - first).days + 1 for first, last in windows)
     report.count(f"processed:{MODEL_PREFIX}/", "model_days_recomputed", recomputed)
@@ -571,7 +580,26 @@ def aws_target(stage: str, session: Any = None) -> Target:
             f"stage {stage}: the stacks have no output {', '.join(missing)} (deploy them again)"
         )
     return Target(session.client("s3"), ingestion["RawBucketName"], etl["ProcessedBucketName"], key,
-                  where=f"stage {stage}", model_settings=config)  # fmt: skip
+                  where=f"stage {stage}", model_settings=config,
+                  run_model=lambda first, last: deployed_model_runs(session, stage, first, last))  # fmt: skip
+
+
+def deployed_model_runs(session: Any, stage: str, first: date, last: date) -> list[dict[str, str]]:
+    """first..last recomputed by the stage's model function (ops.remodel.run_and_wait): the deployed code
+    and settings, inside its reserved concurrency of 1."""
+    from botocore.config import Config
+
+    from ops.remodel import model_function, run_and_wait
+
+    # A run takes up to the function's 15 minutes; no retry of an invocation that may have run.
+    client = session.client("lambda", config=Config(read_timeout=960, retries={"total_max_attempts": 1}))
+    try:
+        return run_and_wait(client, model_function(session.client("cloudformation"), stage), first, last)
+    except RuntimeError as error:  # not found, or a run failed: what is erased stays erased
+        raise RightsError(
+            f"{error}; what was erased stays erased, the model's days are left to recompute: make remodel "
+            f"STAGE={stage} FROM={first.isoformat()} TO={last.isoformat()}"
+        ) from None
 
 
 def local_targets(s3: Any, workdir: Path) -> list[Target]:

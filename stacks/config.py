@@ -28,6 +28,10 @@ TELEGRAM_MAX_CONNECTIONS = 100  # setWebhook accepts 1-100
 # Raw days must outlive the dead-letter queue's 14 days, in which a failed ETL run is re-run.
 RAW_RETENTION_MIN_DAYS = 14
 RAW_LAYOUTS = ("object", "firehose")
+# A model run reads each day it writes with the 7 days on either side (telegram_model.job.CONTEXT_DAYS):
+# the daily run for day R reads R-14..R, the incremental one the state of R-14..R-1 beside R. A processed
+# day must outlive that (its model state is rewritten up to 7 days after it, and expires after it).
+PROCESSED_RETENTION_MIN_DAYS = 15
 # The daily run may start no earlier: by then every update of the day before is in the raw bucket (the
 # firehose layout's objects of the day before, delivered within its buffer after midnight, included:
 # telegram_etl.firehose.LATE_WINDOW). Anything later still is a late arrival, re-run (late_data_days).
@@ -163,9 +167,9 @@ class StageConfig:
     # 10240 (see Benchmarks).
     model_memory_mb: int = 3008
     # The daily model run reads its new day only, and the 14 days before from the model's stored tables and
-    # per-day state (telegram_model.incremental): about half the memory on long histories. Off by default:
-    # known cases where it differs from the full run are not fixed yet (BENCHMARKS.md, the model step).
-    model_incremental: bool = False
+    # per-day state (telegram_model.incremental): the same rows, about half the memory on long histories.
+    # false: every daily run re-reads the 15 days (a stage that wants the simplest path).
+    model_incremental: bool = True
     # Athena: per-query bytes-scanned cutoff and first day of the partition projection.
     athena_bytes_scanned_cutoff: int = 1024**3
     projection_start_date: str = "2024-01-01"
@@ -301,8 +305,12 @@ class StageConfig:
              and self.late_data_days < self.raw_retention_days,
              f"late_data_days must be an integer between 1 and {LATE_DATA_DAYS_MAX}, below "
              "raw_retention_days"),
-            (lambda: self.processed_retention_days is None or days(self.processed_retention_days),
-             "processed_retention_days must be a positive integer or null (keep)"),
+            (lambda: self.processed_retention_days is None
+             or (days(self.processed_retention_days)
+                 and self.processed_retention_days >= PROCESSED_RETENTION_MIN_DAYS),
+             f"processed_retention_days must be an integer of at least {PROCESSED_RETENTION_MIN_DAYS} (the "
+             "model step reads each day again for 14 days after it, from its state with model_incremental) "
+             "or null (keep)"),
             (lambda: days(self.athena_results_retention_days),
              "athena_results_retention_days must be a positive integer"),
             (lambda: self.raw_infrequent_access_after_days is None

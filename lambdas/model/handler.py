@@ -20,8 +20,8 @@ logger = Logger(service="telegram-model")
 
 settings = Settings.from_json(os.environ.get("MODEL_SETTINGS", "{}"))
 bucket = os.environ["PROCESSED_BUCKET"]
-# The stage's model_incremental (off by default): the daily run may read its new day only.
-incremental = os.environ.get("MODEL_INCREMENTAL", "false") == "true"
+# The stage's model_incremental (on by default): the daily run may read its new day only.
+incremental = os.environ.get("MODEL_INCREMENTAL", "true") == "true"
 storage = S3Storage(boto3.client("s3", config=Config(retries={"mode": "standard"})))
 
 

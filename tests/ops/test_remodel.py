@@ -58,3 +58,42 @@ def test_the_stage_model_function_is_invoked_asynchronously_per_run(capsys):
 def test_from_after_to_is_refused():
     with pytest.raises(SystemExit):
         remodel.parse_args(["--stage", "dev", "--from", "2025-02-01", "--to", "2025-01-01"])
+
+
+class DeployedStage(FakeSession):
+    """The stage's stacks and its model function as `make forget` finds and invokes them."""
+
+    def __init__(self, error=None):
+        super().__init__()
+        self.error = error
+
+    def client(self, name, config=None):
+        if name == "lambda":
+            assert config.read_timeout > 900  # a run may take the function's 15 minutes
+        return self
+
+    def invoke(self, **call):
+        import io
+
+        self.invocations.append(call)
+        if self.error:
+            body = json.dumps({"errorMessage": self.error}).encode()
+            return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(body)}
+        return {"StatusCode": 200, "Payload": io.BytesIO(b"{}")}
+
+
+def test_forget_on_a_stage_runs_the_deployed_model_function_and_waits_for_each_run():
+    from ops.rights import RightsError, deployed_model_runs
+
+    stage = DeployedStage()
+    assert deployed_model_runs(stage, "dev", date(2025, 3, 3), date(2025, 3, 18)) == [
+        {"start_date": "2025-03-03", "end_date": "2025-03-10"},
+        {"start_date": "2025-03-11", "end_date": "2025-03-18"},
+    ]
+    assert [(c["FunctionName"], c["InvocationType"]) for c in stage.invocations] == [
+        ("model-fn", "RequestResponse")
+    ] * 2
+    with pytest.raises(
+        RightsError, match=r"out of memory; .* make remodel STAGE=dev FROM=2025-03-03 TO=2025-03-18"
+    ):
+        deployed_model_runs(DeployedStage(error="out of memory"), "dev", date(2025, 3, 3), date(2025, 3, 18))

@@ -386,3 +386,66 @@ def test_no_aws_credentials_is_a_clear_error(monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().err == (
         "export: no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE\n"
     )
+
+
+class ModelFunction:
+    """The deployed model function as `make forget` invokes it: one run at a time (reserved concurrency 1),
+    busy for the first call (the daily run holds it: Lambda answers TooManyRequestsException), then each
+    synchronous invocation runs the model's handler code on the bucket."""
+
+    def __init__(self, s3):
+        self.s3, self.calls, self.busy = s3, [], 1
+
+    def invoke(self, FunctionName, InvocationType, Payload):
+        from aws_lambda_powertools import Logger
+        from botocore.exceptions import ClientError
+
+        from telegram_model.app import Settings, run
+
+        self.calls.append((FunctionName, InvocationType, json.loads(Payload)))
+        if self.busy:
+            self.busy -= 1
+            raise ClientError(
+                {"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}}, "Invoke"
+            )
+        result = run(json.loads(Payload), settings=Settings.of(StageConfig(stage="test")), storage=S3Storage(self.s3),
+                     bucket=PROCESSED, logger=Logger(service="test"))  # fmt: skip
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
+
+
+def test_on_a_stage_forget_recomputes_the_model_through_its_function_one_run_at_a_time(s3):
+    # Issue 20: the model's recomputation runs inside the function's reserved concurrency (never beside the
+    # daily run, which would interleave its tables and state with these), 8 days a run as make remodel.
+    from ops.remodel import run_and_wait
+
+    function, waits = ModelFunction(s3), []
+    deployed = Target(s3, RAW, PROCESSED, None, where="test", model_settings=StageConfig(stage="test"),
+                      run_model=lambda first, last: run_and_wait(function, "model-fn", first, last,
+                                                                 sleep=waits.append))  # fmt: skip
+    report = forget(deployed, WERT)
+    assert report.counts["processed:model/"] == {"model_days_recomputed": 2 + 14}
+    # DAYS[0]-7 .. DAYS[1]+7: 16 days, in runs of 8; the first invocation was throttled and retried.
+    assert [call[2] for call in function.calls] == [
+        {"start_date": "2025-03-03", "end_date": "2025-03-10"},
+        {"start_date": "2025-03-03", "end_date": "2025-03-10"},
+        {"start_date": "2025-03-11", "end_date": "2025-03-18"},
+    ]
+    assert {call[:2] for call in function.calls} == {("model-fn", "RequestResponse")} and len(waits) == 1
+    for key in keys(s3, PROCESSED):
+        assert b"6962620676" not in body(s3, PROCESSED, key)
+
+
+def test_a_model_run_that_fails_fails_the_forget_with_the_functions_error():
+    from ops.remodel import run_and_wait
+
+    class Failing:
+        def invoke(self, **call):
+            error = {"errorMessage": "Task timed out after 900.00 seconds"}
+            return {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "Payload": io.BytesIO(json.dumps(error).encode()),
+            }
+
+    with pytest.raises(RuntimeError, match=r"model-fn failed for .*2025-03-03.*: Task timed out"):
+        run_and_wait(Failing(), "model-fn", date(2025, 3, 3), date(2025, 3, 10))

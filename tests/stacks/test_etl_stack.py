@@ -307,6 +307,7 @@ def test_the_model_step_runs_on_the_etls_success_with_the_stage_model_settings(p
     settings = json.loads(env["MODEL_SETTINGS"])
     assert settings["timezone"] == "America/Sao_Paulo"
     assert settings["topic_rules"] == {k: list(v) for k, v in dev_config().topic_rules.items()}
+    assert env["MODEL_INCREMENTAL"] == "true"  # model_incremental, on unless the stage sets it false
     configs = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"]
     etl = next(c for c in configs if c["FunctionName"] == {"Ref": logical_id(pipeline.etl.etl_function)})
     assert model in str(etl["DestinationConfig"]["OnSuccess"])

@@ -421,6 +421,7 @@ def test_cdk_nag_is_not_a_no_op():
         {"raw_retention_days": 13},
         {"raw_retention_days": "30"},
         {"processed_retention_days": 0},
+        {"processed_retention_days": 14},  # the model reads a day for 14 days after it
         {"athena_results_retention_days": None},
     ],
 )

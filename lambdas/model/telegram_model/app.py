@@ -105,10 +105,11 @@ def run(
     storage: Storage,
     bucket: str,
     logger: Logger,
-    incremental: bool = False,
+    incremental: bool = True,
 ) -> dict[str, Any]:
-    """Model the event's days. `incremental` (the stage's model_incremental): the daily run may read its new
-    day only and the earlier days' stored state (telegram_model.incremental); off, every run reads all."""
+    """Model the event's days. `incremental` (the stage's model_incremental, on by default): the daily run
+    may read its new day only and the earlier days' stored state (telegram_model.incremental), with the
+    same rows; off, every run reads all."""
     days = window(event)
     if days is None:
         logger.info("no day written by the ETL: nothing to model")

@@ -12,10 +12,13 @@ where it comes from here:
   that a reply or a button replies to: the stored `messages` rows of those, without texts;
 - the keyword counts of R-14..R-8: their state;
 - the clicks, reactions and group migrations of R-14..R-1: their state (`events`);
-- which messages R edits (and whether R's version is the later one): their state (`versions`).
+- which messages R edits (and whether R's version is the later one): their state (`versions`); an edit
+  of a message in no day's state has no original in the 15 days and is no message (has_original), as in
+  the full run.
 The incremental run gives way to the full one (returns None) when it cannot give the same rows: a day
-before R without state of these layers and settings, a processed day after R, R migrating a group, an
-album spanning R and an earlier day, or R editing a message of R-14..R-8.
+before R without valid state (telegram_model.state: a marker of these layers, settings, tables and state
+code), a processed day after R, R migrating a group, an album spanning R and an earlier day, or R editing
+a message of R-14..R-8. Its days' markers go before it writes and come back after its tables and state.
 """
 
 from __future__ import annotations
@@ -31,23 +34,27 @@ import pyarrow.parquet as pq
 
 from telegram_etl.storage import Storage
 from telegram_model.build import UPDATES, connect, run_layers
-from telegram_model.state import FROM_LAYERS, FROM_UPDATES, MESSAGE_TYPES, download, has_state, state_key
+from telegram_model.state import (
+    FROM_LAYERS,
+    FROM_UPDATES,
+    MESSAGE_TYPES,
+    STATE_COLUMNS,
+    download,
+    has_state,
+    mark_days,
+    state_key,
+    unmark_days,
+)
 from telegram_model.tables import MESSAGES, REQUESTS, TABLES, Table
 
 FIRST_LAYERS = ("chat_migrations", "message_versions", "messages")
 # The message columns only requests (and the rewritten days) need; the case layers read ids, roles and
 # replies, and hand-overs read our bot's normalized_text.
 TEXTS = ("text", "normalized_text", "keywords", "keyword_stems")
-STATE_COLUMNS = {
-    "versions": "chat_id BIGINT, message_id BIGINT, update_id BIGINT",
-    "keyword_counts": "stem VARCHAR, word VARCHAR, uses BIGINT",
-    "albums": "chat_id BIGINT, media_group_id VARCHAR",
-}
 
 
-WriteTable = Callable[
-    [Table, pa.Table, "list[date] | None"], int
-]  # rows of these days (None: all) -> written
+# The layers' rows of a table, of these days (None: all the run writes), written: how many.
+WriteTable = Callable[[duckdb.DuckDBPyConnection, Table, "list[date] | None"], int]
 WriteState = Callable[[duckdb.DuckDBPyConnection, date, Sequence[str]], None]
 
 
@@ -97,23 +104,42 @@ def run_incremental(
         window = pa.concat_tables(parts, promote_options="permissive").cast(updates.schema)
         connection = connect()
         try:
-            written = _run(connection, window, layers, fetched, first, last, write_table, write_state)
+            done = _run(connection, window, layers, fetched, first, last)
+            if done is None:
+                return None
+            written, table_days = done
+            # Nothing of the run's days stays marked while their tables and state are half-written.
+            run_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            unmark_days(storage, bucket, run_days)
+            for table in TABLES:
+                written[table.name] = write_table(connection, table, table_days.get(table.name))
+            for day in run_days[:-1]:  # the earlier written days: what R changed of their state
+                write_state(connection, day, FROM_LAYERS)
+            write_state(connection, last, (*FROM_LAYERS, *FROM_UPDATES))
+            mark_days(storage, bucket, run_days, mark)
         finally:
             connection.close()
-    return (written, updates.num_rows) if written is not None else None
+    return written, updates.num_rows
 
 
 def _run(
     connection: duckdb.DuckDBPyConnection, window: pa.Table, layers: list[tuple[str, str]],
-    fetched: dict[str, list[Path]], first: date, last: date, write_table: WriteTable, write_state: WriteState,
-) -> dict[str, int] | None:  # fmt: skip
+    fetched: dict[str, list[Path]], first: date, last: date,
+) -> tuple[dict[str, int], dict[str, list[date]]] | None:  # fmt: skip
+    """The layers of first..last in the connection (None: only the full run gives their rows), and the days
+    of each table to write (messages: R and the days whose messages R edits; the others: all)."""
     new, first_day = f"'{last.isoformat()}'", f"'{first.isoformat()}'"
     connection.register(UPDATES, window)
     for kind, columns in STATE_COLUMNS.items():
         connection.execute(f"CREATE TEMP TABLE state_{kind} ({columns}, context_date VARCHAR)")
         if fetched[kind]:
             connection.execute(f"INSERT INTO state_{kind} BY NAME {files_sql(fetched[kind])}")
-    run_layers(connection, [(name, sql) for name, sql in layers if name in FIRST_LAYERS])
+    # R's edits of messages in the state have their original there (has_original: a message counts only
+    # with its original, which an edit of a message of a day not in the state lacks, as in the full run).
+    run_layers(connection, [(name, sql) for name, sql in layers if name in FIRST_LAYERS[:-1]])
+    connection.execute("""UPDATE message_versions AS v SET has_original = true WHERE EXISTS (
+        SELECT 1 FROM state_versions AS s WHERE s.chat_id = v.chat_id AND s.message_id = v.message_id)""")
+    run_layers(connection, [(name, sql) for name, sql in layers if name == FIRST_LAYERS[-1]])
 
     def count(sql: str) -> int:
         return connection.execute(sql).fetchone()[0]
@@ -141,10 +167,11 @@ def _run(
         WHERE v.first_context_date = {new} AND v.update_id > s.update_id""")  # noqa: S608
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE message_versions AS
-        SELECT chat_id, message_id, max(update_id) AS update_id, min(first_context_date) AS first_context_date
-        FROM (SELECT chat_id, message_id, update_id, first_context_date FROM message_versions
+        SELECT chat_id, message_id, max(update_id) AS update_id,
+               min(first_context_date) AS first_context_date, bool_or(has_original) AS has_original
+        FROM (SELECT chat_id, message_id, update_id, first_context_date, has_original FROM message_versions
               WHERE first_context_date = {new}
-              UNION ALL SELECT chat_id, message_id, update_id, context_date FROM state_versions)
+              UNION ALL SELECT chat_id, message_id, update_id, context_date, true FROM state_versions)
         GROUP BY 1, 2""")  # noqa: S608
     dirty = [d for (d,) in connection.execute("SELECT DISTINCT day FROM patched ORDER BY 1").fetchall()]
     dirty_sql = "(" + ", ".join(f"'{d}'" for d in [*dirty, last.isoformat()]) + ")"
@@ -202,11 +229,4 @@ def _run(
                 "INSERT INTO keyword_counts BY NAME SELECT * FROM state_keyword_counts "  # noqa: S608
                 f"WHERE context_date < {first_day}"
             )
-    written: dict[str, int] = {}
-    for table in TABLES:
-        table_days = [date.fromisoformat(d) for d in dirty] + [last] if table is MESSAGES else None
-        written[table.name] = write_table(connection, table, table_days)
-    for offset in range((last - first).days):  # the earlier written days: what R changed of their state
-        write_state(connection, first + timedelta(days=offset), FROM_LAYERS)
-    write_state(connection, last, (*FROM_LAYERS, *FROM_UPDATES))
-    return written
+    return {}, {MESSAGES.name: [date.fromisoformat(d) for d in dirty] + [last]}

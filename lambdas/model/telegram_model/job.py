@@ -32,7 +32,17 @@ from telegram_etl.storage import PartitionWriter, Storage
 from telegram_model.build import UPDATES, compiled_layers, connect, rows, run_layers
 from telegram_model.incremental import run_incremental
 from telegram_model.layers import ModelSettings
-from telegram_model.state import FROM_LAYERS, FROM_UPDATES, fingerprint, write_state
+from telegram_model.state import (
+    FROM_LAYERS,
+    FROM_UPDATES,
+    fingerprint,
+    mark_days,
+    markable,
+    record_stale,
+    stale_days,
+    unmark_days,
+    write_state,
+)
 from telegram_model.tables import TABLES, Table
 
 PROCESSED_PREFIX = "telegram"  # the ETL's processed table (telegram_etl.job.PROCESSED_PREFIX)
@@ -134,14 +144,14 @@ def run_model(
     state, the run reads that day only (telegram_model.incremental), else all of them (`full`)."""
     result = ModelResult(first.isoformat(), last.isoformat())
     layers = compiled_layers(settings)
-    mark = fingerprint(layers)
+    mark = fingerprint(layers, settings)
     window = days(first, last)
 
     def write_table(connection: duckdb.DuckDBPyConnection, table: Table, only: list[date] | None) -> int:
         return write_days(storage, bucket, connection, table, window if only is None else only)
 
     def save_state(connection: duckdb.DuckDBPyConnection, day: date, kinds: Sequence[str]) -> None:
-        write_state(storage, bucket, connection, day, mark, kinds)
+        write_state(storage, bucket, connection, day, kinds)
 
     if list(new_days) == [last] and (last - first).days == context_days:
         done = run_incremental(
@@ -161,14 +171,20 @@ def run_model(
     try:
         connection.register(UPDATES, updates)
         run_layers(connection, layers)
+        # Before anything is written, the days written and the days read whose state an edit made stale
+        # lose their markers (telegram_model.state): a run that fails half-way leaves none of them valid.
+        stale = stale_days(connection, context_days)
+        unmark_days(storage, bucket, sorted(set(window) | stale))
+        record_stale(storage, bucket, sorted(stale))
         for table in TABLES:
             result.rows[table.name] = write_table(connection, table, None)
         # State only for the days with processed data, which are all the incremental run asks for: an empty
         # day stays empty (make verify takes a day with nothing under it for its own).
         present = set(pc.unique(updates.column("context_date")).to_pylist()) if updates.num_rows else set()
-        for day in window:
-            if day.isoformat() in present:
-                write_state(storage, bucket, connection, day, mark, (*FROM_LAYERS, *FROM_UPDATES))
+        stated = [day for day in window if day.isoformat() in present]
+        for day in stated:
+            write_state(storage, bucket, connection, day, (*FROM_LAYERS, *FROM_UPDATES))
+        mark_days(storage, bucket, markable(storage, bucket, stated, stale, last, context_days), mark)
     finally:
         connection.close()
     return result

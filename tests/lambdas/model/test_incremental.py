@@ -174,22 +174,25 @@ def test_the_keyword_counts_of_the_days_before_the_written_ones_come_from_their_
     assert result.mode == "incremental" and model_objects(incremental) == model_objects(full)
 
 
-def test_the_daily_run_is_incremental_only_when_the_stage_opts_in():
-    # model_incremental (MODEL_INCREMENTAL) is off by default: the ETL's record then gives a full run even
-    # when every earlier day has its state.
+def test_the_daily_run_is_incremental_unless_the_stage_opts_out():
+    # model_incremental (MODEL_INCREMENTAL) is on by default; a stage that sets it false gets a full run
+    # from the ETL's record even when every earlier day has its state, and the same tables.
     from aws_lambda_powertools import Logger
 
+    from stacks.config import StageConfig
     from telegram_model.app import run
 
+    assert StageConfig(stage="x").model_incremental is True
     days = processed_days(600, 16, 2)
-    storage = MemoryStorage()
+    storages = {True: MemoryStorage(), False: MemoryStorage()}
     modes = {True: [], False: []}
     for day, body in days.items():
-        storage.put("out", f"telegram/context_date={day}/part-00000.parquet", body, "x")
         record = {"responsePayload": {"days": [{"date": day.isoformat()}]}}
-        for incremental in (False, True):
+        for incremental, storage in storages.items():
+            storage.put("out", f"telegram/context_date={day}/part-00000.parquet", body, "x")
             result = run(record, settings=SETTINGS, storage=storage, bucket="out",
                          logger=Logger(service="test"), incremental=incremental)  # fmt: skip
             modes[incremental].append(result["mode"])
+        assert model_objects(storages[True]) == model_objects(storages[False]), day
     assert set(modes[False]) == {"full"}
     assert modes[True].count("incremental") >= len(modes[True]) - 3

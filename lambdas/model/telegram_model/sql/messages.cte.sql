@@ -42,6 +42,7 @@ FROM (
     FROM telegram_updates AS u
     JOIN message_versions AS latest
       ON latest.update_id = u.update_id
+     AND latest.has_original
 ) AS m
 LEFT JOIN chat_migrations AS cm ON cm.old_chat_id = m.chat_id
 LEFT JOIN (
