@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from phonenumbers import Leniency, PhoneNumberMatcher
 from validate_docbr import CNPJ, CPF
+
+from telegram_etl.phones import PhoneMatcher, order_number
 
 
 def pseudonym(user_id: int, key: bytes) -> int:
@@ -106,11 +107,6 @@ _DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\s*\d){10}")
 # its DDD, a CPF, a CNPJ, a card), or + and 8 digits (the shortest E.164 numbers), can hold any of them.
 # A CEP (8 digits), a date or a price never gets to the slower checks.
 _DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){9}|\+\s?\d(?:[\s().-]{0,3}\d){7}")
-# A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
-# phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
-_NOT_A_PHONE_AFTER = re.compile(
-    r"(?:pedido|protocolo|chamado|ticket|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
-)
 # A bare run of digits a few words after one of these (on its line, no digits between) is a protocol, an
 # order, a serial number: it stays even when it passes Luhn or a CPF's check digits ("protocolo de
 # atendimento: 1274010398026829"), unless a word naming a personal value comes between ("pedido pago no
@@ -209,33 +205,6 @@ def _documents(text: str, counts: Counter[str]) -> str:
     return _CARD.sub(card, _CPF.sub(cpf, _CNPJ.sub(cnpj, text)))
 
 
-class _PhoneMatcher(PhoneNumberMatcher):
-    """phonenumbers' matcher, without parsing the candidates whose outcome is known before: those with
-    fewer letters and digits than the shortest valid number (every digit of a number, its country code
-    included when the text gives one, comes from the candidate's digits, or from letters read as digits):
-    8 in Brazil (a 3003/4004 number), 10 through an international prefix (00 + a carrier's 2 digits + 6),
-    6 after a + (+49 and 4 digits), as test_text_equivalence derives them from the metadata; and the bare
-    digits after an order word, which _phones drops whatever the matcher says. Either way the matcher
-    would go on from the same place. Its other steps, and the order of its candidates, are its own.
-    _extract_match is the pinned library's own step (phonenumberslite 9.0.42): test_text_equivalence
-    compares this matcher with the library's, so an upgrade that changes it shows there."""
-
-    def _extract_match(self, candidate: str, offset: int) -> Any:
-        least = _SHORTEST_AFTER_PLUS if "+" in candidate or "\uff0b" in candidate else _SHORTEST_IN_BRAZIL
-        if sum(char.isalnum() for char in candidate) < least or _order_number(self.text, offset, candidate):
-            return None
-        return super()._extract_match(candidate, offset)
-
-
-_SHORTEST_IN_BRAZIL = 8  # digits of the shortest valid number without a + (Brazil's, or through 00xx)
-_SHORTEST_AFTER_PLUS = 6  # digits of the shortest valid number after a + (its country code included)
-
-
-def _order_number(text: str, start: int, raw: str) -> bool:
-    """Bare digits right after an order word: an order, a protocol, an invoice, not a phone number."""
-    return raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, start) is not None
-
-
 def _may_be_kept(text: str, start: int, end: int, raw: str) -> bool:
     return (
         "." in raw
@@ -251,8 +220,8 @@ _DIGIT_BESIDE, _DIGIT_BEFORE = re.compile(r"\s+\d"), re.compile(r"\d\s+$")
 def _phones(text: str, counts: Counter[str]) -> str:
     pieces, end = [], 0
     kept: list[tuple[int, int]] | None = None
-    for match in _PhoneMatcher(text, "BR", leniency=Leniency.VALID):
-        if _order_number(text, match.start, match.raw_string):
+    for match in PhoneMatcher(text, "BR"):
+        if order_number(text, match.start, match.raw_string):
             continue
         # In a link, a number follows a non-space (/, =, -); in a boleto, it has a dot or more groups of
         # digits beside it: only then are those looked for.
