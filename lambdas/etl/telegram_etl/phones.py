@@ -36,6 +36,7 @@ from phonenumbers.phonenumbermatcher import (
     _INNER_MATCHES,
     _LEAD_PATTERN,
     _MATCHING_BRACKETS,
+    _PATTERN,
     _PUB_PAGES,
     _SLASH_SEPARATED_DATES,
     _TIME_STAMPS,
@@ -43,6 +44,7 @@ from phonenumbers.phonenumbermatcher import (
     PhoneNumberMatch,
 )
 from phonenumbers.phonenumberutil import (
+    _SECOND_NUMBER_START_PATTERN,
     _UNWANTED_END_CHAR_PATTERN,
     ValidationResult,
     _formatting_rule_has_first_group_only,
@@ -76,6 +78,23 @@ class PhoneMatcher(PhoneNumberMatcher):
         super().__init__(text, region, leniency=leniency, **options)
         self._decides = region == REGION and leniency == Leniency.VALID
 
+    def _find(self, index: int) -> Any:
+        # The library's loop; the next candidate searched from shortly before the next digit.
+        text = self.text
+        match = _next_candidate(text, index)
+        while self._max_tries > 0 and match is not None:
+            start = match.start()
+            candidate = text[start : match.end()]
+            if "/" in candidate or "\\" in candidate:
+                candidate = self._trim_after_first_match(_SECOND_NUMBER_START_PATTERN, candidate)
+            if len(candidate) >= self._min_candidate_length:
+                match = self._extract_match(candidate, start)
+                if match is not None:
+                    return match
+                self._max_tries -= 1
+            match = _next_candidate(text, start + len(candidate))
+        return None
+
     def _extract_match(self, candidate: str, offset: int) -> Any:
         plus = "+" in candidate or "\uff0b" in candidate
         if sum(map(str.isalnum, candidate)) < (SHORTEST_AFTER_PLUS if plus else SHORTEST_IN_BRAZIL):
@@ -97,8 +116,11 @@ class PhoneMatcher(PhoneNumberMatcher):
 
     def _extract_inner_match(self, candidate: str, offset: int) -> Any:
         # The library's, without searching for a split whose separator the candidate lacks.
+        if candidate.isdigit():
+            return None  # none of the splits' separators
+        chars = set(candidate)
         for possible_inner_match, needs in zip(_INNER_MATCHES, _INNER_NEEDS, strict=True):
-            if needs is not None and not any(char in candidate for char in needs):
+            if needs is not None and chars.isdisjoint(needs):
                 continue
             group_match = possible_inner_match.search(candidate)
             is_first_match = True
@@ -145,6 +167,20 @@ class PhoneMatcher(PhoneNumberMatcher):
         return True
 
 
+def _next_candidate(text: str, index: int) -> re.Match[str] | None:
+    """_PATTERN.search(text, index), searched from at most _LEAD_LENGTH characters before the first digit
+    at or after index: a candidate is its leading brackets, pluses and punctuation (at most that many, none
+    a digit), then a digit. Searching the text before that costs ~0.1 µs a character."""
+    digit = _DIGIT.search(text, index)
+    if digit is None:
+        return None
+    return _PATTERN.search(text, max(index, digit.start() - _LEAD_LENGTH))
+
+
+_DIGIT = re.compile(r"\d")
+_LEAD_LENGTH = 2 * (1 + 4)  # _PATTERN's lead: (?:[lead][punctuation]{0,4}){0,2}
+
+
 def _trim_end(group: str) -> str:
     found = _UNWANTED_END_CHAR_PATTERN.search(group)
     return group[: found.start()] if found else group
@@ -154,14 +190,21 @@ SHORTEST_IN_BRAZIL = 8  # digits of the shortest valid number without a + (Brazi
 SHORTEST_AFTER_PLUS = 6  # digits of the shortest valid number after a + (its country code included)
 # A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
 # phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
-_NOT_A_PHONE_AFTER = re.compile(
-    r"(?:pedido|protocolo|chamado|ticket|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
-)
+ORDER_WORDS_BEFORE = r"pedido|protocolo|chamado|ticket|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#"
+_NOT_A_PHONE_AFTER = re.compile(rf"(?:{ORDER_WORDS_BEFORE})\s*:?\s*$", re.I)
+LONGEST_ORDER_WORD = 9  # characters ("protocolo"; the test derives it)
 
 
 def order_number(text: str, start: int, raw: str) -> bool:
     """Bare digits right after an order word: an order, a protocol, an invoice, not a phone number."""
-    return raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, start) is not None
+    if not raw.isdigit():
+        return False
+    # The word ends where the spaces and the colon before the number begin (str.isspace is \s): searching
+    # from there, not from the text's start, finds the same (~0.1 µs a character saved).
+    before = text[:start].rstrip()
+    if before.endswith(":"):
+        before = before[:-1].rstrip()
+    return _NOT_A_PHONE_AFTER.search(text, max(0, len(before) - LONGEST_ORDER_WORD), start) is not None
 
 
 def national_number(candidate: str) -> str | None:
