@@ -38,7 +38,6 @@ from phonenumbers.phonenumbermatcher import (
     _MATCHING_BRACKETS,
     _PATTERN,
     _PUB_PAGES,
-    _SLASH_SEPARATED_DATES,
     _TIME_STAMPS,
     _TIME_STAMPS_SUFFIX,
     PhoneNumberMatch,
@@ -103,9 +102,8 @@ class PhoneMatcher(PhoneNumberMatcher):
             return None
         if not (self._decides and _SIMPLE.fullmatch(candidate)):
             return super()._extract_match(candidate, offset)
-        # The library's _extract_match, each pattern searched only when the candidate has what it needs.
-        if "/" in candidate and _SLASH_SEPARATED_DATES.search(candidate):
-            return None  # pragma: no cover (no / in these shapes; kept as the library's step)
+        # The library's _extract_match, each pattern searched only when the candidate has what it needs:
+        # a date (_SLASH_SEPARATED_DATES) a /, which these shapes lack, a time stamp a space.
         if " " in candidate and _TIME_STAMPS.search(candidate):
             if _TIME_STAMPS_SUFFIX.match(self.text[offset + len(candidate) :]):
                 return None
@@ -147,7 +145,9 @@ class PhoneMatcher(PhoneNumberMatcher):
         if not national or not self._in_place(candidate, offset):
             return None
         # The library's match keeps only these of what it parsed (it clears the source, raw input, carrier).
-        return PhoneNumberMatch(offset, candidate, PhoneNumber(country_code=55, national_number=int(national)))
+        return PhoneNumberMatch(
+            offset, candidate, PhoneNumber(country_code=55, national_number=int(national))
+        )
 
     def _in_place(self, candidate: str, offset: int) -> bool:
         """The library's checks before it parses (VALID leniency): brackets that match, no page range, no
