@@ -71,3 +71,20 @@ def test_check_digits_are_validate_docbrs(digits, data):
     for candidate in (digits, valid_cnpj, _with_one_digit_changed(data, valid_cnpj)):
         assert privacy._cnpj_valid(candidate) == cnpj.validate(candidate), candidate
     assert privacy._cpf_valid(valid_cpf) and privacy._cnpj_valid(valid_cnpj)
+
+
+# The e-mail and mention patterns as issue 22 wrote them; the e-mails now tried from each @ only.
+_EMAIL_WRITTEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_MENTION_WRITTEN = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31}|_{4,32})\b")
+AT_PIECES = st.sampled_from(
+    ["ana.souza+loja@gmail.com", "a@b.co", "@ana_souza", "@LojaBot", "@____", "x@y", "@", "@@", "a@b.c", ".d@e.com",
+     "b.cc", ".", "-", "+", "_", "é", "ü@ö.de", " ", "\n", "mail: ", "(", ")", "1", "com", ".com", "@1abc"]
+)  # fmt: skip
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.lists(AT_PIECES | st.text(alphabet="ab.+-_@ 1é", max_size=6), max_size=10).map("".join))
+def test_emails_and_mentions_are_found_as_the_written_patterns_found_them(text):
+    assert privacy._emails(text) == _EMAIL_WRITTEN.subn(privacy.PLACEHOLDERS["email"], text)
+    found = [(m.span(), m.group(1)) for m in privacy._MENTION.finditer(text)]
+    assert found == [(m.span(), m.group(1)) for m in _MENTION_WRITTEN.finditer(text)]
