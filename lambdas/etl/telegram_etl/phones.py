@@ -155,16 +155,16 @@ class PhoneMatcher(PhoneNumberMatcher):
         if not _MATCHING_BRACKETS.fullmatch(candidate) or _PUB_PAGES.search(candidate):
             return False
         text = self.text
-        if offset > 0 and not _LEAD_PATTERN.match(candidate):
-            previous = text[offset - 1]
-            if self._is_invalid_punctuation_symbol(previous) or self._is_latin_letter(previous):
-                return False
+        if offset > 0 and not _LEAD_PATTERN.match(candidate) and self._breaks_off(text[offset - 1]):
+            return False
         end = offset + len(candidate)
-        if end < len(text):
-            following = text[end]
-            if self._is_invalid_punctuation_symbol(following) or self._is_latin_letter(following):
-                return False
-        return True
+        return end >= len(text) or not self._breaks_off(text[end])
+
+    def _breaks_off(self, char: str) -> bool:
+        """The library's _is_invalid_punctuation_symbol or _is_latin_letter; for ASCII, a letter, $ or %."""
+        if char.isascii():
+            return char.isalpha() or char in "$%"
+        return self._is_invalid_punctuation_symbol(char) or self._is_latin_letter(char)
 
 
 def _next_candidate(text: str, index: int) -> re.Match[str] | None:

@@ -207,3 +207,12 @@ def test_longest_order_word_and_whitespace():
     for code in range(0x3001):
         char = chr(code)
         assert (char.rstrip() == "") == (re.fullmatch(r"\s", char) is not None), hex(code)
+
+
+def test_ascii_neighbours_break_off_as_the_library_says():
+    matcher = phones.PhoneMatcher("", "BR")
+    for char in map(chr, range(0x250)):  # ASCII, Latin-1 and Latin Extended: both ways
+        expected = PhoneNumberMatcher._is_invalid_punctuation_symbol(
+            char
+        ) or PhoneNumberMatcher._is_latin_letter(char)
+        assert matcher._breaks_off(char) == expected, hex(ord(char))
