@@ -2,29 +2,31 @@
 leniency, with the outcome of Brazil's usual shapes decided without the library's parser.
 
 The library finds candidates (its own pattern, trims, dates, times, inner groups) and parses and checks each
-one (`parse`, `is_valid_number`, the national-prefix check): ~60 µs of its Python per real phone, most of
-the redaction's cost before issue 25's third pass (BENCHMARKS.md). A candidate of ASCII digits, spaces, dashes, dots and parentheses, with or without a
-leading + (docs/privacy.md: the shapes people type), goes through parse's steps in a way its digits alone
-decide (each step read in phonenumbers 9.0.42's `phonenumberutil.parse` and `_verify`):
-- with a + and then 55 (Brazil's country code; 5 is no country code), the national number is the digits
-  after 55: it is accepted if it is a valid Brazilian number (no national-prefix check after a +);
-- without a +, neither 00 (an international prefix), 90 (a national prefix) nor 55 (the country code
-  without its +) first: the national number is the digits, accepted if valid and if the first of Brazil's
-  formats that fits it does not require a national prefix the text lacks (`800 123 4567`: `0\\1`);
+one (`parse`, `is_valid_number`, the national-prefix check): ~60 µs of its Python per real phone, most of the
+redaction's cost before issue 25's third pass (BENCHMARKS.md). A candidate of ASCII digits, spaces, dashes,
+dots and parentheses, with or without a leading + (docs/privacy.md: the shapes people type), goes through
+parse's steps in a way its digits alone decide (each step read in phonenumbers 9.0.42's
+`phonenumberutil.parse` and `_verify`):
+- with a + and then 55 (Brazil's country code; 5 is no country code), the national number is the digits after
+  55: it is accepted if it is a valid Brazilian number (no national-prefix check after a +);
+- without a +, neither 00 (an international prefix), 90 (a national prefix) nor 55 (the country code without
+  its +) first: the national number is the digits, accepted if valid and if the first of Brazil's formats that
+  fits it does not require a national prefix the text lacks (`800 123 4567`: `0\\1`);
 - a single 0 first and at most 12 digits: the 0 is the national prefix (a carrier code after it needs 13
   digits or more; no Brazilian number starts with 0, so parse strips it); when the rest has a length parse
   keeps (the library's `_test_number_length`), it is the national number, the prefix is present, and it is
   accepted if valid.
+
 "Valid" is the metadata's: a length of the general description, its pattern, and one number type's length
 and pattern (`_number_type_helper`), here one regular expression per length built from the metadata on first
 use (nothing at import). Any other candidate (other countries, 55 without a +, letters, other separators)
 goes to the library's own step, as do the candidates of any other region or leniency.
 
-The matcher's own steps around it, for such candidates, skip the patterns that need a character the
-candidate lacks (a date needs `/`, a time stamp a space, each inner split its separator) and are otherwise
-the library's, in its order; the next candidate is searched from shortly before the next digit (its
-pattern costs ~0.1 µs a character of text tried). tests/lambdas/etl/test_phone_matcher.py compares both with the library: the
-decision on generated candidates of these shapes and the matches on generated texts.
+The matcher's own steps around it, for such candidates, skip the patterns that need a character the candidate
+lacks (a date needs `/`, a time stamp a space, each inner split its separator) and are otherwise the
+library's, in its order; the next candidate is searched from shortly before the next digit (its pattern costs
+~0.1 µs a character of text tried). tests/lambdas/etl/test_phone_matcher.py compares both with the library:
+the decision on generated candidates of these shapes and the matches on generated texts.
 """
 
 from __future__ import annotations
