@@ -53,14 +53,15 @@ def old_row(raw: str) -> Any:
         redacted = raw
     else:
         redacted = old_privacy.redact(raw, Counter())
-    normalized, _ = old_text.normalize_and_intent(redacted)
-    return old_text.keywords(normalized)
+    return old_features(redacted)
 
 
-def old_features(raw: str) -> tuple[str, str | None, list[str], list[str]]:
+def old_features(raw: str) -> tuple[str, str | None, list[str], list[str], str | None]:
+    # text.features' columns from the reference, a request's language included (as the tests' old_row).
     normalized, intent = old_text.normalize_and_intent(raw)
-    found = old_text.keywords(normalized)
-    return normalized, intent, [word for _, word in found], [stem for stem, _ in found]
+    language = old_text.language_of(raw) if intent in text.REQUEST_INTENTS else None
+    found = old_text.keywords(normalized, language or "und")
+    return normalized, intent, [word for _, word in found], [stem for stem, _ in found], language
 
 
 def old_redaction(raw: str) -> tuple[str, tuple[tuple[str, int], ...]]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from phonenumbers import Leniency, PhoneNumberMatcher
 from validate_docbr import CNPJ, CPF
+
+from telegram_etl.phones import PhoneMatcher, order_number
 
 
 def pseudonym(user_id: int, key: bytes) -> int:
@@ -79,26 +81,31 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # @username (5-32 of A-Z, 0-9, _ in Telegram; 4 for old ones); a name ending in "bot" is a bot's.
 # A person's @username; `@` and underscores only is one that `make forget` erased (ops.subject
 # keeps its length for the entities' offsets): still a mention, so a re-run gives forget's table.
-_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31}|_{4,32})\b")
+# Written "@" first, what comes before it checked behind ("(?<![\w@.])@"): a search skips to the @s in C.
+_MENTION = re.compile(r"@(?<![\w@.]@)([A-Za-z][A-Za-z0-9_]{3,31}|_{4,32})\b")
+# An e-mail's local part, read backwards from its @ (the text before the @, reversed).
+_LOCAL_PART_REVERSED = re.compile(r"[\w.+-]*")
 # Shapes of documents and cards, digits not glued to other digits, letters or number punctuation (so
 # "BR123456789BR", "1.234,56" and parts of longer numbers are not candidates); a card not after a + either
 # ("+5592966336142" is a phone). Between a CPF's or CNPJ's usual groups (3-3-3-2, 2-3-3-4-2): nothing, a
 # dot, a space, a dash (a slash in a CNPJ), each with or without a line break after it ("529 982 247 25",
 # "529.982.247.25", "585.995.\n207-41").
-_EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w.,/-])", r"(?![\w]|[.,/-]\d)"
+# Each pattern starts with its first digit, the edge checked behind it ("(?<![\w.,/-])\d" written digit
+# first): a search then skips to the digits in C instead of trying the lookbehind at every character.
+_FIRST_DIGIT, _EDGE_AFTER = r"\d(?<![\w.,/-]\d)", r"(?![\w]|[.,/-]\d)"
 _BREAK = r"[ \t]*\r?\n[ \t]*"
 _CPF_SEP, _CNPJ_SEP = rf"(?:[ .-]?(?:{_BREAK})?)", rf"(?:[ ./-]?(?:{_BREAK})?)"
 _CNPJ = re.compile(
-    rf"{_EDGE_BEFORE}\d{{2}}{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{4}}{_CNPJ_SEP}\d{{2}}{_EDGE_AFTER}"
+    rf"{_FIRST_DIGIT}\d{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{3}}{_CNPJ_SEP}\d{{4}}{_CNPJ_SEP}\d{{2}}{_EDGE_AFTER}"
 )
-_CPF = re.compile(rf"{_EDGE_BEFORE}\d{{3}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{2}}{_EDGE_AFTER}")
+_CPF = re.compile(rf"{_FIRST_DIGIT}\d{{2}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{3}}{_CPF_SEP}\d{{2}}{_EDGE_AFTER}")
 # Cards: 13-19 digits in one run, or in a card's groups joined by a space, dash or dot, each with or
 # without a line break: 4-4-4-(1-4), 4-4-4-4-(1-3), Amex and Diners 4-6-(4-5).
 _CARD_SEP = rf"(?:[ .-]|[ .-]?{_BREAK})"
 _CARD = re.compile(
-    rf"{_EDGE_BEFORE}(?<!\+)(?:\d{{13,19}}"
-    rf"|\d{{4}}(?:{_CARD_SEP}\d{{4}}){{2}}{_CARD_SEP}\d{{1,4}}(?:{_CARD_SEP}\d{{1,3}})?"
-    rf"|\d{{4}}{_CARD_SEP}\d{{6}}{_CARD_SEP}\d{{4,5}}){_EDGE_AFTER}"
+    rf"{_FIRST_DIGIT}(?<!\+\d)(?:\d{{12,18}}"
+    rf"|\d{{3}}(?:{_CARD_SEP}\d{{4}}){{2}}{_CARD_SEP}\d{{1,4}}(?:{_CARD_SEP}\d{{1,3}})?"
+    rf"|\d{{3}}{_CARD_SEP}\d{{6}}{_CARD_SEP}\d{{4,5}}){_EDGE_AFTER}"
 )
 # In every match of the three: 11 digits, at most a separator and a line break between two.
 _DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\s*\d){10}")
@@ -106,11 +113,6 @@ _DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\s*\d){10}")
 # its DDD, a CPF, a CNPJ, a card), or + and 8 digits (the shortest E.164 numbers), can hold any of them.
 # A CEP (8 digits), a date or a price never gets to the slower checks.
 _DIGIT_RUN = re.compile(r"\d(?:[\s().+/-]{0,3}\d){9}|\+\s?\d(?:[\s().-]{0,3}\d){7}")
-# A bare run of digits right after one of these words is an order, a protocol or an invoice, not a
-# phone number ("pedido 1234567890" is also a valid-looking landline in DDD 12).
-_NOT_A_PHONE_AFTER = re.compile(
-    r"(?:pedido|protocolo|chamado|ticket|order|ordem|n[º°]|nota|nf|rastreio|código|codigo|#)\s*:?\s*$", re.I
-)
 # A bare run of digits a few words after one of these (on its line, no digits between) is a protocol, an
 # order, a serial number: it stays even when it passes Luhn or a CPF's check digits ("protocolo de
 # atendimento: 1274010398026829"), unless a word naming a personal value comes between ("pedido pago no
@@ -133,6 +135,34 @@ _BOLETO = re.compile(
     r"\d{5}\.?\d{5}\s+\d{5}\.?\d{6}\s+\d{5}\.?\d{6}\s+\d\s+\d{14}|\d{11}-?\d(?:\s+\d{11}-?\d){3}"
 )
 _CPF_CHECK, _CNPJ_CHECK = CPF(), CNPJ()
+
+
+def _cpf_valid(digits: str) -> bool:
+    """validate_docbr's CPF().validate(digits), its arithmetic inline for 11 ASCII digits (~8 µs a call
+    there, most of it a pattern compiled per call): not all the same digit, and the two check digits."""
+    if len(digits) != 11 or not digits.isascii():
+        return _CPF_CHECK.validate(digits)
+    values = [ord(char) - 48 for char in digits]
+    if values.count(values[0]) == 11:
+        return False
+    first = sum(map(operator.mul, values, range(10, 1, -1))) * 10 % 11 % 10
+    second = sum(map(operator.mul, values, range(11, 1, -1))) * 10 % 11 % 10
+    return first == values[9] and second == values[10]
+
+
+def _cnpj_valid(digits: str) -> bool:
+    """validate_docbr's CNPJ().validate(digits), its arithmetic inline for 14 ASCII digits."""
+    if len(digits) != 14 or not digits.isascii():
+        return _CNPJ_CHECK.validate(digits)
+    values = [ord(char) - 48 for char in digits]
+    if values.count(values[0]) == 14:
+        return False
+    first = sum(map(operator.mul, values, _CNPJ_WEIGHTS[1:])) % 11
+    second = sum(map(operator.mul, values, _CNPJ_WEIGHTS)) % 11
+    return values[12] == (0 if first < 2 else 11 - first) and values[13] == (0 if second < 2 else 11 - second)
+
+
+_CNPJ_WEIGHTS = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)  # the second check digit's; the first's: [1:]
 
 
 def _digits(text: str) -> str:
@@ -180,7 +210,7 @@ def _documents(text: str, counts: Counter[str]) -> str:
         return text
 
     def cnpj(match: re.Match[str]) -> str:
-        if _CNPJ_CHECK.validate(_digits(match.group())) and not _order_number_near(
+        if _cnpj_valid(_digits(match.group())) and not _order_number_near(
             match.string, match.start(), match.group()
         ):
             counts["cnpj"] += 1
@@ -188,7 +218,7 @@ def _documents(text: str, counts: Counter[str]) -> str:
         return match.group()
 
     def cpf(match: re.Match[str]) -> str:
-        if _CPF_CHECK.validate(_digits(match.group())) and not _order_number_near(
+        if _cpf_valid(_digits(match.group())) and not _order_number_near(
             match.string, match.start(), match.group()
         ):
             counts["cpf"] += 1
@@ -209,33 +239,6 @@ def _documents(text: str, counts: Counter[str]) -> str:
     return _CARD.sub(card, _CPF.sub(cpf, _CNPJ.sub(cnpj, text)))
 
 
-class _PhoneMatcher(PhoneNumberMatcher):
-    """phonenumbers' matcher, without parsing the candidates whose outcome is known before: those with
-    fewer letters and digits than the shortest valid number (every digit of a number, its country code
-    included when the text gives one, comes from the candidate's digits, or from letters read as digits):
-    8 in Brazil (a 3003/4004 number), 10 through an international prefix (00 + a carrier's 2 digits + 6),
-    6 after a + (+49 and 4 digits), as test_text_equivalence derives them from the metadata; and the bare
-    digits after an order word, which _phones drops whatever the matcher says. Either way the matcher
-    would go on from the same place. Its other steps, and the order of its candidates, are its own.
-    _extract_match is the pinned library's own step (phonenumberslite 9.0.42): test_text_equivalence
-    compares this matcher with the library's, so an upgrade that changes it shows there."""
-
-    def _extract_match(self, candidate: str, offset: int) -> Any:
-        least = _SHORTEST_AFTER_PLUS if "+" in candidate or "\uff0b" in candidate else _SHORTEST_IN_BRAZIL
-        if sum(char.isalnum() for char in candidate) < least or _order_number(self.text, offset, candidate):
-            return None
-        return super()._extract_match(candidate, offset)
-
-
-_SHORTEST_IN_BRAZIL = 8  # digits of the shortest valid number without a + (Brazil's, or through 00xx)
-_SHORTEST_AFTER_PLUS = 6  # digits of the shortest valid number after a + (its country code included)
-
-
-def _order_number(text: str, start: int, raw: str) -> bool:
-    """Bare digits right after an order word: an order, a protocol, an invoice, not a phone number."""
-    return raw.isdigit() and _NOT_A_PHONE_AFTER.search(text, 0, start) is not None
-
-
 def _may_be_kept(text: str, start: int, end: int, raw: str) -> bool:
     return (
         "." in raw
@@ -251,8 +254,8 @@ _DIGIT_BESIDE, _DIGIT_BEFORE = re.compile(r"\s+\d"), re.compile(r"\d\s+$")
 def _phones(text: str, counts: Counter[str]) -> str:
     pieces, end = [], 0
     kept: list[tuple[int, int]] | None = None
-    for match in _PhoneMatcher(text, "BR", leniency=Leniency.VALID):
-        if _order_number(text, match.start, match.raw_string):
+    for match in PhoneMatcher(text, "BR"):
+        if order_number(text, match.start, match.raw_string):
             continue
         # In a link, a number follows a non-space (/, =, -); in a boleto, it has a dot or more groups of
         # digits beside it: only then are those looked for.
@@ -265,6 +268,26 @@ def _phones(text: str, counts: Counter[str]) -> str:
         end = match.end
         counts["phone"] += 1
     return "".join(pieces) + text[end:] if pieces else text
+
+
+def _emails(text: str) -> tuple[str, int]:
+    """_EMAIL.subn(PLACEHOLDERS["email"], text), tried only from each @'s local part: a match is a run of
+    local-part characters, the first @ after them, a domain; the search would try each character of every
+    word (~5 µs a text with an @), and from any start in the run before an @ the domain is the same, so the
+    run's first character (after the last match) is the only start to try."""
+    pieces: list[str] = []
+    end = count = 0
+    at = text.find("@")
+    while at != -1:
+        start = at - _LOCAL_PART_REVERSED.match(text[end:at][::-1]).end()
+        match = _EMAIL.match(text, start) if start < at else None
+        if match is None:
+            at = text.find("@", at + 1)
+            continue
+        pieces += [text[end:start], PLACEHOLDERS["email"]]
+        end, count = match.end(), count + 1
+        at = text.find("@", end)
+    return ("".join(pieces) + text[end:] if count else text), count
 
 
 def _mentions(text: str, counts: Counter[str]) -> str:
@@ -282,10 +305,10 @@ def _redacted(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     counts: Counter[str] = Counter()
     has_at = "@" in text
     if has_at:
-        text, found = _EMAIL.subn(PLACEHOLDERS["email"], text)
+        text, found = _emails(text)
         if found:
             counts["email"] += found
-    if _DIGIT_RUN.search(text):
+    if not has_at or _DIGIT_RUN.search(text):  # without an @, the caller's gate found the run
         text = _phones(_documents(text, counts), counts)
     if has_at:
         text = _mentions(text, counts)
@@ -298,7 +321,7 @@ def may_hold_personal_data(text: str) -> bool:
 
 
 def redaction(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
-    """(redact(text), its redactions per kind) of a text that may_hold_personal_data."""
+    """(redact(text), its redactions per kind) of a text that may_hold_personal_data (not checked again)."""
     return _redacted(text) if len(text) <= 512 else _redacted.__wrapped__(text)
 
 

@@ -24,12 +24,13 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from phonenumbers import Leniency, PhoneNumberMatcher
 
 import bench.reference_privacy as old_privacy
 import bench.reference_text as old_text
 import telegram_etl.flatten as flatten
 from bench.corpus import chat_texts, message_texts, realistic_updates
-from telegram_etl import privacy, text
+from telegram_etl import phones, privacy, text
 
 
 def old_row(raw: str) -> tuple:
@@ -206,11 +207,8 @@ DIGITS = st.text(alphabet="0123456789 -.()/+x", min_size=1, max_size=24)
 @given(st.tuples(st.sampled_from(["", "tel ", "pedido ", "R$ ", "a", "+", "00", "dia "]), DIGITS,
                  st.sampled_from(["", " ok", "h", ":30", " ramal 12", "x12"])).map("".join))  # fmt: skip
 def test_phone_matcher_with_skipped_candidates_finds_the_same_numbers(raw):
-    new = [(m.start, m.raw_string) for m in privacy._PhoneMatcher(raw, "BR", leniency=privacy.Leniency.VALID)]
-    old = [
-        (m.start, m.raw_string)
-        for m in privacy.PhoneNumberMatcher(raw, "BR", leniency=privacy.Leniency.VALID)
-    ]
+    new = [(m.start, m.raw_string) for m in phones.PhoneMatcher(raw, "BR")]
+    old = [(m.start, m.raw_string) for m in PhoneNumberMatcher(raw, "BR", leniency=Leniency.VALID)]
     assert new == old
     assert new_row(raw) == old_row(raw)
     assert explained(raw), (raw, old_privacy.redact(raw), privacy.redact(raw))
@@ -229,8 +227,8 @@ def test_shortest_valid_numbers_are_what_the_matcher_assumes():
         + [PhoneMetadata.metadata_for_nongeo_region(code) for code in COUNTRY_CODES_FOR_NON_GEO_REGIONS]
     ]
     shortest_prefix = min(len(s) for s in _strings(brazil.international_prefix))  # 00 + a carrier's 2 digits
-    assert privacy._SHORTEST_AFTER_PLUS <= min(with_country_code)
-    assert privacy._SHORTEST_IN_BRAZIL <= min(
+    assert phones.SHORTEST_AFTER_PLUS <= min(with_country_code)
+    assert phones.SHORTEST_IN_BRAZIL <= min(
         min(brazil.general_desc.possible_length), shortest_prefix + min(with_country_code)
     )
 
