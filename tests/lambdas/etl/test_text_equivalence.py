@@ -347,3 +347,12 @@ def test_detection_through_the_model_alone_is_the_wrappers():
 def test_detection_of_generated_texts_is_the_wrappers(raw):
     outside_links = text._without_links(raw)
     assert languages.detect(outside_links) == old_text.detect(outside_links)
+
+
+def test_the_runs_of_letters_are_the_words_between_non_letters():
+    # model_input joins the runs of [^\W\d_] where the reference split the text with every non-letter
+    # replaced by a space: the same words, since no letter is whitespace (every code point checked).
+    letters = languages._LETTERS
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and letters.fullmatch(c)]
+    raw = "Ab²c_d1e\u0660f  ÇÃO-x\u00a0y😀z İ"
+    assert languages.model_input(raw) == " ".join(old_text._NOT_LETTERS.sub(" ", raw.lower()).split())
