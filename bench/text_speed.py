@@ -24,7 +24,7 @@ import telegram_etl.flatten as flatten
 from bench.common import updates as demo_updates
 from bench.corpus import message_texts, realistic_updates
 from bench.flatten_write import columnar, raw_items
-from telegram_etl import privacy, text
+from telegram_etl import language, privacy, text
 
 
 def clear() -> None:
@@ -53,14 +53,17 @@ def old_row(raw: str) -> Any:
         redacted = raw
     else:
         redacted = old_privacy.redact(raw, Counter())
-    normalized, _ = old_text.normalize_and_intent(redacted)
-    return old_text.keywords(normalized)
+    normalized, intent = old_text.normalize_and_intent(redacted)
+    # the language as the reference module reads it (issue 21's detection, ported there): requests only
+    language = old_text.language_of(redacted) if intent in text.REQUEST_INTENTS else None
+    return old_text.keywords(normalized, language or "und")
 
 
-def old_features(raw: str) -> tuple[str, str | None, list[str], list[str]]:
+def old_features(raw: str) -> tuple[str, str | None, list[str], list[str], str | None]:
     normalized, intent = old_text.normalize_and_intent(raw)
-    found = old_text.keywords(normalized)
-    return normalized, intent, [word for _, word in found], [stem for stem, _ in found]
+    language = old_text.language_of(raw) if intent in text.REQUEST_INTENTS else None
+    found = old_text.keywords(normalized, language or "und")
+    return normalized, intent, [word for _, word in found], [stem for stem, _ in found], language
 
 
 def old_redaction(raw: str) -> tuple[str, tuple[tuple[str, int], ...]]:
@@ -99,6 +102,11 @@ def main() -> int:
     gated = [raw for raw in texts if privacy._DIGIT_RUN.search(raw)]
     documents = [privacy._documents(raw, Counter()) for raw in gated]
     share = len(gated) / len(texts)
+    # the texts whose language is detected (requests of 2 words or more): the model's input, links out
+    detected = [
+        text._without_links(raw) for raw in redacted
+        if text.features(raw)[1] in text.REQUEST_INTENTS and text.text_language(raw) != "und"
+    ]  # fmt: skip
     steps = [
         ("redaction (redact)", lambda t: old_privacy.redact(t, Counter()),
          lambda t: privacy.redact(t, Counter()), texts, 1.0),
@@ -114,6 +122,8 @@ def main() -> int:
         ("  intent() alone (its words included)", lambda t: old_text.intent(t), lambda t: text.intent(t),
          redacted, 1.0),
         ("text features: keywords", old_text.keywords, text.keywords, normalized, 1.0),
+        ("  language detection (`language.detect`), on the requests detected", old_text.detect,
+         language.detect, detected, len(detected) / len(texts)),
         ("**the whole text: redaction, features, keywords**", old_row, flatten._redacted_text_of, texts, 1.0),
     ]  # fmt: skip
     print(f"{len(texts):,} distinct texts of {count:,} realistic updates; CPU µs per distinct text, "
