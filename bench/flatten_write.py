@@ -30,16 +30,17 @@ from telegram_etl.flatten import epoch_ms, flatten, parse_update
 from telegram_etl.ids import UpdateIds
 from telegram_etl.job import BATCH_SIZE, DayResult, RawItem, _Rows
 from telegram_etl.privacy import People, _redacted
-from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.schema import ARROW_SCHEMA, DICTIONARY_COLUMNS
+from telegram_etl.storage import dictionary_paths
 from telegram_etl.text import clear_caches as clear_word_caches
 
 STAMP = datetime(2025, 3, 10, 12, tzinfo=UTC)  # when every object was stored: ingested_at
 STAMP_MS = epoch_ms(STAMP)
 
 
-def _parquet(table: pa.Table) -> bytes:
+def _parquet(table: pa.Table, use_dictionary: bool | list[str] = True) -> bytes:
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
+    pq.write_table(table, buffer, compression="zstd", use_dictionary=use_dictionary)
     return buffer.getvalue()
 
 
@@ -50,7 +51,8 @@ def columnar(items: list[RawItem]) -> bytes:
     rows = _Rows(None, "processed", "quarantine/", UpdateIds(), DayResult(date=DAY.isoformat()), people)  # type: ignore[arg-type]
     tables = [rows.of(chunk) for chunk in _chunks(items)]
     assert not rows.quarantined
-    return _parquet(pa.concat_tables(tables))
+    # written as the ETL writes it
+    return _parquet(pa.concat_tables(tables), dictionary_paths(ARROW_SCHEMA, DICTIONARY_COLUMNS))
 
 
 def _chunks(items: list[RawItem]) -> list[list[RawItem]]:

@@ -273,7 +273,34 @@ def language_of(text: str) -> str:
     words = normalize(text).split()
     if len([word for word in words if len(word) >= 3 and word.isalpha()]) < 2:
         return languages.UNDETERMINED
-    return languages.detect(_without_links(text))
+    return detect(_without_links(text))
+
+
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def detect(outside_links: str) -> str:
+    """telegram_etl.language.detect as of commit d78c12e (issue 25's third pass calls the model without
+    its wrapper): the reference of the detection's output."""
+    words = " ".join(_NOT_LETTERS.sub(" ", outside_links[: 2 * languages.MAX_CHARS].lower()).split())
+    if len(words) < languages.MAX_CHARS and len(outside_links) > 2 * languages.MAX_CHARS:
+        words = " ".join(_NOT_LETTERS.sub(" ", outside_links.lower()).split())
+    if len(words) > languages.MAX_CHARS:
+        cut = languages.MAX_CHARS
+        words = words[: words.rfind(" ", 0, cut + 1)] if " " in words[:cut] else words[:cut]
+    labels, probabilities = languages._model().predict(words, k=3)
+    scores: dict[str, float] = {}
+    for label, probability in zip(labels, probabilities, strict=True):
+        code = label.removeprefix("__label__")
+        code = languages.SAME_AS.get(code, code)
+        scores[code] = scores.get(code, 0.0) + probability * (
+            languages.PORTUGUESE_PRIOR if code == "pt" else 1.0
+        )
+    if not scores:
+        return languages.UNDETERMINED
+    best = max(scores, key=scores.__getitem__)
+    total = sum(scores.values()) + max(0.0, 1.0 - sum(probabilities))
+    return best if scores[best] / total >= languages.MIN_PROBABILITY else languages.UNDETERMINED
 
 
 def keywords(normalized_text: str | None, language: str = "und") -> list[tuple[str, str]]:

@@ -57,14 +57,15 @@ def decode_record(line: bytes) -> Record:
             item = json.loads(line)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise BadRecord("not a JSON line") from None
-    if not isinstance(item, dict):
+    if type(item) is not dict:  # a parser's dict, never a subclass
         raise BadRecord("not a JSON object")
     received, update_id, text = item.get("received_at"), item.get("update_id"), item.get("body")
-    if not _is_int(received) or not _is_int(update_id) or not 0 <= received <= MAX_EPOCH_MS:
+    # a parser's ints, not bools (nor any other subclass)
+    if type(received) is not int or type(update_id) is not int or not 0 <= received <= MAX_EPOCH_MS:
         raise BadRecord("received_at or update_id missing or not an integer")
     if type(text) is str:  # a parser's str, never a subclass
         try:
-            body = text.encode("utf-8")
+            body = text.encode()  # UTF-8
         except UnicodeEncodeError:
             raise BadRecord("body holds a lone surrogate") from None
     elif isinstance(item.get("body_b64"), str):
@@ -74,11 +75,7 @@ def decode_record(line: bytes) -> Record:
             raise BadRecord("body_b64 is not base64") from None
     else:
         raise BadRecord("neither body nor body_b64")
-    return Record(received_ms=received, update_id=update_id, body=body)
-
-
-def _is_int(value: Any) -> bool:
-    return type(value) is int  # a JSON parser's int, not a bool (nor any other subclass)
+    return Record(received, update_id, body)  # (received_ms, update_id, body)
 
 
 def lines(body: bytes) -> Iterator[tuple[int, bytes]]:

@@ -26,7 +26,7 @@ from telegram_etl.privacy import (
     redaction,
 )
 from telegram_etl.schema import COLUMN_NAMES, SERVICE_FIELDS
-from telegram_etl.sources import source_of
+from telegram_etl.sources import EXPORT, OUTGOING, OUTGOING_MIN, WEBHOOK, source_of
 
 try:  # ~3x faster than json; bundled into the Lambda's asset (lambdas/etl/requirements.txt)
     import orjson
@@ -473,9 +473,11 @@ def flatten_values(
         content = "text" if has_text else content_type(holder)
         if text:
             entities = holder.get("entities") if has_text else holder.get("caption_entities")
-            command, target = leading_command(text, entities)
-            if target is not None:  # a person's username is no bot's
-                target = command_target(target)
+            # Without entities only a text that starts with "/" can start with a command (_BARE_COMMAND).
+            if type(entities) is list or text[0] == "/":
+                command, target = leading_command(text, entities)
+                if target is not None:  # a person's username is no bot's
+                    target = command_target(target)
             if type(entities) is list:
                 for entity in entities:  # a text_mention is rare: look before calling
                     if type(entity) is dict and entity.get("type") == "text_mention":
@@ -491,8 +493,10 @@ def flatten_values(
         if "migrate_to_chat_id" in holder or "migrate_from_chat_id" in holder:
             migrate_to = _int(holder.get("migrate_to_chat_id"))
             migrate_from = _int(holder.get("migrate_from_chat_id"))
-        if text is not None:
-            text, found, normalized, text_intent, words, stems, text_language = redacted_text(text)
+        if text is not None:  # redacted_text(), one call fewer
+            text, found, normalized, text_intent, words, stems, text_language = (
+                _cached_redacted_text(text) if len(text) <= _CACHED_TEXT_CHARS else _redacted_text_of(text)
+            )
             if found and redactions is not None:
                 for redaction, count in found:
                     redactions[redaction] += count
@@ -526,12 +530,16 @@ def flatten_values(
             if callback_data is not None:
                 callback_data = pseudonymize_ids(callback_data, people)
 
+    if update_id is None:  # source_of(update_id), inline
+        source = None
+    else:
+        source = WEBHOOK if update_id >= 0 else OUTGOING if update_id >= OUTGOING_MIN else EXPORT
     return (
         update_id, kind, message_id, chat_id, chat_type, chat_title, thread_id, user_id, user_is_bot,
         first_name, username, language, sender_chat_id, date_ms, edit_ms, text, content, command,
         reply_to_id, reply_to_user, is_forward, callback_data, ingested_ms, target, media_group_id,
         is_topic, is_auto_forward, is_service, migrate_to, migrate_from, reactions, normalized,
-        text_intent, words, stems, source_of(update_id), user_is_staff, text_language,
+        text_intent, words, stems, source, user_is_staff, text_language,
     )  # fmt: skip
 
 

@@ -52,7 +52,7 @@ from telegram_etl.ids import UpdateIds
 from telegram_etl.language import LanguageModelUnavailable
 from telegram_etl.privacy import REDACTION_KINDS, People
 from telegram_etl.rows import values_to_table
-from telegram_etl.schema import ARROW_SCHEMA
+from telegram_etl.schema import ARROW_SCHEMA, DICTIONARY_COLUMNS
 from telegram_etl.storage import PartitionWriter, Storage, StoredObject
 
 RAW_PREFIX = "telegram"
@@ -117,7 +117,8 @@ class _PartitionWriter(PartitionWriter):
         part_bytes: int,
     ) -> None:  # fmt: skip
         super().__init__(storage, bucket, part_key(day), ARROW_SCHEMA, row_group_rows=row_group_rows,
-                         row_group_bytes=row_group_bytes, part_bytes=part_bytes)  # fmt: skip
+                         row_group_bytes=row_group_bytes, part_bytes=part_bytes,
+                         dictionary_columns=DICTIONARY_COLUMNS)  # fmt: skip
 
 
 def _update_ids_in(objects: Iterator[StoredObject]) -> Iterator[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -190,6 +190,11 @@ class ObjectSink:
             pass
 
 
+def dictionary_paths(schema: pa.Schema, columns: Sequence[str]) -> list[str]:
+    """pyarrow's use_dictionary for these columns: a list's strings are named by their Parquet path."""
+    return [f"{name}.list.element" if pa.types.is_list(schema.field(name).type) else name for name in columns]
+
+
 class PartitionWriter:
     """A partition's one Parquet object (`key`, of `schema`), in row groups of at most row_group_rows
     rows and row_group_bytes; readers see nothing of it until close(), then all of it (the ETL's
@@ -198,10 +203,14 @@ class PartitionWriter:
 
     def __init__(
         self, storage: Storage, bucket: str, key: str, schema: pa.Schema, *, row_group_rows: int,
-        row_group_bytes: int, part_bytes: int,
+        row_group_bytes: int, part_bytes: int, dictionary_columns: Sequence[str] | None = None,
     ) -> None:  # fmt: skip
+        """dictionary_columns: the columns written with Parquet's dictionary encoding (None: all)."""
         self._sink = ObjectSink(storage, bucket, key, part_bytes)
         self._schema = schema
+        self._dictionary: bool | list[str] = True
+        if dictionary_columns is not None:
+            self._dictionary = dictionary_paths(schema, dictionary_columns)
         self._row_group_rows, self._row_group_bytes = row_group_rows, row_group_bytes
         self._pending: list[pa.Table] = []
         self._pending_rows = self._pending_bytes = 0
@@ -233,6 +242,8 @@ class PartitionWriter:
         if not self._pending_rows:
             return
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._sink, self._schema, compression="zstd")
+            self._writer = pq.ParquetWriter(
+                self._sink, self._schema, compression="zstd", use_dictionary=self._dictionary
+            )
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
         self._pending, self._pending_rows, self._pending_bytes = [], 0, 0

@@ -364,16 +364,24 @@ def text_language(text: str) -> str:
 
 
 def _language_of(outside_links: str, words: list[str]) -> str:
-    if sum(len(word) >= _MIN_KEYWORD_LETTERS and word.isalpha() for word in words) < _MIN_DETECTED_WORDS:
+    long_words = 0
+    for word in words:  # at least _MIN_DETECTED_WORDS words of 3 letters or more, the first two found
+        if len(word) >= _MIN_KEYWORD_LETTERS and word.isalpha():
+            long_words += 1
+            if long_words == _MIN_DETECTED_WORDS:
+                break
+    else:
         return languages.UNDETERMINED
-    return _LANGUAGES.get(outside_links) or _detected(outside_links)
+    # Cached by what the model reads (its first words): distinct texts often open alike.
+    model_words = languages.model_input(outside_links)
+    return _LANGUAGES.get(model_words) or _detected(model_words)
 
 
-def _detected(outside_links: str) -> str:
-    found = languages.detect(outside_links)
+def _detected(model_words: str) -> str:
+    found = languages.detect_words(model_words)
     if len(_LANGUAGES) >= _CACHED_WORDS:
         _LANGUAGES.clear()
-    _LANGUAGES[outside_links] = found
+    _LANGUAGES[model_words] = found
     return found
 
 

@@ -339,3 +339,36 @@ def test_a_storage_without_multipart_gets_one_put_per_partition():
         put_noisy(storage, update_id)
     assert run_parts(storage).files == [part_key(DAY)]
     assert what_a_reader_sees(storage) == list(range(40))
+
+
+def test_columns_unique_per_row_skip_the_dictionary_and_the_values_stay_the_rows():
+    # The real Updates of the fixtures, each stored twice under its own update_id.
+    from telegram_etl.flatten import flatten, parse_update
+    from telegram_etl.schema import DICTIONARY_COLUMNS, PLAIN_ENCODED_COLUMNS
+    from tests.helpers import UPDATE_FILES
+
+    storage = MemoryStorage()
+    updates = []
+    for copy_number in range(2):
+        for index, path in enumerate(UPDATE_FILES):
+            update = {**json.loads(path.read_bytes()), "update_id": copy_number * 1000 + index}
+            updates.append(update)
+            key = f"telegram/context_date={DAY}/{update['update_id']:05d}.json"
+            storage.put("raw", key, json.dumps(update).encode(), "application/json")
+    run(storage)
+    parquet = pq.ParquetFile(io.BytesIO(storage.get("out", part_key(DAY))))
+    chunks = parquet.metadata.row_group(0)
+    encodings = {chunks.column(i).path_in_schema.split(".")[0]: chunks.column(i).encodings
+                 for i in range(chunks.num_columns)}  # fmt: skip
+    assert set(DICTIONARY_COLUMNS) | PLAIN_ENCODED_COLUMNS == set(COLUMN_NAMES)
+    table = parquet.read()
+    for name in PLAIN_ENCODED_COLUMNS:
+        assert "RLE_DICTIONARY" not in encodings[name], (name, encodings[name])
+    # (Parquet has no dictionary of booleans)
+    valued = [name for name in DICTIONARY_COLUMNS if ARROW_SCHEMA.field(name).type != "bool"]
+    assert "reactions" in valued and len(valued) >= 20
+    for name in valued:
+        assert "RLE_DICTIONARY" in encodings[name], (name, encodings[name])
+    # The rows are flatten()'s (redacted, no people given), in the listing's order.
+    expected = [flatten(parse_update(json.dumps(u).encode()), STAMP) for u in updates]
+    assert table.to_pylist() == expected

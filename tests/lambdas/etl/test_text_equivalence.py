@@ -30,6 +30,7 @@ import bench.reference_privacy as old_privacy
 import bench.reference_text as old_text
 import telegram_etl.flatten as flatten
 from bench.corpus import chat_texts, message_texts, realistic_updates
+from telegram_etl import language as languages
 from telegram_etl import phones, privacy, text
 
 
@@ -314,3 +315,42 @@ def test_problem_pattern_grouped_by_first_letter_matches_the_same(words):
             assert (found and (found.span(), found.group())) == (
                 expected and (expected.span(), expected.group())
             )
+
+
+def test_detection_through_the_model_alone_is_the_wrappers():
+    """language.detect calls fastText's predict without its Python wrapper, reads the model's input as runs
+    of letters, and text caches it by that input: the same language as the reference's detect (the
+    wrapper's, the text's own cache) on the labelled messages of five languages, the corpus' texts and
+    texts longer than the model reads (a long run of emoji or digits first, İ whose lower case is two
+    characters)."""
+    from bench.language_accuracy import labelled
+
+    texts = [message for _, message in labelled()] + list(dict.fromkeys(chat_texts(1_500, seed=7)))
+    texts += ["😀" * 130 + " meu pedido não chegou ainda", "1234567890 " * 14 + "где мой заказ сейчас",
+              "İSTANBUL'DA SİPARİŞİM GELMEDİ " * 6, "x" * 200, "", "!!!"]  # fmt: skip
+    detected = set()
+    for raw in texts:
+        outside_links = text._without_links(raw)
+        assert languages.detect(outside_links) == old_text.detect(outside_links), raw
+        detected.add(old_text.detect(outside_links))
+    assert {"pt", "es", "en", "id", "ru", "und"} <= detected, detected
+    text.clear_caches()
+    for raw in texts:  # the cache by the model's input, twice: from the model, then from the cache
+        for _ in range(2):
+            assert text.text_language(raw) == old_text.language_of(raw), raw
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=8), max_size=30).map(" ".join))
+def test_detection_of_generated_texts_is_the_wrappers(raw):
+    outside_links = text._without_links(raw)
+    assert languages.detect(outside_links) == old_text.detect(outside_links)
+
+
+def test_the_runs_of_letters_are_the_words_between_non_letters():
+    # model_input joins the runs of [^\W\d_] where the reference split the text with every non-letter
+    # replaced by a space: the same words, since no letter is whitespace (every code point checked).
+    letters = languages._LETTERS
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and letters.fullmatch(c)]
+    raw = "Ab²c_d1e\u0660f  ÇÃO-x\u00a0y😀z İ"
+    assert languages.model_input(raw) == " ".join(old_text._NOT_LETTERS.sub(" ", raw.lower()).split())
