@@ -145,7 +145,7 @@ test: lint browser aws-setup
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not e2e_slow"
 	$(MAKE) --no-print-directory synth
 
-test-e2e: setup browser aws-setup
+test-e2e: setup browser
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "e2e_slow"
 
 test-all: test test-e2e
