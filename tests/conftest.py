@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from standins.runner import FakeContext, answer_sample_conversation
 
@@ -10,6 +11,11 @@ from standins.runner import FakeContext, answer_sample_conversation
 _PINNED_NODE = Path(__file__).resolve().parents[1] / "node_modules" / ".bin"
 if (_PINNED_NODE / "node").exists() and not os.environ.get("PATH", "").startswith(str(_PINNED_NODE)):
     os.environ["PATH"] = f"{_PINNED_NODE}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# No property test is timed (speed belongs in bench/): hypothesis's 200 ms deadline per example only made
+# tests fail when the 2 cores are busy.
+settings.register_profile("untimed", deadline=None)
+settings.load_profile("untimed")
 
 
 @pytest.fixture
@@ -58,8 +64,10 @@ def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
 # pytest-xdist 3.8 marks a group by renaming item._nodeid, which pytest 9.2 no longer reads: the marks are
 # ignored and such fixtures were built on both workers (measured: test_privacy.py's ~110 s setup twice).
 _ROOT = Path(__file__).resolve().parents[1]
-# Started first (the longest files), so that no worker starts a long one while the others finish.
-_SLOW_FIRST = ("tests/e2e/", "tests/stacks/", "tests/ops/", "tests/analyst/")
+# Started first (the longest files), so that no worker starts a long one while the others finish. In
+# `make test` (the e2e_slow files left out) the costliest are ops/test_verify.py, the command-line checks at
+# the top (tests/test_*.py) and the Lambdas' moto and property tests.
+_SLOW_FIRST = ("tests/e2e/", "tests/stacks/", "tests/ops/", "tests/analyst/", "tests/test_", "tests/lambdas/")
 
 
 def _path_of(item: pytest.Item) -> str:

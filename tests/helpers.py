@@ -1,8 +1,11 @@
 """Shared test helpers: the real Telegram payloads and API Gateway events built like API Gateway's."""
 
 import base64
+import importlib
 import json
+import sys
 from pathlib import Path
+from types import ModuleType
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures" / "telegram"
 ALL_FILES = sorted(FIXTURES_DIR.glob("*.json"))
@@ -44,3 +47,16 @@ def api_gateway_event(
 
 def json_body(response: dict) -> dict:
     return json.loads(response["body"])
+
+
+def reload_ingest_handler() -> ModuleType:
+    """The ingest handler imported as the Lambda runtime does: module state is built from the environment.
+    Its logger's handler outlives the reload; made during another test under capsys, it still holds that
+    test's stdout, closed since (setStream would fail flushing it): it then writes to today's stdout."""
+    import lambdas.ingest.handler as module
+
+    module = importlib.reload(module)
+    handler = module.logger.registered_handler
+    if getattr(handler.stream, "closed", False):
+        handler.stream = sys.stdout
+    return module

@@ -1,6 +1,5 @@
 """raw_layout "firehose": the ingest Lambda hands each accepted update to Firehose (moto), 200 only then."""
 
-import importlib
 import io
 import json
 
@@ -11,7 +10,7 @@ from moto import mock_aws
 
 from telegram_etl.firehose import decode_record
 from telegram_ingest.firehose import MAX_RECORD_BYTES
-from tests.helpers import UPDATE_FILES, api_gateway_event, json_body
+from tests.helpers import UPDATE_FILES, api_gateway_event, json_body, reload_ingest_handler
 
 BUCKET = "raw-bucket"
 STREAM = "telegram-raw-dev"
@@ -43,10 +42,7 @@ def aws(monkeypatch, aws_credentials):
         yield s3
 
 
-def load_handler():
-    import lambdas.ingest.handler as module
-
-    return importlib.reload(module)
+load_handler = reload_ingest_handler
 
 
 def delivered(s3, prefix="firehose/") -> list[bytes]:

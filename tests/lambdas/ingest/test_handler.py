@@ -1,6 +1,5 @@
 """The ingest Lambda end to end under moto: every rule of the webhook contract."""
 
-import importlib
 import io
 import json
 import logging
@@ -13,7 +12,14 @@ from moto import mock_aws
 
 from telegram_ingest import sdk
 from telegram_ingest.secret import secrets_manager_fetch
-from tests.helpers import DESKTOP_EXPORTS, UPDATE_FILES, api_gateway_event, json_body, load_fixture
+from tests.helpers import (
+    DESKTOP_EXPORTS,
+    UPDATE_FILES,
+    api_gateway_event,
+    json_body,
+    load_fixture,
+    reload_ingest_handler,
+)
 
 BUCKET = "raw-bucket"
 SECRET = "s3cr3t-token_ABC"
@@ -40,11 +46,7 @@ def s3(env):
         yield client
 
 
-def load_handler():
-    """Import the handler as the Lambda runtime does: module state is built from the environment."""
-    import lambdas.ingest.handler as module
-
-    return importlib.reload(module)
+load_handler = reload_ingest_handler
 
 
 def stored_keys(s3) -> list[str]:
