@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # for the CDK CLI and for jsii under the tests, whatever Node the machine has.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify remodel forget subject-export test test-e2e test-all lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
+.PHONY: help setup demo-setup aws-setup browser demo sql poll report answers verify remodel forget subject-export test test-slow test-all lint synth deploy set-webhook webhook-info import-export snapshots docs bench clean
 
 # Every .PHONY target on a line of its own (tests/test_cli_errors.py checks that none is missing).
 help:
@@ -38,8 +38,8 @@ help:
 	@echo "  make subject-export  USER_ID=<id>: what is held about a person, in one file (docs/privacy.md)"
 	@echo "Development:"
 	@echo "  make test            lint, unit, infrastructure and the quick end-to-end tests, cdk synth of every stack"
-	@echo "  make test-e2e        the slow end-to-end tests (marked e2e_slow) that make test leaves out; CI runs both"
-	@echo "  make test-all        make test, then make test-e2e"
+	@echo "  make test-slow       the slow tests (marked slow: end-to-end runs, exhaustive equivalence checks); CI runs both"
+	@echo "  make test-all        make test, then make test-slow"
 	@echo "  make lint            ruff check and ruff format --check"
 	@echo "  make synth           cdk synth of the stage (STAGE=dev|prod) into cdk.out/"
 	@echo "  make snapshots       rewrite the stacks' template snapshots after an intended change"
@@ -138,17 +138,17 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Two tiers, chosen by marker (pyproject.toml): `make test` runs every test not marked e2e_slow, `make test-e2e`
+# Two tiers, chosen by marker (pyproject.toml): `make test` runs every test not marked slow, `make test-slow`
 # the marked ones (SeaweedFS end to end on demo-sized data); .ci/run runs both. Mark a new slow test, never
 # list it here (tests/test_tiers.py checks that each collected test is in exactly one tier).
 test: lint browser aws-setup
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not e2e_slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 	$(MAKE) --no-print-directory synth
 
-test-e2e: setup browser
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "e2e_slow"
+test-slow: setup browser
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "slow"
 
-test-all: test test-e2e
+test-all: test test-slow
 
 synth: setup
 	@$(BIN)/python -m standins.cli check "make synth" --stage "$(STAGE)"

@@ -65,7 +65,7 @@ def answers(s3_server, sample_workdir) -> dict[str, list[dict]]:
 # ignored and such fixtures were built on both workers (measured: test_privacy.py's ~110 s setup twice).
 _ROOT = Path(__file__).resolve().parents[1]
 # Started first (the longest files), so that no worker starts a long one while the others finish. In
-# `make test` (the e2e_slow files left out) the costliest are ops/test_verify.py, the command-line checks at
+# `make test` (the slow files left out) the costliest are ops/test_verify.py, the command-line checks at
 # the top (tests/test_*.py) and the Lambdas' moto and property tests.
 _SLOW_FIRST = ("tests/e2e/", "tests/stacks/", "tests/ops/", "tests/analyst/", "tests/test_", "tests/lambdas/")
 

@@ -1,4 +1,4 @@
-"""The two test tiers (issue 23 item 7): `make test` and `make test-e2e` select tests by marker, together
+"""The two test tiers (issue 23 item 7): `make test` and `make test-slow` select tests by marker, together
 they run every collected test exactly once, and CI (.ci/run) runs both after the demo."""
 
 import re
@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAKEFILE = (ROOT / "Makefile").read_text()
 CI = ROOT / ".ci" / "run"
-TIERS = ("test", "test-e2e")
+TIERS = ("test", "test-slow")
 
 
 def rule(target: str) -> tuple[list[str], list[str]]:
@@ -59,7 +59,7 @@ def collected(*expressions: str) -> list[tuple[set[str], int]]:
 
 
 def test_each_collected_test_is_in_exactly_one_tier():
-    (fast, total), (slow, total_again) = collected(marker_expression("test"), marker_expression("test-e2e"))
+    (fast, total), (slow, total_again) = collected(marker_expression("test"), marker_expression("test-slow"))
     assert total == total_again
     assert fast and slow
     assert fast & slow == set()
@@ -68,8 +68,8 @@ def test_each_collected_test_is_in_exactly_one_tier():
 
 def test_the_tiers_run_pytest_alike_but_for_the_marker():
     """Same workers and distribution: only the marker expression differs, so a file runs the same way in either."""
-    fast, slow = pytest_arguments("test"), pytest_arguments("test-e2e")
-    assert "e2e_slow" in marker_expression("test") and "e2e_slow" in marker_expression("test-e2e")
+    fast, slow = pytest_arguments("test"), pytest_arguments("test-slow")
+    assert "slow" in marker_expression("test") and "slow" in marker_expression("test-slow")
     without = [
         arguments[: arguments.index("-m")] + arguments[arguments.index("-m") + 2 :]
         for arguments in (fast, slow)

@@ -15,7 +15,7 @@ from local.replay import load_settings, read_deliveries, replay_into
 from stacks.config import RAW_LAYOUTS
 from standins.runner import LocalPipeline
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "fixtures" / "conversations"
 NAMES = sorted(path.name.removesuffix(".jsonl") for path in CONVERSATIONS.glob("*.jsonl"))

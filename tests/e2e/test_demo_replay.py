@@ -21,7 +21,7 @@ from standins.api_gateway import LocalApiGateway
 from standins.runner import LocalPipeline, answer_all
 from telegram_etl.privacy import redact
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", params=[(2, 250, 5), (4, 200, 3)], ids=["seed2", "seed4"])

@@ -25,7 +25,7 @@ from standins.runner import LocalPipeline, answer_all, duckdb_over, raw_days
 from telegram_etl.privacy import pseudonym
 from tests.helpers import FIXTURES_DIR
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 EXPORT = FIXTURES_DIR / "39_desktop_export_new_format.json"
 CHAT = {"id": -1001712691810, "title": "Teknologi Umum v2.0", "type": "supergroup"}

@@ -19,7 +19,7 @@ from telegram_etl.job import part_key, process_day
 from telegram_etl.storage import S3Storage
 from tests.lambdas.etl.faults import FailingOnWrite, Injected
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PART = 5 * 2**20  # S3's (and SeaweedFS's) smallest part but the last
 
 

@@ -14,7 +14,7 @@ from demo_data.generator import generate
 from standins.runner import LocalPipeline, raw_days
 from telegram_etl.firehose import decode_record
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONVERSATION = generate(seed=11, updates=240, days=3)
 SETTINGS = CONVERSATION.settings()
 KEY = "firehose-layout-e2e-pseudonym-key"

@@ -17,7 +17,7 @@ from local.demo import scheduled_event
 from standins.runner import LocalPipeline
 from telegram_ingest.outgoing import outgoing_update_id
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONVERSATION = generate(seed=5, updates=120, days=2)
 ZONE = ZoneInfo(CONVERSATION.timezone)
 DAY, NEXT = CONVERSATION.days[0], CONVERSATION.days[1]

@@ -13,7 +13,7 @@ from demo_data.generator import generate
 from standins.runner import LocalPipeline, answer_all, raw_days
 from telegram_etl.privacy import NOT_PEOPLE, pseudonym
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from demo_data.generator import generate
 from standins.pseudonym_key import existing_key
 from telegram_etl.privacy import pseudonym
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -129,7 +129,7 @@ def test_network_errors_are_retried(pipeline, tmp_path, monkeypatch):
     assert batches == [3] and job.stored == 3
 
 
-@pytest.mark.e2e_slow
+@pytest.mark.slow
 def test_make_poll_then_make_report_as_commands(tmp_path):
     """The two commands as a user runs them: poll until stopped, then the report over what was stored."""
     import os

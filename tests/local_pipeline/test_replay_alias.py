@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = ROOT / "tests/fixtures/conversations"
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_the_old_path_replays_a_file_with_settings_json_and_parquet_out(tmp_path):

@@ -152,6 +152,7 @@ def target(client) -> Target:
     return Target(client, RAW, PROCESSED, KEY, where="test", model_settings=StageConfig(stage="test"))
 
 
+@pytest.mark.slow  # a demo group through ETL, forget and the ETL again: make test-slow
 def test_an_etl_rerun_after_forget_does_not_bring_the_person_back(aws_credentials):
     conversion = convert(export_with_a_text_mention(), timezone=SAO_PAULO, export_timezone=TASHKENT)
     days = sorted({obj.day for obj in conversion.objects})

@@ -139,7 +139,7 @@ def test_a_relative_data_dir_keeps_the_data_where_it_says(tmp_path, monkeypatch)
     assert any((tmp_path / "data" / "seaweedfs").iterdir())
 
 
-@pytest.mark.e2e_slow
+@pytest.mark.slow
 def test_seventy_buckets_each_get_a_volume_whatever_the_free_disk(tmp_path):
     """Each bucket is a collection with a volume of its own; weed mini's default allows free disk / 1 GiB
     volumes, so a session on a machine with less than 70 GiB free ran out ("No writable volumes")."""

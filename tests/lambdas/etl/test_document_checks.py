@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from validate_docbr import CNPJ, CPF
@@ -39,6 +40,7 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 @settings(max_examples=3_000, deadline=None)
 @given(st.lists(PIECES | st.text(alphabet="0123456789 .-/,\n+a", max_size=8), max_size=10).map("".join))
 def test_digit_first_patterns_find_what_the_written_ones_found(text):
@@ -82,6 +84,7 @@ AT_PIECES = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 @settings(max_examples=3_000, deadline=None)
 @given(st.lists(AT_PIECES | st.text(alphabet="ab.+-_@ 1é", max_size=6), max_size=10).map("".join))
 def test_emails_and_mentions_are_found_as_the_written_patterns_found_them(text):

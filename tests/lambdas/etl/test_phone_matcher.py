@@ -123,6 +123,7 @@ def brazilian_numbers(draw) -> str:
     return draw(PREFIX) + ddd + subscriber[:cut] + draw(SEPARATOR) + subscriber[cut:]
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 @settings(max_examples=3_000, deadline=None)
 @given(brazilian_numbers())
 def test_generated_candidates_are_decided_as_the_library_does(candidate):
@@ -130,6 +131,7 @@ def test_generated_candidates_are_decided_as_the_library_does(candidate):
     assert ours_ == library_decision(candidate, candidate, 0)
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 @settings(max_examples=3_000, deadline=None)
 @given(st.lists(st.tuples(NEIGHBOUR, brazilian_numbers()), min_size=1, max_size=3), NEIGHBOUR)
 def test_generated_texts_give_the_librarys_matches(parts, end):

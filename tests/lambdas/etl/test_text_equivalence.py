@@ -137,6 +137,7 @@ def _cold_caches():
     yield
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 def test_realistic_corpus_row_for_row():
     texts = list(dict.fromkeys(chat_texts(6_000, seed=3)))
     assert len(texts) > 3_000
@@ -188,6 +189,7 @@ FRAGMENTS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # exhaustive: make test-slow
 @settings(max_examples=1_500, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=14).map("".join))
 def test_generated_texts_row_for_row(raw):

@@ -54,7 +54,7 @@ def model_objects(storage: MemoryStorage) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.e2e_slow  # the generator's group day after day: make test-e2e
+@pytest.mark.slow  # the generator's group day after day: make test-slow
 @pytest.mark.parametrize("seed", [1])
 def test_day_after_day_the_incremental_run_writes_what_the_full_run_writes(seed):
     days = processed_days(4_000, 16, seed)
@@ -175,7 +175,7 @@ def test_the_keyword_counts_of_the_days_before_the_written_ones_come_from_their_
     assert result.mode == "incremental" and model_objects(incremental) == model_objects(full)
 
 
-@pytest.mark.e2e_slow  # the generator's group day after day: make test-e2e
+@pytest.mark.slow  # the generator's group day after day: make test-slow
 def test_the_daily_run_is_incremental_unless_the_stage_opts_out():
     # model_incremental (MODEL_INCREMENTAL) is on by default; a stage that sets it false gets a full run
     # from the ETL's record even when every earlier day has its state, and the same tables.

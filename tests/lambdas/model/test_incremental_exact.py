@@ -231,7 +231,7 @@ def late_edit(original: dict, update_id: int, when) -> dict:
     }  # fmt: skip
 
 
-@pytest.mark.e2e_slow  # the generator's group day after day: make test-e2e
+@pytest.mark.slow  # the generator's group day after day: make test-slow
 def test_day_after_day_over_the_demo_group_with_late_edits_a_failed_run_and_a_settings_change():
     # The demo generator's group over 30 days, with customer messages edited on later days (added to the
     # processed days): one of d3 on d4 (across days; d18's run reads d4..d18, where the edit is alone), one
