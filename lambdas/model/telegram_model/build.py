@@ -9,7 +9,6 @@ telegram_model.job's."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -36,12 +35,14 @@ def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
     return [(name, to_duckdb(layers[name])) for name in in_order(layers)]
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
+def connect(folder: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB database in `folder` (the run's temporary folder, in Lambda's /tmp; it goes with it): the
+    layers are tables in its file, compressed (about a seventh of their size in memory), which DuckDB
+    evicts from memory and reads back as it needs; what does not fit otherwise (sorts, joins, temporary
+    tables) spills to folder/duckdb-spill."""
+    connection = duckdb.connect(str(folder / "model.duckdb"))
     connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local times come from the SQL
-    # Lambda's only writable folder is /tmp: DuckDB spills there past its memory limit.
-    spill = Path(tempfile.gettempdir()) / "duckdb-spill"
-    connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    connection.execute(f"SET temp_directory = '{(folder / 'duckdb-spill').as_posix()}'")
     # In Lambda, DuckDB would take 80% of the host's memory, not of the function's: it gets a share of
     # the function's.
     function_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
@@ -84,9 +85,10 @@ def register_updates(connection: duckdb.DuckDBPyConnection, paths: Sequence[Path
 
 
 def run_layers(connection: duckdb.DuckDBPyConnection, layers: list[tuple[str, str]]) -> None:
-    """Each layer as a table, in order (a layer's SQL reads the tables of the layers before it)."""
+    """Each layer as a table of the database, in order (a layer's SQL reads the tables of the layers before
+    it; a temporary table of the same name comes first)."""
     for name, sql in layers:
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        connection.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
 
 def rows(connection: duckdb.DuckDBPyConnection, table: Table, first: date, last: date) -> Iterator[pa.Table]:

@@ -89,7 +89,7 @@ def run_incremental(
             fetched[table.name] = [p for p in paths if p is not None]
         new_day = download_updates(last, Path(folder))
         read = sum(day_rows(new_day).values())
-        connection = connect()
+        connection = connect(Path(folder))
         try:
             # R's updates and the days before's events (each file's day from its path), read by DuckDB.
             register_updates(connection, [*new_day, *fetched["events"]])

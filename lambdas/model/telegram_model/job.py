@@ -155,7 +155,7 @@ def run_model(
         paths = download_updates(storage, bucket, first - context, last + context, Path(folder))
         counts = day_rows(paths)
         result.updates, result.read_days = sum(counts.values()), len(counts)
-        connection = connect()
+        connection = connect(Path(folder))
         try:
             register_updates(connection, paths)
             run_layers(connection, layers)

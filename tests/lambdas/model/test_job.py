@@ -161,8 +161,7 @@ def test_a_day_stored_before_a_column_existed_reads_it_as_null():
 def test_duckdb_holds_its_share_of_the_functions_memory_and_spills_the_rest_to_tmp(monkeypatch):
     with tempfile.TemporaryDirectory() as folder:
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        monkeypatch.setattr(tempfile, "tempdir", folder)  # Lambda's /tmp
-        connection = build.connect()
+        connection = build.connect(Path(folder))  # the run's folder in Lambda's /tmp
         # 60% of 256 MB: 153 MB, 153,000,000 bytes = 145.9 MiB.
         assert connection.sql("SELECT current_setting('memory_limit')").fetchall() == [("145.9 MiB",)]
         # ~2M rows of 200+ characters: more than the limit, held by spilling to /tmp.
