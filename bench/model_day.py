@@ -7,9 +7,12 @@ the bundle's size. With --steps, each step of a run (download, each layer, each 
 with its wall and CPU time, the process's RSS after it and its peak so far (resource.getrusage: tracemalloc
 does not see DuckDB) and what DuckDB's buffer pool holds and has spilled (duckdb_memory()).
 
-Each day's rows are the ETL's flattening of the demo generator's updates, repeated with ids (and album
-ids) shifted until N and moved by whole days, in one processed partition; the generated group's migration
-only on the first day (a migration makes that day's run a full one).
+Each day's rows are the ETL's flattening of the demo generator's updates (100,000 at most), repeated with
+ids (and album ids) shifted until N and moved by whole days, in one processed partition; each copy is a
+group of its own (its chat ids shifted, the same every day: 1M updates a day are 10 groups of 100,000, not
+one group whose askers ask 10 times as often at the same instants, which makes the per-group joins grow
+with the square of N); the generated group's migration only on the first day (a migration makes that
+day's run a full one).
 Usage: python -m bench.model_day [N] [--history DAYS] [--memory-mb MB] [--full | --both] [--prime] [--steps]
   --memory-mb: the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE: DuckDB's memory limit follows it)
   --full: the last day's run re-reads every day (new_days=[]), as before issue 20's incremental run
@@ -42,6 +45,7 @@ import pyarrow.parquet as pq
 from bench.queries import ID_COLUMNS, SETTINGS, TIME_COLUMNS, base_table
 
 DAY = date(2025, 3, 10)
+CHAT_COLUMNS = ("chat_id", "sender_chat_id", "migrate_to_chat_id", "migrate_from_chat_id")
 
 
 def write_day(base: pa.Table, total: int, root: Path, index: int, day: date) -> int:
@@ -66,6 +70,9 @@ def write_day(base: pa.Table, total: int, root: Path, index: int, day: date) -> 
                 piece = piece.set_column(
                     piece.schema.get_field_index(name), name, moved.cast(piece[name].type)
                 )
+            for name in CHAT_COLUMNS:  # copy k: its own groups, the same every day
+                moved = pc.subtract(piece[name], pa.scalar(k * 10**13, pa.int64()))
+                piece = piece.set_column(piece.schema.get_field_index(name), name, moved)
             albums = pc.binary_join_element_wise(piece["media_group_id"], pa.scalar(f"-{shift}"), "")
             piece = piece.set_column(piece.schema.get_field_index("media_group_id"), "media_group_id", albums)
             writer.write_table(piece)
@@ -95,6 +102,7 @@ def profile_steps(steps: list[dict]) -> None:
         steps.append({"step": name, "wall": now[0] - clock[0], "cpu": now[1] - clock[1], "rss": rss_mib(),
                       "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "duckdb": (held or 0) / 2**20, "spilled": (spilled or 0) / 2**20})  # fmt: skip
+        print(json.dumps(steps[-1]), file=sys.stderr, flush=True)
         clock[:] = [time.perf_counter(), time.process_time()]
 
     def wrap(module: object, name: str, label: object) -> None:

@@ -164,7 +164,7 @@ class StageConfig:
     model_memory_mb: int = 3008
     # The model function's /tmp (ephemeral storage): the processed days and stored tables it downloads, and
     # DuckDB's spill past its memory limit.
-    model_ephemeral_mb: int = 4096
+    model_ephemeral_mb: int = 10240
     # The daily model run reads its new day only, and the 14 days before from the model's stored tables and
     # per-day state (telegram_model.incremental): about half the memory on long histories. Off by default:
     # known cases where it differs from the full run are not fixed yet (BENCHMARKS.md, the model step).
