@@ -163,9 +163,12 @@ class StageConfig:
     # Local wall-clock time of the daily ETL run (processes D-1).
     etl_local_time: str = "03:00"
     etl_memory_mb: int = 1024
-    # The model step (after the ETL): the new day and 8 written days in DuckDB; ~1M updates a day needs
-    # 10240 (see Benchmarks).
+    # The model step (after the ETL): its layers in DuckDB, which holds a share of this
+    # (telegram_model.build.DUCKDB_MEMORY_SHARE) and spills the rest to /tmp (Benchmarks: what each holds).
     model_memory_mb: int = 3008
+    # The model function's /tmp (ephemeral storage): the processed days and stored tables it downloads, and
+    # DuckDB's spill past its memory limit.
+    model_ephemeral_mb: int = 10240
     # The daily model run reads its new day only, and the 14 days before from the model's stored tables and
     # per-day state (telegram_model.incremental): the same rows, about half the memory on long histories.
     # false: every daily run re-reads the 15 days (a stage that wants the simplest path).
@@ -239,6 +242,8 @@ class StageConfig:
                 (lambda: 128 <= self.etl_memory_mb <= 10240, "etl_memory_mb must be between 128 and 10240"),
                 (lambda: 128 <= self.model_memory_mb <= 10240,
                  "model_memory_mb must be between 128 and 10240"),
+                (lambda: 512 <= self.model_ephemeral_mb <= 10240,
+                 "model_ephemeral_mb must be between 512 and 10240 (Lambda's ephemeral storage)"),
                 (lambda: self.alert_email is None
                  or bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.alert_email)),
                  f"alert_email {self.alert_email!r} is not an e-mail address"),

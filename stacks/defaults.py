@@ -18,6 +18,7 @@ from aws_cdk import (
     Duration,
     ILocalBundling,
     RemovalPolicy,
+    Size,
     Stack,
     Validations,
 )
@@ -264,6 +265,7 @@ def python_function(
     layers: list[lambda_.ILayerVersion],
     reserved_concurrency: int | None = None,
     shared: tuple[str, ...] = (),
+    ephemeral_mb: int | None = None,
 ) -> lambda_.Function:
     """A Python function whose code is one folder of lambdas/, with its own log group and a role
     that may only write to that log group; the composing stack grants everything else."""
@@ -295,6 +297,8 @@ def python_function(
         log_group=log_group,
         layers=layers,
         reserved_concurrent_executions=reserved_concurrency,
+        # /tmp: Lambda's default (512 MB) unless the function downloads or spills more (the model step).
+        ephemeral_storage_size=Size.mebibytes(ephemeral_mb) if ephemeral_mb else None,
         tracing=lambda_.Tracing.ACTIVE,
         environment={"POWERTOOLS_LOG_LEVEL": "INFO", **environment},
     )

@@ -286,6 +286,7 @@ class EtlStack(Stack):
             code_dir="model",
             description="Conversation model: processed days -> messages, requests, cases, ratings tables",
             memory_size=config.model_memory_mb,
+            ephemeral_mb=config.model_ephemeral_mb,
             timeout=Duration.minutes(15),
             environment={
                 "PROCESSED_BUCKET": self.processed_bucket.bucket_name,

@@ -17,16 +17,18 @@ def test_every_bad_setting_is_reported_at_once():
         "allowed_chat_ids": ["not-a-chat"],
         "webhook_source_cidrs": ["149.154.160.0/33"],
         "etl_memory_mb": 64,
+        "model_ephemeral_mb": 20480,
     }
     with pytest.raises(ConfigError) as raised:
         StageConfig.from_context("dev", settings)
     problems = raised.value.problems
-    assert len(problems) == 7, problems
+    assert len(problems) == 8, problems
     for fragment in ("unknown settings: unknown_knob", "allowed_chat_ids", "timezone 'Mars/Base'",
-                     "etl_local_time '25:00'", "api_rate_limit", "'149.154.160.0/33'", "etl_memory_mb"):  # fmt: skip
+                     "etl_local_time '25:00'", "api_rate_limit", "'149.154.160.0/33'", "etl_memory_mb",
+                     "model_ephemeral_mb"):  # fmt: skip
         assert sum(fragment in problem for problem in problems) == 1, fragment
         assert fragment in str(raised.value)
-    assert str(raised.value).startswith("stage 'dev' in cdk.json: 7 invalid settings: ")
+    assert str(raised.value).startswith("stage 'dev' in cdk.json: 8 invalid settings: ")
 
 
 def test_one_bad_setting_is_still_one_error():

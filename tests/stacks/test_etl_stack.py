@@ -52,6 +52,7 @@ def test_etl_function_runtime_timeout_layers_and_environment(pipeline, template)
     assert function["Handler"] == "handler.handler"
     assert function["Timeout"] == 900
     assert function["MemorySize"] == 1024
+    assert "EphemeralStorage" not in function  # Lambda's default 512 MB: it spills nothing
     assert function["ReservedConcurrentExecutions"] == 1
     assert len(function["Layers"]) == 2  # AWS SDK for pandas (pyarrow) and Powertools
     env = function["Environment"]["Variables"]
@@ -301,6 +302,9 @@ def test_the_model_step_runs_on_the_etls_success_with_the_stage_model_settings(p
         900,
     )
     assert function["MemorySize"] == 3008 and function["ReservedConcurrentExecutions"] == 1
+    # /tmp for the days it downloads and DuckDB's spill: the stage's model_ephemeral_mb.
+    assert function["EphemeralStorage"] == {"Size": dev_config().model_ephemeral_mb}
+    assert dev_config().model_ephemeral_mb > 512  # more than Lambda's default
     assert len(function["Layers"]) == 2  # pyarrow and Powertools, as the ETL's
     env = function["Environment"]["Variables"]
     assert env["PROCESSED_BUCKET"] == {"Ref": logical_id(pipeline.etl.processed_bucket)}

@@ -14,7 +14,7 @@ from telegram_etl.storage import Storage
 from telegram_model.job import CONTEXT_DAYS, run_model
 from telegram_model.layers import ModelSettings
 
-MAX_RUN_DAYS = 31  # one run holds its days and their context in memory: `make remodel` splits longer ranges
+MAX_RUN_DAYS = 31  # one run holds its days and their context in DuckDB: `make remodel` splits longer ranges
 
 
 class BadRequest(ValueError):

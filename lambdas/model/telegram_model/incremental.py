@@ -29,11 +29,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from telegram_etl.storage import Storage
-from telegram_model.build import UPDATES, connect, run_layers
+from telegram_model.build import UPDATES, connect, day_rows, register_updates, run_layers
 from telegram_model.state import (
     FROM_LAYERS,
     FROM_UPDATES,
@@ -69,7 +67,7 @@ def files_sql(paths: Sequence[Path], columns: str = "*") -> str:
 
 def run_incremental(
     storage: Storage, *, bucket: str, layers: list[tuple[str, str]], mark: str, first: date, last: date,
-    context_days: int, processed_prefix: str, read_updates: Callable[[date], pa.Table],
+    context_days: int, processed_prefix: str, download_updates: Callable[[date, Path], list[Path]],
     write_table: WriteTable, write_state: WriteState,
 ) -> tuple[dict[str, int], int] | None:  # fmt: skip
     """Write first..last (last: the new day) as run_model does, or None (nothing written) when only the
@@ -95,16 +93,13 @@ def run_incremental(
             keys = [f"{table.prefix()}/context_date={day}/part-00000.parquet" for day in stateful]
             paths = [download(storage, bucket, key, Path(folder)) for key in keys]
             fetched[table.name] = [p for p in paths if p is not None]
-        updates = read_updates(last)
-        parts = [updates]
-        for path in fetched["events"]:  # each day's, with its day
-            events = pq.read_table(path)
-            day = path.parent.name.removeprefix("context_date=")
-            parts.append(events.append_column("context_date", pa.array([day] * events.num_rows, pa.string())))
-        window = pa.concat_tables(parts, promote_options="permissive").cast(updates.schema)
-        connection = connect()
+        new_day = download_updates(last, Path(folder))
+        read = sum(day_rows(new_day).values())
+        connection = connect(Path(folder))
         try:
-            done = _run(connection, window, layers, fetched, first, last)
+            # R's updates and the days before's events (each file's day from its path), read by DuckDB.
+            register_updates(connection, [*new_day, *fetched["events"]])
+            done = _run(connection, layers, fetched, first, last)
             if done is None:
                 return None
             written, table_days = done
@@ -119,17 +114,16 @@ def run_incremental(
             mark_days(storage, bucket, run_days, mark)
         finally:
             connection.close()
-    return written, updates.num_rows
+    return written, read
 
 
 def _run(
-    connection: duckdb.DuckDBPyConnection, window: pa.Table, layers: list[tuple[str, str]],
-    fetched: dict[str, list[Path]], first: date, last: date,
+    connection: duckdb.DuckDBPyConnection, layers: list[tuple[str, str]], fetched: dict[str, list[Path]],
+    first: date, last: date,
 ) -> tuple[dict[str, int], dict[str, list[date]]] | None:  # fmt: skip
     """The layers of first..last in the connection (None: only the full run gives their rows), and the days
     of each table to write (messages: R and the days whose messages R edits; the others: all)."""
     new, first_day = f"'{last.isoformat()}'", f"'{first.isoformat()}'"
-    connection.register(UPDATES, window)
     for kind, columns in STATE_COLUMNS.items():
         connection.execute(f"CREATE TEMP TABLE state_{kind} ({columns}, context_date VARCHAR)")
         if fetched[kind]:

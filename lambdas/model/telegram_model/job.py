@@ -12,24 +12,26 @@ telegram_model.state), with the same rows; every run writes the state of the day
 Each partition is one object, replaced whole (telegram_etl.storage.PartitionWriter): a reader sees the
 previous one or the new one, never part of a run. A day without rows has no object (an earlier one is
 deleted after the others are written). Re-running a range gives the same bytes.
+
+Memory: the processed objects are downloaded to the run's temporary folder (Lambda's /tmp) and read there
+by DuckDB (telegram_model.build), which holds the layers within its memory limit and spills the rest to
+that folder; each partition is written a batch of rows at a time. Python never holds a day whole.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from telegram_etl.schema import ARROW_SCHEMA
 from telegram_etl.storage import PartitionWriter, Storage
-from telegram_model.build import UPDATES, compiled_layers, connect, rows, run_layers
+from telegram_model.build import compiled_layers, connect, day_rows, register_updates, rows, run_layers
 from telegram_model.incremental import run_incremental
 from telegram_model.layers import ModelSettings
 from telegram_model.state import (
@@ -50,7 +52,6 @@ CONTEXT_DAYS = 7
 ROW_GROUP_ROWS = 100_000
 ROW_GROUP_BYTES = 64 * 2**20
 PART_BYTES = 8 * 2**20
-UPDATES_SCHEMA = ARROW_SCHEMA.append(pa.field("context_date", pa.string()))
 
 
 def partition_prefix(prefix: str, day: date) -> str:
@@ -79,59 +80,54 @@ class ModelResult:
                 "updates": self.updates, "rows": self.rows, "mode": self.mode}  # fmt: skip
 
 
-def read_updates(storage: Storage, bucket: str, first: date, last: date) -> tuple[pa.Table, int]:
-    """The processed updates of first..last, each day's columns as the schema has them now (a day written
-    before a column existed reads it as null, as Athena does), with context_date."""
-    tables, read = [], 0
+def download_updates(storage: Storage, bucket: str, first: date, last: date, folder: Path) -> list[Path]:
+    """The processed Parquet objects of first..last, downloaded into `folder` under their keys (their day
+    in the path, .../context_date=YYYY-MM-DD/), for DuckDB to read (telegram_model.build.register_updates)."""
+    paths = []
     for day in days(first, last):
         prefix = partition_prefix(PROCESSED_PREFIX, day)
-        keys = sorted(o.key for o in storage.list_objects(bucket, prefix) if o.key.endswith(".parquet"))
-        read += bool(keys)
-        for key in keys:
-            stored = pq.read_table(io.BytesIO(storage.get(bucket, key)))
-            columns = [
-                stored.column(f.name).cast(f.type) if f.name in stored.column_names
-                else pa.nulls(stored.num_rows, f.type)
-                for f in ARROW_SCHEMA
-            ]  # fmt: skip
-            columns.append(pa.array([day.isoformat()] * stored.num_rows, pa.string()))
-            tables.append(pa.Table.from_arrays(columns, schema=UPDATES_SCHEMA))
-    return (pa.concat_tables(tables) if tables else UPDATES_SCHEMA.empty_table()), read
+        for key in sorted(o.key for o in storage.list_objects(bucket, prefix) if o.key.endswith(".parquet")):
+            target = folder / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(storage.get(bucket, key))
+            paths.append(target)
+    return paths
 
 
-def write_partition(storage: Storage, bucket: str, table: Table, day: date, rows: pa.Table) -> bool:
-    """Replace the table's partition of `day` with `rows` (delete it when there are none)."""
+def write_partition(storage: Storage, bucket: str, table: Table, day: date, parts: Iterable[pa.Table]) -> int:
+    """Replace the table's partition of `day` with the rows of `parts` (delete it when there are none),
+    one row group in memory at a time. Returns the rows written."""
     key = part_key(table, day)
-    if rows.num_rows == 0:
-        stale = [o.key for o in storage.list_objects(bucket, partition_prefix(table.prefix(), day))]
-        if stale:
-            storage.delete(bucket, stale)
-        return False
     writer = PartitionWriter(storage, bucket, key, table.arrow_schema, row_group_rows=ROW_GROUP_ROWS,
                              row_group_bytes=ROW_GROUP_BYTES, part_bytes=PART_BYTES)  # fmt: skip
+    count = 0
     try:
-        writer.write(rows)
-        writer.close()
+        for part in parts:
+            count += part.num_rows
+            writer.write(part)
+        writer.close()  # publishes nothing when nothing was written
     except BaseException:
         writer.abort()
         raise
+    # Without rows, the day's old object goes; with rows, anything else left there by something else: the
+    # partition is its one object.
     stale = [
-        o.key for o in storage.list_objects(bucket, partition_prefix(table.prefix(), day)) if o.key != key
-    ]
-    if stale:  # left by something else: the partition is its one object
+        o.key for o in storage.list_objects(bucket, partition_prefix(table.prefix(), day))
+        if not count or o.key != key
+    ]  # fmt: skip
+    if stale:
         storage.delete(bucket, stale)
-    return True
+    return count
 
 
 def write_days(
     storage: Storage, bucket: str, connection: duckdb.DuckDBPyConnection, table: Table, written: list[date]
 ) -> int:  # fmt: skip
-    """Replace the table's partitions of these days with their rows (one day's rows in memory at a time)."""
+    """Replace the table's partitions of these days with their rows (a batch of rows in memory at a time)."""
     count = 0
     for day in written:
-        part = rows(connection, table, day, day).drop_columns(["context_date"])
-        count += part.num_rows
-        write_partition(storage, bucket, table, day, part)
+        parts = (part.drop_columns(["context_date"]) for part in rows(connection, table, day, day))
+        count += write_partition(storage, bucket, table, day, parts)
     return count
 
 
@@ -157,7 +153,7 @@ def run_model(
         done = run_incremental(
             storage, bucket=bucket, layers=layers, mark=mark, first=first, last=last,
             context_days=context_days, processed_prefix=PROCESSED_PREFIX,
-            read_updates=lambda day: read_updates(storage, bucket, day, day)[0],
+            download_updates=lambda day, folder: download_updates(storage, bucket, day, day, folder),
             write_table=write_table, write_state=save_state,
         )  # fmt: skip
         if done is not None:
@@ -165,26 +161,27 @@ def run_model(
             result.read_days, result.mode = 1, "incremental"
             return result
     context = timedelta(days=context_days)
-    updates, result.read_days = read_updates(storage, bucket, first - context, last + context)
-    result.updates = updates.num_rows
-    connection = connect()
-    try:
-        connection.register(UPDATES, updates)
-        run_layers(connection, layers)
-        # Before anything is written, the days written and the days read whose state an edit made stale
-        # lose their markers (telegram_model.state): a run that fails half-way leaves none of them valid.
-        stale = stale_days(connection, context_days)
-        unmark_days(storage, bucket, sorted(set(window) | stale))
-        record_stale(storage, bucket, sorted(stale))
-        for table in TABLES:
-            result.rows[table.name] = write_table(connection, table, None)
-        # State only for the days with processed data, which are all the incremental run asks for: an empty
-        # day stays empty (make verify takes a day with nothing under it for its own).
-        present = set(pc.unique(updates.column("context_date")).to_pylist()) if updates.num_rows else set()
-        stated = [day for day in window if day.isoformat() in present]
-        for day in stated:
-            write_state(storage, bucket, connection, day, (*FROM_LAYERS, *FROM_UPDATES))
-        mark_days(storage, bucket, markable(storage, bucket, stated, stale, last, context_days), mark)
-    finally:
-        connection.close()
+    with tempfile.TemporaryDirectory(prefix="model-") as folder:
+        paths = download_updates(storage, bucket, first - context, last + context, Path(folder))
+        counts = day_rows(paths)
+        result.updates, result.read_days = sum(counts.values()), len(counts)
+        connection = connect(Path(folder))
+        try:
+            register_updates(connection, paths)
+            run_layers(connection, layers)
+            # Before anything is written, the days written and the days read whose state an edit made
+            # stale lose their markers (telegram_model.state): a run that fails half-way leaves none valid.
+            stale = stale_days(connection, context_days)
+            unmark_days(storage, bucket, sorted(set(window) | stale))
+            record_stale(storage, bucket, sorted(stale))
+            for table in TABLES:
+                result.rows[table.name] = write_table(connection, table, None)
+            # State only for the days with processed data, which are all the incremental run asks for: an
+            # empty day stays empty (make verify takes a day with nothing under it for its own).
+            stated = [day for day in window if counts.get(day.isoformat())]
+            for day in stated:
+                write_state(storage, bucket, connection, day, (*FROM_LAYERS, *FROM_UPDATES))
+            mark_days(storage, bucket, markable(storage, bucket, stated, stale, last, context_days), mark)
+        finally:
+            connection.close()
     return result

@@ -1,16 +1,21 @@
 """The model step over processed days in memory: which days it reads and writes, one object per table and
-day, the same bytes on a re-run, stale days removed, and the rating's request taken from one row."""
+day, the same bytes on a re-run, stale days removed, and the rating's request taken from one row; a day
+stored before a column existed; DuckDB within its share of the function's memory, spilling to /tmp; a
+partition written a batch at a time has the bytes of one written whole."""
 
 import io
+import tempfile
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from telegram_etl.schema import ARROW_SCHEMA
+from telegram_model import build, job
 from telegram_model.app import BadRequest, Settings, window
-from telegram_model.job import part_key, run_model
+from telegram_model.job import part_key, run_model, write_partition
 from telegram_model.tables import CASES, MESSAGES, RATINGS, REQUESTS
 from tests.lambdas.etl.test_job import MemoryStorage
 
@@ -32,8 +37,8 @@ def message(
             "keyword_stems": list(stems), "reply_to_message_id": reply_to}  # fmt: skip
 
 
-def put_day(storage, day: date, rows: list[dict]) -> None:
-    table = pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
+def put_day(storage, day: date, rows: list[dict], schema: pa.Schema = ARROW_SCHEMA) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema)
     sink = io.BytesIO()
     pq.write_table(table, sink)
     storage.put("out", f"telegram/context_date={day}/part-00000.parquet", sink.getvalue(), "x")
@@ -135,3 +140,53 @@ def test_settings_travel_as_json_and_unknown_keys_are_refused():
     assert Settings.from_json(settings.to_json()) == settings
     with pytest.raises(RuntimeError, match="unknown"):
         Settings.from_json('{"timezon": "UTC"}')
+
+
+def test_a_day_stored_before_a_column_existed_reads_it_as_null():
+    # Day D was processed before text_language existed (its file has no such column); D+1 has it.
+    storage = MemoryStorage()
+    older = ARROW_SCHEMA.remove(ARROW_SCHEMA.get_field_index("text_language"))
+    put_day(storage, D, [message(1, 1, ASKER, at(D, 10), "Onde está meu pedido?", intent="question",
+                                 stems=["pedido"])], older)  # fmt: skip
+    later = message(2, 2, ASKER, at(D + timedelta(days=1), 9), "Cadê o boleto?", intent="question",
+                    stems=["boleto"])  # fmt: skip
+    put_day(storage, D + timedelta(days=1), [{**later, "text_language": "pt"}])
+    result = run_model(storage, bucket="out", settings=SETTINGS, first=D, last=D + timedelta(days=1))
+    assert result.read_days == 2 and result.updates == 2
+    languages = [(r["message_id"], r["language"]) for d in (D, D + timedelta(days=1))
+                 for r in read(storage, REQUESTS, d).to_pylist()]  # fmt: skip
+    assert languages == [(1, None), (2, "pt")]
+
+
+def test_duckdb_holds_its_share_of_the_functions_memory_and_spills_the_rest_to_tmp(monkeypatch):
+    with tempfile.TemporaryDirectory() as folder:
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        connection = build.connect(Path(folder))  # the run's folder in Lambda's /tmp
+        # 60% of 256 MB: 153 MB, 153,000,000 bytes = 145.9 MiB.
+        assert connection.sql("SELECT current_setting('memory_limit')").fetchall() == [("145.9 MiB",)]
+        # ~2M rows of 200+ characters: more than the limit, held by spilling to /tmp.
+        connection.execute(
+            "CREATE TEMP TABLE big AS SELECT i, repeat('x', 200) || i AS s FROM range(2000000) t(i)"
+        )
+        assert connection.sql("SELECT count(DISTINCT s) FROM big").fetchall() == [(2_000_000,)]
+        (spilled,) = connection.sql("SELECT sum(temporary_storage_bytes) FROM duckdb_memory()").fetchall()[0]
+        assert spilled > 100 * 2**20
+        assert any((Path(folder) / "duckdb-spill").iterdir())
+        connection.close()
+
+
+def test_a_partition_written_a_batch_at_a_time_has_the_bytes_of_one_written_whole(monkeypatch):
+    monkeypatch.setattr(job, "ROW_GROUP_ROWS", 3)  # 10 rows: row groups of 3, 3, 3, 1
+    rows = [{"chat_id": CHAT, "prompt_key": k, "owner_id": ASKER, "verdict": "resolved", "last_click": k}
+            for k in range(10)]  # fmt: skip
+    whole = pa.Table.from_pylist(rows, schema=RATINGS.arrow_schema)
+    batches = [whole.slice(0, 4), whole.slice(4, 1), whole.slice(5, 5)]
+    one, many = MemoryStorage(), MemoryStorage()
+    assert write_partition(one, "out", RATINGS, D, [whole]) == 10
+    assert write_partition(many, "out", RATINGS, D, batches) == 10
+    assert many.objects == one.objects
+    written = pq.ParquetFile(io.BytesIO(one.get("out", part_key(RATINGS, D))))
+    assert [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)] == [3, 3, 3, 1]
+    # No rows: the day's object goes.
+    assert write_partition(many, "out", RATINGS, D, iter(())) == 0
+    assert not many.objects
