@@ -139,7 +139,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 # Two tiers, chosen by marker (pyproject.toml): `make test` runs every test not marked slow, `make test-slow`
-# the marked ones (SeaweedFS end to end on demo-sized data); .ci/run runs both. Mark a new slow test, never
+# the marked ones (SeaweedFS end to end on demo-sized data, the exhaustive equivalence checks); .ci/run runs both. Mark a new slow test, never
 # list it here (tests/test_tiers.py checks that each collected test is in exactly one tier).
 test: lint browser aws-setup
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"

@@ -588,6 +588,7 @@ def deployed_model_runs(session: Any, stage: str, first: date, last: date) -> li
     """first..last recomputed by the stage's model function (ops.remodel.run_and_wait): the deployed code
     and settings, inside its reserved concurrency of 1."""
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from ops.remodel import model_function, run_and_wait
 
@@ -595,7 +596,8 @@ def deployed_model_runs(session: Any, stage: str, first: date, last: date) -> li
     client = session.client("lambda", config=Config(read_timeout=960, retries={"total_max_attempts": 1}))
     try:
         return run_and_wait(client, model_function(session.client("cloudformation"), stage), first, last)
-    except RuntimeError as error:  # not found, or a run failed: what is erased stays erased
+    except (RuntimeError, BotoCoreError, ClientError) as error:  # not found, a run failed, AWS refused or
+        # timed out: what is erased stays erased, and the one line says how to finish the model's days
         raise RightsError(
             f"{error}; what was erased stays erased, the model's days are left to recompute: make remodel "
             f"STAGE={stage} FROM={first.isoformat()} TO={last.isoformat()}"

@@ -97,3 +97,21 @@ def test_forget_on_a_stage_runs_the_deployed_model_function_and_waits_for_each_r
         RightsError, match=r"out of memory; .* make remodel STAGE=dev FROM=2025-03-03 TO=2025-03-18"
     ):
         deployed_model_runs(DeployedStage(error="out of memory"), "dev", date(2025, 3, 3), date(2025, 3, 18))
+
+
+class RefusingStage(DeployedStage):
+    """AWS refuses the invocation itself (no permission), after the erasure was written."""
+
+    def invoke(self, **call):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "Invoke")
+
+
+def test_forget_on_a_stage_refused_by_aws_says_which_remodel_finishes_it():
+    from ops.rights import RightsError, deployed_model_runs
+
+    with pytest.raises(
+        RightsError, match=r"AccessDeniedException.* make remodel STAGE=dev FROM=2025-03-03 TO=2025-03-18"
+    ):
+        deployed_model_runs(RefusingStage(), "dev", date(2025, 3, 3), date(2025, 3, 18))

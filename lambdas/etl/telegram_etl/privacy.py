@@ -107,6 +107,10 @@ _CARD = re.compile(
     rf"|\d{{3}}(?:{_CARD_SEP}\d{{4}}){{2}}{_CARD_SEP}\d{{1,4}}(?:{_CARD_SEP}\d{{1,3}})?"
     rf"|\d{{3}}{_CARD_SEP}\d{{6}}{_CARD_SEP}\d{{4,5}}){_EDGE_AFTER}"
 )
+# A card's number as a whole match of _CARD, and where a line break may end one: "4111 1111 1111 1111\n14:30"
+# matches with the next line's 14 as a fifth group, fails Luhn, and the card before the break is the card.
+_CARD_WHOLE = re.compile(_CARD.pattern.removesuffix(_EDGE_AFTER))
+_LINE_BREAK = re.compile(rf"[ .-]?{_BREAK}")
 # In every match of the three: 11 digits, at most a separator and a line break between two.
 _DOCUMENT_HINT = re.compile(r"\d(?:[./ -]?\s*\d){10}")
 # The cheap prefilter: only a text with 10 digits in a row (separators allowed: a Brazilian phone with
@@ -175,6 +179,17 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_number(candidate: str) -> str:
+    """The card number a _CARD match holds: all of it, or the part before one of its line breaks (the
+    longest that is a card's shape and passes Luhn), else ''."""
+    ends = [len(candidate)] + [m.start() for m in reversed(list(_LINE_BREAK.finditer(candidate)))]
+    for end in ends:
+        number = candidate[:end]
+        if _CARD_WHOLE.fullmatch(number) and _luhn(_digits(number)):
+            return number
+    return ""
+
+
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
@@ -226,14 +241,14 @@ def _documents(text: str, counts: Counter[str]) -> str:
         return match.group()
 
     def card(match: re.Match[str]) -> str:
-        digits = _digits(match.group())
+        number = _card_number(match.group())
         if (
-            _luhn(digits)
+            number
             and not _order_number_near(match.string, match.start(), match.group())
-            and not _inside(_kept_spans(match.string), match.start(), match.end())
+            and not _inside(_kept_spans(match.string), match.start(), match.start() + len(number))
         ):
             counts["card"] += 1
-            return PLACEHOLDERS["card"]
+            return PLACEHOLDERS["card"] + match.group()[len(number) :]
         return match.group()
 
     return _CARD.sub(card, _CPF.sub(cpf, _CNPJ.sub(cnpj, text)))

@@ -211,7 +211,13 @@ DIGITS = st.text(alphabet="0123456789 -.()/+x", min_size=1, max_size=24)
                  st.sampled_from(["", " ok", "h", ":30", " ramal 12", "x12"])).map("".join))  # fmt: skip
 def test_phone_matcher_with_skipped_candidates_finds_the_same_numbers(raw):
     new = [(m.start, m.raw_string) for m in phones.PhoneMatcher(raw, "BR")]
-    old = [(m.start, m.raw_string) for m in PhoneNumberMatcher(raw, "BR", leniency=Leniency.VALID)]
+    # The matcher skips the bare digits after an order word, which the redaction keeps whatever a matcher
+    # says (phones.order_number); every other match is the library's.
+    old = [
+        (m.start, m.raw_string)
+        for m in PhoneNumberMatcher(raw, "BR", leniency=Leniency.VALID)
+        if not phones.order_number(raw, m.start, m.raw_string)
+    ]
     assert new == old
     assert new_row(raw) == old_row(raw)
     assert explained(raw), (raw, old_privacy.redact(raw), privacy.redact(raw))
