@@ -37,6 +37,7 @@ from telegram_model.layers import ModelSettings
 from telegram_model.state import (
     FROM_LAYERS,
     FROM_UPDATES,
+    fetch,
     fingerprint,
     mark_days,
     markable,
@@ -87,10 +88,7 @@ def download_updates(storage: Storage, bucket: str, first: date, last: date, fol
     for day in days(first, last):
         prefix = partition_prefix(PROCESSED_PREFIX, day)
         for key in sorted(o.key for o in storage.list_objects(bucket, prefix) if o.key.endswith(".parquet")):
-            target = folder / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(storage.get(bucket, key))
-            paths.append(target)
+            paths.append(fetch(storage, bucket, key, folder))
     return paths
 
 

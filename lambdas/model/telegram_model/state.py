@@ -177,6 +177,11 @@ def download(storage: Storage, bucket: str, key: str, folder: Path) -> Path | No
     filters pushed down, spilling as it needs, instead of whole tables held in Python."""
     if not any(o.key == key for o in storage.list_objects(bucket, key.rsplit("/", 1)[0] + "/")):
         return None
+    return fetch(storage, bucket, key, folder)
+
+
+def fetch(storage: Storage, bucket: str, key: str, folder: Path) -> Path:
+    """An existing object copied to folder/<key>: its day stays in its path (context_date=...)."""
     target = folder / key
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(storage.get(bucket, key))
