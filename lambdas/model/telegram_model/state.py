@@ -105,7 +105,12 @@ def marker_prefix(day: date) -> str:
 
 
 def has_state(storage: Storage, bucket: str, day: date, mark: str) -> bool:
-    return any(o.key == marker_prefix(day) + mark for o in storage.list_objects(bucket, marker_prefix(day)))
+    return _exists(storage, bucket, marker_prefix(day) + mark)
+
+
+def _exists(storage: Storage, bucket: str, key: str) -> bool:
+    """Whether the object is there, by listing its folder (the local file storage lists folders only)."""
+    return any(o.key == key for o in storage.list_objects(bucket, key.rsplit("/", 1)[0] + "/"))
 
 
 def write_state(
@@ -146,8 +151,7 @@ def stale_key(day: date) -> str:
 
 
 def _recorded_stale(storage: Storage, bucket: str, day: date) -> bool:
-    folder = stale_key(day).rsplit("/", 1)[0] + "/"
-    return any(o.key == stale_key(day) for o in storage.list_objects(bucket, folder))
+    return _exists(storage, bucket, stale_key(day))
 
 
 def record_stale(storage: Storage, bucket: str, days: Iterable[date]) -> None:
@@ -175,7 +179,7 @@ def markable(
 def download(storage: Storage, bucket: str, key: str, folder: Path) -> Path | None:
     """An object into folder/<key> (None when it does not exist), for DuckDB to read with its columns and
     filters pushed down, spilling as it needs, instead of whole tables held in Python."""
-    if not any(o.key == key for o in storage.list_objects(bucket, key.rsplit("/", 1)[0] + "/")):
+    if not _exists(storage, bucket, key):
         return None
     return fetch(storage, bucket, key, folder)
 
