@@ -40,7 +40,7 @@ from standins.s3_server import SeaweedS3
 from telegram_etl.firehose import update_ids_of_day
 from telegram_ingest.firehose import encode_record
 
-POOL = 100_000  # distinct updates; a bigger day repeats them, each copy with its own update_id
+POOL = 100_000  # updates generated at a time (a bigger day: the next POOL from the next seed)
 NOON_MS = 1_741_608_000_000  # 2025-03-10T12:00:00Z (the bench's DAY, in UTC)
 
 
@@ -70,10 +70,12 @@ def upload_firehose(pipeline: LocalPipeline, count: int) -> int:
         lambda bucket, key, body: pipeline.s3.put_object(Bucket=bucket, Key=key, Body=body),
         pipeline.raw_bucket, "UTC", buffer_bytes=64 * 2**20, buffer_seconds=900,
     )  # fmt: skip
-    pool = corpus_updates(min(count, POOL))
+    pool: list[dict[str, Any]] = []
     for i in range(count):
+        if i % POOL == 0:  # each POOL updates of their own seed: a big day's texts stay mostly distinct
+            pool = corpus_updates(min(count - i, POOL), seed=1 + i // POOL)
         stream.clock_ms = NOON_MS + i // 100  # ~100 updates a millisecond: all within the day
-        body = json.dumps({**pool[i % len(pool)], "update_id": i}, ensure_ascii=False).encode()
+        body = json.dumps({**pool[i % POOL], "update_id": i}, ensure_ascii=False).encode()
         stream.put_record(encode_record(body, stream.clock_ms, i))
         if (i + 1) % 10_000 == 0 or i + 1 == count:
             progress("uploading raw records", i + 1, count)
