@@ -150,6 +150,21 @@ def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, de
     return alarm
 
 
+# A run lasting this share of its function's timeout warns before a bigger day times out.
+NEAR_TIMEOUT_SHARE = 0.8
+
+
+def near_timeout(scope: Construct, construct_id: str, function: lambda_.Function, description: str,
+                 topic: sns.ITopic) -> cloudwatch.Alarm:  # fmt: skip
+    """Alarm when one invocation of `function` lasts NEAR_TIMEOUT_SHARE of its timeout or more (the
+    maximum of its Duration in 5 minutes): the warning before the day that times out."""
+    if function.timeout is None:
+        raise ValueError(f"{construct_id}: the function has no timeout to compare with")
+    return alarm_on(scope, construct_id,
+                    function.metric_duration(period=Duration.minutes(5), statistic="Maximum"), description,
+                    topic, threshold=NEAR_TIMEOUT_SHARE * function.timeout.to_milliseconds())  # fmt: skip
+
+
 def metric_namespace(config: StageConfig) -> str:
     """The pipeline's own CloudWatch metrics, one namespace per stage (stages may share an account)."""
     return f"TelegramPipeline/{config.stage}"

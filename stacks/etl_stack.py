@@ -21,6 +21,7 @@ from constructs import Construct
 from stacks.config import StageConfig
 from stacks.defaults import (
     ARCHITECTURE,
+    NEAR_TIMEOUT_SHARE,
     PYTHON_RUNTIME,
     access_logs_bucket,
     acknowledge,
@@ -29,6 +30,7 @@ from stacks.defaults import (
     data_bucket,
     generated_secret,
     log_outcome_metric,
+    near_timeout,
     powertools_layer,
     python_function,
     removal_policy,
@@ -45,6 +47,9 @@ RAW_PREFIX = f"{RAW_KEY_PREFIX}/"
 RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 # manifest/: one object per processed day, named by its raw inputs' digest (late data re-runs).
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/", f"{MANIFEST_PREFIX}/")
+# The ETL's and the model's limit (Lambda's maximum): BENCHMARKS.md, "Scale", says what a run fits in it.
+FUNCTION_MINUTES = 15
+FUNCTION_TIMEOUT = Duration.minutes(FUNCTION_MINUTES)
 MAX_MODEL_SETTINGS_BYTES = 3584  # of Lambda's 4 KB of environment variables, the rest for the others
 # The model function imports the processed table's schema and the atomic partition writer, defined once in
 # the ETL's folder: its asset ships them (stacks.defaults.function_code).
@@ -138,7 +143,7 @@ class EtlStack(Stack):
             code_dir="etl",
             description="Daily ETL: a day of raw Telegram Updates -> one typed Parquet partition",
             memory_size=config.etl_memory_mb,
-            timeout=Duration.minutes(15),
+            timeout=FUNCTION_TIMEOUT,
             environment=environment,
             layers=layers,
             # One run at a time: a manual backfill and the scheduled run never replace a day together.
@@ -215,6 +220,13 @@ class EtlStack(Stack):
                  'with {"date": "YYYY-MM-DD"}.', alerts_topic)  # fmt: skip
         alarm_on(self, "EtlErrorsAlarm", self.etl_function.metric_errors(period=Duration.minutes(5)),
                  "An ETL invocation failed (it will be retried).", alerts_topic)  # fmt: skip
+        near_timeout(
+            self, "EtlNearTimeoutAlarm", self.etl_function,
+            f"A daily ETL run took {NEAR_TIMEOUT_SHARE:.0%} of its {FUNCTION_MINUTES} minutes or more: "
+            "a bigger day may time out (an error, retried, then dead-lettered). Raise etl_memory_mb "
+            "(1769 = one vCPU, the same price per unit of work) or use raw_layout firehose; compare the "
+            "'day processed' log's cpu_us_per_update with BENCHMARKS.md, 'Scale'.", alerts_topic,
+        )  # fmt: skip
         late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=self.etl_function.log_group,
                                   outcome="late_rerun", metric_name="LateDataReruns")  # fmt: skip
         alarm_on(self, "LateDataRerunAlarm", late,
@@ -287,7 +299,7 @@ class EtlStack(Stack):
             description="Conversation model: processed days -> messages, requests, cases, ratings tables",
             memory_size=config.model_memory_mb,
             ephemeral_mb=config.model_ephemeral_mb,
-            timeout=Duration.minutes(15),
+            timeout=FUNCTION_TIMEOUT,
             environment={
                 "PROCESSED_BUCKET": self.processed_bucket.bucket_name,
                 "POWERTOOLS_SERVICE_NAME": "telegram-model",
@@ -342,4 +354,10 @@ class EtlStack(Stack):
                  "make remodel STAGE=... FROM=... TO=...", alerts_topic)  # fmt: skip
         alarm_on(self, "ModelErrorsAlarm", function.metric_errors(period=Duration.minutes(5)),
                  "A model invocation failed (it will be retried).", alerts_topic)  # fmt: skip
+        near_timeout(
+            self, "ModelNearTimeoutAlarm", function,
+            f"A model run took {NEAR_TIMEOUT_SHARE:.0%} of its {FUNCTION_MINUTES} minutes or more: "
+            "a bigger day may time out. Raise model_memory_mb (more vCPUs and DuckDB memory); "
+            "BENCHMARKS.md, 'The model step'.", alerts_topic,
+        )  # fmt: skip
         return function

@@ -154,9 +154,10 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
     assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
-        "ApproximateNumberOfMessagesVisible", "Errors", "Invocations", "LateDataReruns"}  # fmt: skip
+        "ApproximateNumberOfMessagesVisible", "Duration", "Errors", "Invocations", "LateDataReruns"}  # fmt: skip
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()
-                 if "Model" not in str(a["Properties"].get("Dimensions"))}  # fmt: skip
+                 if "Model" not in str(a["Properties"].get("Dimensions"))
+                 and a["Properties"]["MetricName"] != "Duration"}  # fmt: skip
     dead_letters = by_metric["ApproximateNumberOfMessagesVisible"]
     assert dead_letters["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]}
     missed = by_metric.pop("Invocations")
@@ -169,6 +170,26 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
         assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert "Fn::ImportValue" in alarm["AlarmActions"][0]  # the ingestion stack's alerts topic
+
+
+def test_a_run_near_its_timeout_alarms_before_a_bigger_day_times_out(pipeline, template):
+    """The ETL and the model function each: one invocation lasting 80% of its timeout (12 of its 15 minutes)
+    notifies the alerts topic, with what to change in the description."""
+    functions = template.find_resources("AWS::Lambda::Function")
+    alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["MetricName"] == "Duration"]  # fmt: skip
+    by_function = {alarm["Dimensions"][0]["Value"]["Ref"]: alarm for alarm in alarms}
+    etl, model = logical_id(pipeline.etl.etl_function), logical_id(pipeline.etl.model_function)
+    assert set(by_function) == {etl, model}
+    for function, setting in ((etl, "etl_memory_mb"), (model, "model_memory_mb")):
+        alarm, timeout = by_function[function], functions[function]["Properties"]["Timeout"]
+        assert timeout == 900
+        assert (alarm["Namespace"], alarm["Statistic"], alarm["Period"]) == ("AWS/Lambda", "Maximum", 300)
+        assert alarm["Threshold"] == 0.8 * timeout * 1000 == 720_000  # milliseconds
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"  # no run in the period: nothing to say
+        assert "Fn::ImportValue" in alarm["AlarmActions"][0]
+        assert "80% of its 15 minutes" in alarm["AlarmDescription"] and setting in alarm["AlarmDescription"]
 
 
 def test_snapshot(template):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
         days = days + [day for day, _ in late]
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         for day in days:
+            started = time.process_time()  # every thread's: the reads' too, as BENCHMARKS.md counts it
             try:
                 result = process_day(
                     storage, raw_bucket=settings.raw_bucket, processed_bucket=settings.processed_bucket,
@@ -118,9 +120,13 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
                 logger.exception("day failed", extra={"context_date": day.isoformat()})
                 failures[day.isoformat()] = f"{type(error).__name__}: {error}"
                 continue
-            logger.info("day processed", extra={"context_date": result.date, **result.counts(),
-                                                "files": len(result.files),
-                                                "redactions": result.redactions})  # fmt: skip
+            cpu = time.process_time() - started
+            # A real day's CPU per update, beside BENCHMARKS.md's ("Scale"): how near its limit a run is.
+            logger.info("day processed", extra={
+                "context_date": result.date, **result.counts(), "files": len(result.files),
+                "redactions": result.redactions, "cpu_seconds": round(cpu, 3),
+                "cpu_us_per_update": round(cpu / max(result.read, 1) * 1e6, 1),
+            })  # fmt: skip
             results.append(result.as_dict())
     totals: dict[str, Any] = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
     totals["redactions"] = {kind: sum(r["redactions"][kind] for r in results) for kind in REDACTION_KINDS}

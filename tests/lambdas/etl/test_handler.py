@@ -3,6 +3,7 @@
 import importlib
 import io
 import json
+import logging
 
 import boto3
 import pyarrow as pa
@@ -422,3 +423,34 @@ def cold_start_run(env):
     from standins.runner import FakeContext
 
     return cold_start(FakeContext())
+
+
+def test_each_day_logs_its_cpu_per_update_and_no_text(s3, run):
+    """The "day processed" line says how much CPU a real day took per update (BENCHMARKS.md's unit, to see
+    how near its 15 minutes a run is), and carries no text of the day."""
+    chat = {"id": -1001234567890, "type": "supergroup", "title": "Suporte"}
+    for update_id, text in ((1, "meu pedido 48213 nao chegou"), (2, "obrigado")):
+        message = {"message_id": update_id, "date": 1709985600 + update_id, "chat": chat, "text": text}
+        body = json.dumps({"update_id": update_id, "message": message}).encode()
+        put_raw(s3, "2024-03-09", f"{update_id}.json", body)
+    records: list[logging.LogRecord] = []
+    keep = logging.Handler(logging.INFO)
+    keep.emit = records.append  # type: ignore[method-assign]
+    # Straight on the function's logger, at INFO: a pipeline loaded earlier in this process (the README's
+    # answers, at ERROR) may have left it at another level.
+    etl_logger = logging.getLogger("telegram-etl")
+    level = etl_logger.level
+    etl_logger.addHandler(keep)
+    etl_logger.setLevel(logging.INFO)
+    try:
+        run({"date": "2024-03-09"})
+    finally:
+        etl_logger.removeHandler(keep)
+        etl_logger.setLevel(level)
+    (day,) = [record.__dict__ for record in records if record.getMessage() == "day processed"]
+    assert (day["context_date"], day["read"], day["written"]) == ("2024-03-09", 2, 2)
+    assert day["cpu_seconds"] > 0
+    # cpu_seconds is rounded to the millisecond: the per-update figure agrees within that rounding.
+    assert abs(day["cpu_us_per_update"] - day["cpu_seconds"] / 2 * 1e6) <= 0.0005 / 2 * 1e6 + 0.05
+    logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in records)
+    assert "pedido" not in logged and "obrigado" not in logged
