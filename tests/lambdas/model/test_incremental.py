@@ -176,7 +176,6 @@ def test_the_keyword_counts_of_the_days_before_the_written_ones_come_from_their_
     assert result.mode == "incremental" and model_objects(incremental) == model_objects(full)
 
 
-
 def test_the_incremental_runs_own_tables_are_tables_of_its_database_file_not_temporary_ones(monkeypatch):
     # DuckDB keeps a TEMP table in its memory (uncompressed, spilled only past its limit); the tables of the
     # run's database file it compresses and evicts (telegram_model.build.connect). While the run writes,
@@ -184,7 +183,7 @@ def test_the_incremental_runs_own_tables_are_tables_of_its_database_file_not_tem
     from telegram_model import job
     from telegram_model.layers import layer_files
     from telegram_model.state import STATE_COLUMNS
-    from tests.lambdas.model.test_job import D, SETTINGS, sample_storage
+    from tests.lambdas.model.test_job import SETTINGS, D, sample_storage
 
     catalogs = []
     write_days = job.write_days
