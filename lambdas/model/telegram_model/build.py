@@ -38,8 +38,9 @@ def compiled_layers(settings: ModelSettings) -> list[tuple[str, str]]:
 def connect(folder: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB database in `folder` (the run's temporary folder, in Lambda's /tmp; it goes with it): the
     layers are tables in its file, compressed (about a seventh of their size in memory), which DuckDB
-    evicts from memory and reads back as it needs; what does not fit otherwise (sorts, joins, temporary
-    tables) spills to folder/duckdb-spill."""
+    evicts from memory and reads back as it needs (the incremental run's own tables too: a TEMP table
+    would live in DuckDB's memory, uncompressed, spilled only past its limit); what does not fit otherwise
+    (sorts, joins) spills to folder/duckdb-spill."""
     connection = duckdb.connect(str(folder / "model.duckdb"))
     connection.execute("SET TimeZone = 'UTC'")  # like Athena's session: local times come from the SQL
     connection.execute(f"SET temp_directory = '{(folder / 'duckdb-spill').as_posix()}'")
@@ -86,7 +87,7 @@ def register_updates(connection: duckdb.DuckDBPyConnection, paths: Sequence[Path
 
 def run_layers(connection: duckdb.DuckDBPyConnection, layers: list[tuple[str, str]]) -> None:
     """Each layer as a table of the database, in order (a layer's SQL reads the tables of the layers before
-    it; a temporary table of the same name comes first)."""
+    it, or the incremental run's tables of their names)."""
     for name, sql in layers:
         connection.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 

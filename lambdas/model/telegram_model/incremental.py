@@ -124,8 +124,11 @@ def _run(
     """The layers of first..last in the connection (None: only the full run gives their rows), and the days
     of each table to write (messages: R and the days whose messages R edits; the others: all)."""
     new, first_day = f"'{last.isoformat()}'", f"'{first.isoformat()}'"
+    # The run's own tables (state_*, patched, targets, the patched message_versions and messages) are
+    # tables of the database file, as the layers are (telegram_model.build.connect): compressed and evicted
+    # as DuckDB needs (as TEMP tables they held ~5 GiB of DuckDB's memory at 10M updates a day).
     for kind, columns in STATE_COLUMNS.items():
-        connection.execute(f"CREATE TEMP TABLE state_{kind} ({columns}, context_date VARCHAR)")
+        connection.execute(f"CREATE TABLE state_{kind} ({columns}, context_date VARCHAR)")
         if fetched[kind]:
             connection.execute(f"INSERT INTO state_{kind} BY NAME {files_sql(fetched[kind])}")
     # R's edits of messages in the state have their original there (has_original: a message counts only
@@ -154,16 +157,17 @@ def _run(
 
     # The versions of the window: the stored ones and R's; an R version later than the stored one is an
     # edit of an earlier day's message, whose row R's version now gives (its day kept).
+    connection.execute("ALTER TABLE message_versions RENAME TO day_versions")
     connection.execute(f"""
-        CREATE TEMP TABLE patched AS
+        CREATE TABLE patched AS
         SELECT v.chat_id, v.message_id, s.context_date AS day
-        FROM message_versions AS v JOIN state_versions AS s USING (chat_id, message_id)
+        FROM day_versions AS v JOIN state_versions AS s USING (chat_id, message_id)
         WHERE v.first_context_date = {new} AND v.update_id > s.update_id""")  # noqa: S608
     connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE message_versions AS
+        CREATE TABLE message_versions AS
         SELECT chat_id, message_id, max(update_id) AS update_id,
                min(first_context_date) AS first_context_date, bool_or(has_original) AS has_original
-        FROM (SELECT chat_id, message_id, update_id, first_context_date, has_original FROM message_versions
+        FROM (SELECT chat_id, message_id, update_id, first_context_date, has_original FROM day_versions
               WHERE first_context_date = {new}
               UNION ALL SELECT chat_id, message_id, update_id, context_date, true FROM state_versions)
         GROUP BY 1, 2""")  # noqa: S608
@@ -180,7 +184,7 @@ def _run(
     connection.execute(f"CREATE TEMP VIEW stored_messages AS {stored}")
     connection.execute(f"CREATE TEMP VIEW stored_requests AS {requested}")
     connection.execute(f"""
-        CREATE TEMP TABLE targets AS
+        CREATE TABLE targets AS
         SELECT DISTINCT chat_id, reply_to_message_id AS message_id
         FROM (SELECT chat_id, reply_to_message_id FROM day_messages
               UNION ALL SELECT chat_id, reply_to_message_id FROM stored_messages
@@ -197,7 +201,7 @@ def _run(
         for column in TEXTS
     )
     connection.execute(f"""
-        CREATE TEMP TABLE messages AS
+        CREATE TABLE messages AS
         SELECT d.* FROM day_messages AS d ANTI JOIN state_versions AS s USING (chat_id, message_id)
         WHERE d.context_date = {new}
         UNION ALL BY NAME
@@ -214,6 +218,9 @@ def _run(
         WHERE s.context_date NOT IN {dirty_sql}
           AND ((s.role <> 'customer' AND s.context_date >= {first_day}) OR q.message_id IS NOT NULL
                OR t.message_id IS NOT NULL)""")  # noqa: S608
+    # What only `messages` needed goes (its blocks back to DuckDB; the views over it are not read again).
+    for name in ("targets", "patched", "day_messages", "day_versions"):
+        connection.execute(f"DROP TABLE {name}")
     for name, sql in layers:
         if name in FIRST_LAYERS:
             continue

@@ -1,6 +1,7 @@
 """The daily run reads its new day only (telegram_model.incremental) and writes the same bytes as the run
 that re-reads the 14 days before it: over the demo generator's group, day after day, with its edits, albums,
-buttons, reactions, outgoing bot messages and its group's migration to a supergroup."""
+buttons, reactions, outgoing bot messages and its group's migration to a supergroup. Its own tables are
+tables of the run's database file, not temporary ones."""
 
 import io
 from datetime import date, timedelta
@@ -173,6 +174,42 @@ def test_the_keyword_counts_of_the_days_before_the_written_ones_come_from_their_
     )
     run_model(full, bucket="out", settings=SETTINGS, first=first, last=after)
     assert result.mode == "incremental" and model_objects(incremental) == model_objects(full)
+
+
+def test_the_incremental_runs_own_tables_are_tables_of_its_database_file_not_temporary_ones(monkeypatch):
+    # DuckDB keeps a TEMP table in its memory (uncompressed, spilled only past its limit); the tables of the
+    # run's database file it compresses and evicts (telegram_model.build.connect). While the run writes,
+    # its connection holds the layers and the state it read, all in that file; its working tables are gone.
+    from telegram_model import job
+    from telegram_model.layers import layer_files
+    from telegram_model.state import STATE_COLUMNS
+    from tests.lambdas.model.test_job import SETTINGS, D, sample_storage
+
+    catalogs = []
+    write_days = job.write_days
+
+    def recording(storage, bucket, connection, table, written):
+        listed = "SELECT database_name, table_name, temporary FROM duckdb_tables()"
+        catalogs.append(connection.sql(listed).fetchall())
+        return write_days(storage, bucket, connection, table, written)
+
+    monkeypatch.setattr(job, "write_days", recording)
+    storage = sample_storage()  # a question on D, staff's answer to it on D + 1
+    # D's run is a full one (D + 1 is processed already); it writes D's state.
+    first = D - timedelta(days=7)
+    result = run_model(storage, bucket="out", settings=SETTINGS, first=first, last=D, new_days=[D])
+    assert result.mode == "full"
+    catalogs.clear()
+    later = D + timedelta(days=1)
+    result = run_model(storage, bucket="out", settings=SETTINGS, first=later - timedelta(days=7), last=later,
+                       new_days=[later])  # fmt: skip
+    assert result.mode == "incremental"
+    assert len(catalogs) == 4  # one listing per table written
+    state_tables = {f"state_{kind}" for kind in STATE_COLUMNS}
+    for catalog in catalogs:
+        assert [(name, temporary) for _, name, temporary in catalog if temporary] == []
+        assert {database for database, _, _ in catalog} == {"model"}  # model.duckdb, in the run's folder
+        assert {name for _, name, _ in catalog} == set(layer_files()) | state_tables
 
 
 @pytest.mark.slow  # the generator's group day after day: make test-slow
