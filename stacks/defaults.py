@@ -154,12 +154,18 @@ def alarm_on(scope: Construct, construct_id: str, metric: cloudwatch.IMetric, de
 NEAR_TIMEOUT_SHARE = 0.8
 
 
-def near_timeout(scope: Construct, construct_id: str, function: lambda_.Function, description: str,
+def near_timeout(scope: Construct, construct_id: str, function: lambda_.Function, what: str, advice: str,
                  topic: sns.ITopic) -> cloudwatch.Alarm:  # fmt: skip
     """Alarm when one invocation of `function` lasts NEAR_TIMEOUT_SHARE of its timeout or more (the
-    maximum of its Duration in 5 minutes): the warning before the day that times out."""
+    maximum of its Duration in 5 minutes): the warning before the invocation that times out. The
+    description says so from the function's own timeout: "<what> took 80% of its 15 minutes ... <advice>"."""
     if function.timeout is None:
         raise ValueError(f"{construct_id}: the function has no timeout to compare with")
+    minutes = function.timeout.to_minutes()
+    description = (
+        f"{what} took {NEAR_TIMEOUT_SHARE:.0%} of its {minutes} minutes or more (every day it "
+        f"ran counts: late re-runs, a range): a bigger one may time out. {advice}"
+    )
     return alarm_on(scope, construct_id,
                     function.metric_duration(period=Duration.minutes(5), statistic="Maximum"), description,
                     topic, threshold=NEAR_TIMEOUT_SHARE * function.timeout.to_milliseconds())  # fmt: skip

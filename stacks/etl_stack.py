@@ -21,7 +21,6 @@ from constructs import Construct
 from stacks.config import StageConfig
 from stacks.defaults import (
     ARCHITECTURE,
-    NEAR_TIMEOUT_SHARE,
     PYTHON_RUNTIME,
     access_logs_bucket,
     acknowledge,
@@ -48,8 +47,7 @@ RAW_PREFIXES = (RAW_PREFIX, f"{FIREHOSE_PREFIX}/")
 # manifest/: one object per processed day, named by its raw inputs' digest (late data re-runs).
 PROCESSED_PREFIXES = (f"{PROCESSED_PREFIX}/", f"{QUARANTINE_PREFIX}/", f"{MANIFEST_PREFIX}/")
 # The ETL's and the model's limit (Lambda's maximum): BENCHMARKS.md, "Scale", says what a run fits in it.
-FUNCTION_MINUTES = 15
-FUNCTION_TIMEOUT = Duration.minutes(FUNCTION_MINUTES)
+FUNCTION_TIMEOUT = Duration.minutes(15)
 MAX_MODEL_SETTINGS_BYTES = 3584  # of Lambda's 4 KB of environment variables, the rest for the others
 # The model function imports the processed table's schema and the atomic partition writer, defined once in
 # the ETL's folder: its asset ships them (stacks.defaults.function_code).
@@ -221,11 +219,11 @@ class EtlStack(Stack):
         alarm_on(self, "EtlErrorsAlarm", self.etl_function.metric_errors(period=Duration.minutes(5)),
                  "An ETL invocation failed (it will be retried).", alerts_topic)  # fmt: skip
         near_timeout(
-            self, "EtlNearTimeoutAlarm", self.etl_function,
-            f"A daily ETL run took {NEAR_TIMEOUT_SHARE:.0%} of its {FUNCTION_MINUTES} minutes or more: "
-            "a bigger day may time out (an error, retried, then dead-lettered). Raise etl_memory_mb "
-            "(1769 = one vCPU, the same price per unit of work) or use raw_layout firehose; compare the "
-            "'day processed' log's cpu_us_per_update with BENCHMARKS.md, 'Scale'.", alerts_topic,
+            self, "EtlNearTimeoutAlarm", self.etl_function, "An ETL invocation",
+            "Add up its 'day processed' log lines' cpu_seconds and compare cpu_us_per_update with "
+            "BENCHMARKS.md, 'Scale'; raise etl_memory_mb (1769 = one vCPU, the same price per unit of work), "
+            "use raw_layout firehose, or run late days one invocation each ({\"date\": \"YYYY-MM-DD\"}).",
+            alerts_topic,
         )  # fmt: skip
         late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=self.etl_function.log_group,
                                   outcome="late_rerun", metric_name="LateDataReruns")  # fmt: skip
@@ -355,9 +353,8 @@ class EtlStack(Stack):
         alarm_on(self, "ModelErrorsAlarm", function.metric_errors(period=Duration.minutes(5)),
                  "A model invocation failed (it will be retried).", alerts_topic)  # fmt: skip
         near_timeout(
-            self, "ModelNearTimeoutAlarm", function,
-            f"A model run took {NEAR_TIMEOUT_SHARE:.0%} of its {FUNCTION_MINUTES} minutes or more: "
-            "a bigger day may time out. Raise model_memory_mb (more vCPUs and DuckDB memory); "
-            "BENCHMARKS.md, 'The model step'.", alerts_topic,
+            self, "ModelNearTimeoutAlarm", function, "A model invocation",
+            "Raise model_memory_mb (more vCPUs and DuckDB memory); BENCHMARKS.md, 'The model step'.",
+            alerts_topic,
         )  # fmt: skip
         return function
