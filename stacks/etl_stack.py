@@ -225,6 +225,14 @@ class EtlStack(Stack):
             "use raw_layout firehose, or run late days one invocation each ({\"date\": \"YYYY-MM-DD\"}).",
             alerts_topic,
         )  # fmt: skip
+        log_group = self.etl_function.log_group
+        deferred = log_outcome_metric(self, "DaysDeferredMetric", config, log_group=log_group,
+                                      outcome="days_deferred", metric_name="EtlDaysDeferred")  # fmt: skip
+        alarm_on(self, "EtlDaysDeferredAlarm", deferred,
+                 "An ETL invocation had no time left for some of its days and deferred them (its log's "
+                 "'days deferred' line lists them): a late re-run waits for the next schedule (within "
+                 'late_data_days); days of a range must be re-run, e.g. {"date": "YYYY-MM-DD"} each. See '
+                 "docs/operations.md.", alerts_topic)  # fmt: skip
         late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=self.etl_function.log_group,
                                   outcome="late_rerun", metric_name="LateDataReruns")  # fmt: skip
         alarm_on(self, "LateDataRerunAlarm", late,

@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,11 @@ from telegram_model.tables import MODEL_PREFIX, TABLES
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
+# The deployed functions' timeouts: the ingest function's (stacks/ingestion_stack.py), and the ETL's and
+# the model's, Lambda's maximum (stacks/etl_stack.FUNCTION_TIMEOUT; tests/standins checks both).
+INGEST_TIMEOUT_MS = 25_000
+DAILY_TIMEOUT_MS = 900_000
+
 
 class LambdaContainer:
     """One warm Lambda container: the handler file imported once, as the runtime does, under the
@@ -44,7 +50,8 @@ class LambdaContainer:
 
     _loaded = 0
 
-    def __init__(self, handler_file: Path, env: dict[str, str]) -> None:
+    def __init__(self, handler_file: Path, env: dict[str, str], timeout_ms: int = INGEST_TIMEOUT_MS) -> None:
+        self._timeout_ms = timeout_ms
         LambdaContainer._loaded += 1
         name = f"_local_lambda_{handler_file.parent.name}_{LambdaContainer._loaded}"
         spec = importlib.util.spec_from_file_location(name, handler_file)
@@ -61,7 +68,7 @@ class LambdaContainer:
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            return self.module.handler(event, FakeContext())
+            return self.module.handler(event, FakeContext(self._timeout_ms))
 
 
 # With keys of its own, a container must not also sign with a token or profile the shell (or a moto test)
@@ -87,15 +94,19 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
 
 
 class FakeContext:
-    """What Powertools reads from a Lambda context object."""
+    """What Powertools reads from a Lambda context object, and the invocation's time left: its function's
+    timeout counted from the context's creation (one per invocation)."""
 
     function_name = "local"
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local"
     aws_request_id = "local-request"
 
+    def __init__(self, timeout_ms: int = INGEST_TIMEOUT_MS) -> None:
+        self._deadline = time.monotonic() + timeout_ms / 1000
+
     def get_remaining_time_in_millis(self) -> int:
-        return 25_000  # a fresh invocation of the ingest function (its timeout)
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -192,7 +203,7 @@ class LocalPipeline:
 
     @cached_property
     def etl(self) -> LambdaContainer:
-        return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._etl_env())
+        return LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", self._etl_env(), DAILY_TIMEOUT_MS)
 
     @cached_property
     def model(self) -> LambdaContainer:
@@ -200,7 +211,7 @@ class LocalPipeline:
         env["POWERTOOLS_LOG_LEVEL"] = self.log_level
         env["MODEL_SETTINGS"] = model_settings_json(self.settings)
         env["MODEL_INCREMENTAL"] = "true" if self.settings.model_incremental else "false"
-        return LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", env)
+        return LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", env, DAILY_TIMEOUT_MS)
 
     def post_webhook(self, body: bytes, *, request_time_ms: int, secret: str | None = None) -> dict[str, Any]:
         """POST /webhook as API Gateway would hand it to the ingest Lambda."""

@@ -32,4 +32,10 @@ storage = S3Storage(
 
 @logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run(event, settings=settings, storage=storage, logger=logger)
+    return run(
+        event,
+        settings=settings,
+        storage=storage,
+        logger=logger,
+        remaining_ms=context.get_remaining_time_in_millis,
+    )

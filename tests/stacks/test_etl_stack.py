@@ -154,7 +154,8 @@ def test_failed_runs_alarm_the_alerts_topic(pipeline, template):
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()}
     assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
-        "ApproximateNumberOfMessagesVisible", "Duration", "Errors", "Invocations", "LateDataReruns"}  # fmt: skip
+        "ApproximateNumberOfMessagesVisible", "Duration", "Errors", "Invocations", "LateDataReruns",
+        "EtlDaysDeferred"}  # fmt: skip
     by_metric = {a["Properties"]["MetricName"]: a["Properties"] for a in alarms.values()
                  if "Model" not in str(a["Properties"].get("Dimensions"))
                  and a["Properties"]["MetricName"] != "Duration"}  # fmt: skip
@@ -304,6 +305,19 @@ def test_the_etl_may_keep_manifests_and_knows_how_far_back_late_data_is_re_run(p
     assert "manifest/*" in statements
     filters = template.find_resources("AWS::Logs::MetricFilter")
     assert any('"late_rerun"' in f["Properties"]["FilterPattern"] for f in filters.values())
+
+
+def test_days_an_invocation_deferred_are_counted_and_alarmed(template):
+    """The ETL's "days_deferred" log lines (days it had no time left for) become a metric, and one is an alarm."""
+    filters = template.find_resources("AWS::Logs::MetricFilter")
+    (deferred,) = [
+        f["Properties"] for f in filters.values() if '"days_deferred"' in f["Properties"]["FilterPattern"]
+    ]
+    name = deferred["MetricTransformations"][0]["MetricName"]
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    (alarm,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == name]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert "Fn::ImportValue" in alarm["AlarmActions"][0] and "re-run" in alarm["AlarmDescription"]
 
 
 @pytest.mark.parametrize("settings", [{"late_data_days": 0}, {"late_data_days": 32}, {"late_data_days": "7"},

@@ -21,3 +21,18 @@ def test_a_container_loaded_after_another_default_client_uses_its_own_keys(s3_se
                                           "chat": {"id": -1, "type": "group"}, "text": "oi"}}  # fmt: skip
     response = pipeline.post_webhook(json.dumps(update).encode(), request_time_ms=1_741_000_000_000)
     assert response["statusCode"] == 200, response["body"]
+
+
+def test_the_local_containers_have_the_deployed_functions_timeouts():
+    """The time left a local handler sees (FakeContext) counts down from its deployed function's timeout."""
+    from stacks.etl_stack import FUNCTION_TIMEOUT
+    from stacks.ingestion_stack import INGEST_TIMEOUT_S
+    from standins.runner import DAILY_TIMEOUT_MS, INGEST_TIMEOUT_MS, FakeContext
+
+    assert (INGEST_TIMEOUT_MS, DAILY_TIMEOUT_MS) == (
+        INGEST_TIMEOUT_S * 1000,
+        FUNCTION_TIMEOUT.to_milliseconds(),
+    )
+    left = FakeContext(DAILY_TIMEOUT_MS).get_remaining_time_in_millis()
+    assert DAILY_TIMEOUT_MS - 1_000 < left <= DAILY_TIMEOUT_MS
+    assert FakeContext(0).get_remaining_time_in_millis() == 0

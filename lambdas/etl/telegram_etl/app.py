@@ -88,7 +88,20 @@ class DaysFailed(RuntimeError):
     """Some days of a run could not be processed (storage failures); the others were."""
 
 
-def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: Logger) -> dict[str, Any]:
+# Another day starts only if the invocation has left at least the longest day it ran so far times this,
+# plus the reserve (the summary, the manifest of a day): one invocation of many big days (late re-runs
+# after an outage, a range) otherwise times out, is retried whole and times out again on every schedule.
+NEXT_DAY_FACTOR = 1.5
+RESERVE_MS = 60_000
+
+
+def run(
+    event: dict[str, Any], *, settings: Settings, storage: Storage, logger: Logger,
+    remaining_ms: Callable[[], int] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Process the event's days, each independently. remaining_ms: the invocation's time left (Lambda's
+    context); the days that would not fit are deferred (logged with "outcome": "days_deferred" and
+    returned under "deferred"), never started to time out. The first day always runs."""
     days = days_to_process(event, settings.timezone)
     people = settings.people()
     results, failures, reruns = [], {}, []
@@ -108,9 +121,19 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
             logger.warning("late data re-run", extra=details)
             reruns.append(day.isoformat())
         days = days + [day for day, _ in late]
+    deferred: list[str] = []
+    longest_ms = 0.0
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        for day in days:
-            started = time.process_time()  # every thread's: the reads' too, as BENCHMARKS.md counts it
+        for index, day in enumerate(days):
+            needed_ms = longest_ms * NEXT_DAY_FACTOR + RESERVE_MS
+            if index and remaining_ms is not None and remaining_ms() < needed_ms:
+                deferred = [later.isoformat() for later in days[index:]]
+                # Scheduled: the next schedule finds late days again (late_data_days); a range: re-run them.
+                logger.warning("days deferred", extra={"outcome": "days_deferred", "deferred": deferred,
+                                                       "remaining_ms": remaining_ms()})  # fmt: skip
+                break
+            # CPU: every thread's, the reads' too (as BENCHMARKS.md counts it); wall: for the next day's room.
+            started, wall_started = time.process_time(), time.monotonic()
             try:
                 result = process_day(
                     storage, raw_bucket=settings.raw_bucket, processed_bucket=settings.processed_bucket,
@@ -120,6 +143,8 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
                 logger.exception("day failed", extra={"context_date": day.isoformat()})
                 failures[day.isoformat()] = f"{type(error).__name__}: {error}"
                 continue
+            finally:
+                longest_ms = max(longest_ms, (time.monotonic() - wall_started) * 1000)
             cpu = time.process_time() - started
             # A real day's CPU per update, beside BENCHMARKS.md's ("Scale"): how near its limit a run is.
             logger.info("day processed", extra={
@@ -130,7 +155,7 @@ def run(event: dict[str, Any], *, settings: Settings, storage: Storage, logger: 
             results.append(result.as_dict())
     totals: dict[str, Any] = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
     totals["redactions"] = {kind: sum(r["redactions"][kind] for r in results) for kind in REDACTION_KINDS}
-    summary = {"days": results, "totals": totals, "late_reruns": reruns}
+    summary = {"days": results, "totals": totals, "late_reruns": reruns, "deferred": deferred}
     if failures:
         # Fail the invocation loudly, so that EventBridge retries and then dead-letters it.
         raise DaysFailed(f"{len(failures)} of {len(days)} days failed: {failures}")

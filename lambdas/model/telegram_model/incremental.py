@@ -218,9 +218,11 @@ def _run(
         WHERE s.context_date NOT IN {dirty_sql}
           AND ((s.role <> 'customer' AND s.context_date >= {first_day}) OR q.message_id IS NOT NULL
                OR t.message_id IS NOT NULL)""")  # noqa: S608
-    # What only `messages` needed goes (its blocks back to DuckDB; the views over it are not read again).
+    # What only `messages` needed goes (the views over it are not read again); the checkpoint lets the
+    # file reuse their blocks for the layers below instead of growing (/tmp).
     for name in ("targets", "patched", "day_messages", "day_versions"):
         connection.execute(f"DROP TABLE {name}")
+    connection.execute("CHECKPOINT")
     for name, sql in layers:
         if name in FIRST_LAYERS:
             continue

@@ -11,6 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
+from standins.runner import DAILY_TIMEOUT_MS, FakeContext
+from telegram_etl.app import RESERVE_MS
 from telegram_etl.privacy import REDACTION_KINDS, pseudonym
 from telegram_etl.schema import ARROW_SCHEMA
 from telegram_ingest.firehose import encode_record
@@ -420,9 +422,53 @@ def test_a_run_of_given_days_runs_exactly_those(s3, run):
 
 
 def cold_start_run(env):
-    from standins.runner import FakeContext
+    return cold_start(FakeContext(DAILY_TIMEOUT_MS))
 
-    return cold_start(FakeContext())
+
+class LeftAfterTheFirstDay(FakeContext):
+    """An invocation with `left_ms` of its time left whenever the run asks (after its first day)."""
+
+    def __init__(self, left_ms: int) -> None:
+        super().__init__(DAILY_TIMEOUT_MS)
+        self.left_ms = left_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.left_ms
+
+
+def test_days_that_would_not_fit_the_invocation_are_deferred_never_started(s3, caplog):
+    """Many big days in one invocation (a range, late re-runs after an outage) must not time out half-way
+    (retried whole, timing out again): the first day runs, the days that would not fit in the time left are
+    deferred, listed in the result and in a warning (alarmed); a run of them later processes them."""
+    for number, day in enumerate(("2024-03-09", "2024-03-10", "2024-03-11"), start=1):
+        put_raw(s3, day, f"{number}.json", message_update(number, "Meu pedido não chegou"))
+    short = cold_start(LeftAfterTheFirstDay(RESERVE_MS - 1))
+    with caplog.at_level("WARNING"):
+        result = short({"start_date": "2024-03-09", "end_date": "2024-03-11"})
+    assert [day["date"] for day in result["days"]] == ["2024-03-09"]
+    assert result["deferred"] == ["2024-03-10", "2024-03-11"]
+    assert keys(s3, PROCESSED, "telegram/") == ["telegram/context_date=2024-03-09/part-00000.parquet"]
+    (warning,) = [r.__dict__ for r in caplog.records if r.getMessage() == "days deferred"]
+    assert (warning["outcome"], warning["deferred"]) == ("days_deferred", ["2024-03-10", "2024-03-11"])
+    # Run again with room for a day and a half more than the reserve: the deferred days, both.
+    roomy = cold_start(LeftAfterTheFirstDay(RESERVE_MS + 10_000))
+    later = roomy({"start_date": "2024-03-10", "end_date": "2024-03-11"})
+    assert [day["date"] for day in later["days"]] == ["2024-03-10", "2024-03-11"] and later["deferred"] == []
+    assert read_partition(s3, "2024-03-11").column("update_id").to_pylist() == [3]
+
+
+def test_a_late_day_deferred_by_the_schedule_is_re_run_by_the_next_schedule(s3):
+    """D-1 first; a late re-run that would not fit waits for the next scheduled run, which finds it again."""
+    put_raw(s3, "2024-06-01", "1.json", message_update(1, "Meu pedido não chegou"))
+    cold_start(FakeContext(DAILY_TIMEOUT_MS))(scheduled("2024-06-02T06:00:00Z"))
+    put_raw(s3, "2024-06-01", "-77.json", message_update(-77, "Seu pedido sai hoje."))  # late data
+    put_raw(s3, "2024-06-02", "2.json", message_update(2, "Obrigado"))
+    short = cold_start(LeftAfterTheFirstDay(RESERVE_MS - 1))(scheduled("2024-06-03T06:00:00Z"))
+    assert [day["date"] for day in short["days"]] == ["2024-06-02"] and short["deferred"] == ["2024-06-01"]
+    assert read_partition(s3, "2024-06-01").column("update_id").to_pylist() == [1]  # not yet
+    nxt = cold_start(FakeContext(DAILY_TIMEOUT_MS))(scheduled("2024-06-04T06:00:00Z"))
+    assert nxt["late_reruns"] == ["2024-06-01"] and nxt["deferred"] == []
+    assert sorted(read_partition(s3, "2024-06-01").column("update_id").to_pylist()) == [-77, 1]
 
 
 def test_each_day_logs_its_cpu_per_update_and_no_text(s3, run):
