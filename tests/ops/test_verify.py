@@ -22,7 +22,7 @@ from ops import verify
 from ops.verify_conversation import UPDATE_ID_BASE, build, expected_rows
 from ops.verify_sql import for_day
 from standins.api_gateway import proxy_event
-from standins.runner import LAMBDAS_DIR, LambdaContainer, duckdb_over
+from standins.runner import DAILY_TIMEOUT_MS, LAMBDAS_DIR, LambdaContainer, duckdb_over
 from standins.settings import stage_config
 from telegram_etl.flatten import UPDATE_KINDS
 from telegram_ingest.app import SECRET_HEADER
@@ -149,7 +149,7 @@ class Stage:
             **({"BOT_USER_ID": str(settings.bot_user_id)} if settings.bot_user_id else {}),
         }
         self.ingest = LambdaContainer(LAMBDAS_DIR / "ingest" / "handler.py", env)
-        self.etl = LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", env)
+        self.etl = LambdaContainer(LAMBDAS_DIR / "etl" / "handler.py", env, DAILY_TIMEOUT_MS)
         # The model function's environment, as stacks/etl_stack.py sets it (and standins.runner locally).
         model_env = {
             "PROCESSED_BUCKET": PROCESSED,
@@ -157,7 +157,7 @@ class Stage:
             "POWERTOOLS_LOG_LEVEL": "ERROR",
             "MODEL_SETTINGS": model_settings_json(settings),
         }
-        self.model = LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", model_env)
+        self.model = LambdaContainer(LAMBDAS_DIR / "model" / "handler.py", model_env, DAILY_TIMEOUT_MS)
         self.firehose = firehose
         self.late_click = False
         self.posts: list[tuple[str, int]] = []

@@ -36,3 +36,20 @@ def test_the_local_containers_have_the_deployed_functions_timeouts():
     left = FakeContext(DAILY_TIMEOUT_MS).get_remaining_time_in_millis()
     assert DAILY_TIMEOUT_MS - 1_000 < left <= DAILY_TIMEOUT_MS
     assert FakeContext(0).get_remaining_time_in_millis() == 0
+
+
+def test_a_deferred_days_invocation_adds_its_days_and_totals_to_the_ranges_result():
+    """The local pipeline runs the days an ETL invocation deferred one invocation each and merges them, so a
+    local report never misses part of its range."""
+    from standins.runner import _merged
+
+    def totals(read: int, phones: int) -> dict:
+        return {"read": read, "written": read, "redactions": {"phone": phones, "cpf": 0}}
+
+    first = {"days": [{"date": "2024-03-09"}], "totals": totals(5, 1), "late_reruns": [],
+             "deferred": ["2024-03-10", "2024-03-11"]}  # fmt: skip
+    second = {"days": [{"date": "2024-03-10"}], "totals": totals(7, 2), "late_reruns": [], "deferred": []}
+    merged = _merged(first, second)
+    assert [day["date"] for day in merged["days"]] == ["2024-03-09", "2024-03-10"]
+    assert merged["deferred"] == ["2024-03-11"]
+    assert merged["totals"] == {"read": 12, "written": 12, "redactions": {"phone": 3, "cpf": 0}}

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,6 +106,7 @@ def run(
     days = days_to_process(event, settings.timezone)
     people = settings.people()
     results, failures, reruns = [], {}, []
+    why_late: dict[date, str] = {}  # late days of a scheduled run: why each is re-run
     if is_scheduled(event) and settings.late_data_days:
         # Late data (docs/architecture.md): recent days whose raw inputs changed since their run.
         try:
@@ -116,11 +118,8 @@ def run(
             logger.exception("late data check failed")
             failures["late_data_check"] = type(error).__name__
             late = []
-        for day, why in late:
-            details = {"outcome": "late_rerun", "context_date": day.isoformat(), "reason": why}
-            logger.warning("late data re-run", extra=details)
-            reruns.append(day.isoformat())
-        days = days + [day for day, _ in late]
+        why_late = dict(late)
+        days = days + list(why_late)
     deferred: list[str] = []
     longest_ms = 0.0
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
@@ -132,6 +131,10 @@ def run(
                 logger.warning("days deferred", extra={"outcome": "days_deferred", "deferred": deferred,
                                                        "remaining_ms": remaining_ms()})  # fmt: skip
                 break
+            if day in why_late:  # logged as it starts: a deferred day is not re-run yet
+                details = {"outcome": "late_rerun", "context_date": day.isoformat(), "reason": why_late[day]}
+                logger.warning("late data re-run", extra=details)
+                reruns.append(day.isoformat())
             # CPU: every thread's, the reads' too (as BENCHMARKS.md counts it); wall: for the next day's room.
             started, wall_started = time.process_time(), time.monotonic()
             try:

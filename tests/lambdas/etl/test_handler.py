@@ -4,6 +4,8 @@ import importlib
 import io
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 import pyarrow as pa
@@ -436,19 +438,19 @@ class LeftAfterTheFirstDay(FakeContext):
         return self.left_ms
 
 
-def test_days_that_would_not_fit_the_invocation_are_deferred_never_started(s3, caplog):
+def test_days_that_would_not_fit_the_invocation_are_deferred_never_started(s3):
     """Many big days in one invocation (a range, late re-runs after an outage) must not time out half-way
     (retried whole, timing out again): the first day runs, the days that would not fit in the time left are
     deferred, listed in the result and in a warning (alarmed); a run of them later processes them."""
     for number, day in enumerate(("2024-03-09", "2024-03-10", "2024-03-11"), start=1):
         put_raw(s3, day, f"{number}.json", message_update(number, "Meu pedido não chegou"))
     short = cold_start(LeftAfterTheFirstDay(RESERVE_MS - 1))
-    with caplog.at_level("WARNING"):
+    with etl_log_records() as records:
         result = short({"start_date": "2024-03-09", "end_date": "2024-03-11"})
     assert [day["date"] for day in result["days"]] == ["2024-03-09"]
     assert result["deferred"] == ["2024-03-10", "2024-03-11"]
     assert keys(s3, PROCESSED, "telegram/") == ["telegram/context_date=2024-03-09/part-00000.parquet"]
-    (warning,) = [r.__dict__ for r in caplog.records if r.getMessage() == "days deferred"]
+    (warning,) = [r.__dict__ for r in records if r.getMessage() == "days deferred"]
     assert (warning["outcome"], warning["deferred"]) == ("days_deferred", ["2024-03-10", "2024-03-11"])
     # Run again with room for a day and a half more than the reserve: the deferred days, both.
     roomy = cold_start(LeftAfterTheFirstDay(RESERVE_MS + 10_000))
@@ -465,10 +467,29 @@ def test_a_late_day_deferred_by_the_schedule_is_re_run_by_the_next_schedule(s3):
     put_raw(s3, "2024-06-02", "2.json", message_update(2, "Obrigado"))
     short = cold_start(LeftAfterTheFirstDay(RESERVE_MS - 1))(scheduled("2024-06-03T06:00:00Z"))
     assert [day["date"] for day in short["days"]] == ["2024-06-02"] and short["deferred"] == ["2024-06-01"]
+    assert short["late_reruns"] == []  # not re-run yet
     assert read_partition(s3, "2024-06-01").column("update_id").to_pylist() == [1]  # not yet
     nxt = cold_start(FakeContext(DAILY_TIMEOUT_MS))(scheduled("2024-06-04T06:00:00Z"))
     assert nxt["late_reruns"] == ["2024-06-01"] and nxt["deferred"] == []
     assert sorted(read_partition(s3, "2024-06-01").column("update_id").to_pylist()) == [-77, 1]
+
+
+@contextmanager
+def etl_log_records() -> Iterator[list[logging.LogRecord]]:
+    """The ETL logger's records at INFO and above, straight from its logger: a pipeline loaded earlier in
+    the process (the README's answers, ops/verify's, at ERROR) may have left it at another level."""
+    records: list[logging.LogRecord] = []
+    keep = logging.Handler(logging.INFO)
+    keep.emit = records.append  # type: ignore[method-assign]
+    etl_logger = logging.getLogger("telegram-etl")
+    level = etl_logger.level
+    etl_logger.addHandler(keep)
+    etl_logger.setLevel(logging.INFO)
+    try:
+        yield records
+    finally:
+        etl_logger.removeHandler(keep)
+        etl_logger.setLevel(level)
 
 
 def test_each_day_logs_its_cpu_per_update_and_no_text(s3, run):
@@ -479,20 +500,8 @@ def test_each_day_logs_its_cpu_per_update_and_no_text(s3, run):
         message = {"message_id": update_id, "date": 1709985600 + update_id, "chat": chat, "text": text}
         body = json.dumps({"update_id": update_id, "message": message}).encode()
         put_raw(s3, "2024-03-09", f"{update_id}.json", body)
-    records: list[logging.LogRecord] = []
-    keep = logging.Handler(logging.INFO)
-    keep.emit = records.append  # type: ignore[method-assign]
-    # Straight on the function's logger, at INFO: a pipeline loaded earlier in this process (the README's
-    # answers, at ERROR) may have left it at another level.
-    etl_logger = logging.getLogger("telegram-etl")
-    level = etl_logger.level
-    etl_logger.addHandler(keep)
-    etl_logger.setLevel(logging.INFO)
-    try:
+    with etl_log_records() as records:
         run({"date": "2024-03-09"})
-    finally:
-        etl_logger.removeHandler(keep)
-        etl_logger.setLevel(level)
     (day,) = [record.__dict__ for record in records if record.getMessage() == "day processed"]
     assert (day["context_date"], day["read"], day["written"]) == ("2024-03-09", 2, 2)
     assert day["cpu_seconds"] > 0
