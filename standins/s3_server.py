@@ -69,6 +69,17 @@ def _is_free(port: int) -> bool:
     return True
 
 
+class _PortTakenMeanwhile(RuntimeError):
+    """weed could not bind a port that was free when chosen (its log says so)."""
+
+
+_START_ATTEMPTS = 3
+# What weed logs when a port it was given is taken: found taken by its own check before starting, or
+# taken between that check and the bind.
+_PORT_TAKEN = (b"is not available on", b"bind: address already in use")
+_LOG_TAIL = 64 * 1024  # the end of weed.log: this start's lines (the log is appended to across starts)
+
+
 class SeaweedS3:
     """`with SeaweedS3(data_dir) as server:` gives server.endpoint_url; stopped, data kept, on exit."""
 
@@ -104,8 +115,16 @@ class SeaweedS3:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with _ports_chosen_one_server_at_a_time():
-            self._start()
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            with _ports_chosen_one_server_at_a_time():
+                try:
+                    self._start()
+                    return
+                except _PortTakenMeanwhile:
+                    # Ports chosen free can be taken before weed binds them: they come from the ephemeral
+                    # range, which every outgoing connection of the machine also draws from. New ports.
+                    if self.s3_port or attempt == _START_ATTEMPTS:
+                        raise
 
     def _start(self) -> None:
         base = _free_port_block(len(_SERVICES) + 1)
@@ -156,9 +175,11 @@ class SeaweedS3:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(
-                    f"weed mini exited ({self._process.returncode}); see {self.data_dir}/weed.log"
-                )
+                message = f"weed mini exited ({self._process.returncode}); see {self.data_dir}/weed.log"
+                tail = (self.data_dir / "weed.log").read_bytes()[-_LOG_TAIL:]
+                if any(marker in tail for marker in _PORT_TAKEN):
+                    raise _PortTakenMeanwhile(message)
+                raise RuntimeError(message)
             if self._answers_signed_requests():
                 return
             time.sleep(0.2)

@@ -55,6 +55,27 @@ def test_a_taken_s3_port_is_refused_before_starting(tmp_path):
             SeaweedS3(tmp_path, s3_port=port).start()
 
 
+def test_a_port_taken_between_its_choice_and_weeds_start_is_chosen_again(tmp_path, monkeypatch):
+    """Free ports come from the ephemeral range, which any outgoing connection may take before weed binds
+    them (seen in CI: weed exits on "bind: address already in use"): the server starts on other ports."""
+    import standins.s3_server as module
+
+    chosen = module._free_port_block(len(module._SERVICES) + 1)
+    s3_port = chosen + module._SERVICES.index("s3")
+    blocks = iter([chosen])
+    real = module._free_port_block
+    monkeypatch.setattr(module, "_free_port_block", lambda size: next(blocks, None) or real(size))
+    with socket.socket() as meanwhile:
+        meanwhile.bind(("127.0.0.1", s3_port))  # taken after the choice, before weed binds it
+        meanwhile.listen()
+        with SeaweedS3(tmp_path) as server:
+            assert server.endpoint_url != f"http://127.0.0.1:{s3_port}"
+            s3 = client(server)
+            s3.create_bucket(Bucket="probe")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["probe"]
+    assert f"port {s3_port} for S3".encode() in (tmp_path / "weed.log").read_bytes()  # weed's refusal
+
+
 @pytest.mark.parametrize("port", [80, 60000])
 def test_an_s3_port_out_of_range_is_a_clear_error(tmp_path, port):
     with pytest.raises(RuntimeError, match="choose one in 1024-55535"):
