@@ -233,7 +233,7 @@ class EtlStack(Stack):
                  "'days deferred' line lists them): a late re-run waits for the next schedule (within "
                  'late_data_days); days of a range must be re-run, e.g. {"date": "YYYY-MM-DD"} each. See '
                  "docs/operations.md.", alerts_topic)  # fmt: skip
-        late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=self.etl_function.log_group,
+        late = log_outcome_metric(self, "LateDataRerunsMetric", config, log_group=log_group,
                                   outcome="late_rerun", metric_name="LateDataReruns")  # fmt: skip
         alarm_on(self, "LateDataRerunAlarm", late,
                  "The daily ETL re-ran a day whose raw data changed after its run (late data: a Firehose "

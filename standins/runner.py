@@ -31,6 +31,7 @@ from stacks.config import StageConfig
 from standins.api_gateway import proxy_event
 from standins.firehose import LocalFirehose
 from standins.pseudonym_key import local_key
+from telegram_etl.app import totals_of
 from telegram_etl.schema import ARROW_SCHEMA, PARTITION_KEY
 from telegram_ingest.app import SECRET_HEADER
 from telegram_model.app import model_settings_json
@@ -45,14 +46,12 @@ DAILY_TIMEOUT_MS = 900_000
 
 
 def _merged(result: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    """An ETL result with another invocation's days and totals added (its days no longer deferred)."""
-    days = {day["date"] for day in more["days"]}
-    totals = {name: value if name == "redactions" else value + more["totals"][name]
-              for name, value in result["totals"].items()}  # fmt: skip
-    totals["redactions"] = {kind: count + more["totals"]["redactions"][kind]
-                            for kind, count in result["totals"]["redactions"].items()}  # fmt: skip
-    deferred = [day for day in result["deferred"] if day not in days] + more["deferred"]
-    return {**result, "days": result["days"] + more["days"], "totals": totals, "deferred": deferred}
+    """An ETL result with another invocation's days added, its totals those of all the days (as the ETL
+    sums them), its days no longer deferred."""
+    days = result["days"] + more["days"]
+    done = {day["date"] for day in more["days"]}
+    deferred = [day for day in result["deferred"] if day not in done] + more["deferred"]
+    return {**result, "days": days, "totals": totals_of(days), "deferred": deferred}
 
 
 class LambdaContainer:

@@ -42,14 +42,19 @@ def test_a_deferred_days_invocation_adds_its_days_and_totals_to_the_ranges_resul
     """The local pipeline runs the days an ETL invocation deferred one invocation each and merges them, so a
     local report never misses part of its range."""
     from standins.runner import _merged
+    from telegram_etl.job import DayResult
 
-    def totals(read: int, phones: int) -> dict:
-        return {"read": read, "written": read, "redactions": {"phone": phones, "cpf": 0}}
+    def day(date: str, read: int, phones: int) -> dict:
+        result = DayResult(date=date, read=read, written=read)
+        result.redactions["phone"] = phones
+        return result.as_dict()
 
-    first = {"days": [{"date": "2024-03-09"}], "totals": totals(5, 1), "late_reruns": [],
-             "deferred": ["2024-03-10", "2024-03-11"]}  # fmt: skip
-    second = {"days": [{"date": "2024-03-10"}], "totals": totals(7, 2), "late_reruns": [], "deferred": []}
+    first_day = day("2024-03-09", 5, 1)
+    first = {"days": [first_day], "totals": {}, "late_reruns": [], "deferred": ["2024-03-10", "2024-03-11"]}
+    second = {"days": [day("2024-03-10", 7, 2)], "totals": {}, "late_reruns": [], "deferred": []}
     merged = _merged(first, second)
     assert [day["date"] for day in merged["days"]] == ["2024-03-09", "2024-03-10"]
     assert merged["deferred"] == ["2024-03-11"]
-    assert merged["totals"] == {"read": 12, "written": 12, "redactions": {"phone": 3, "cpf": 0}}
+    totals = merged["totals"]
+    assert (totals["read"], totals["written"], totals["duplicates"], totals["quarantined"]) == (12, 12, 0, 0)
+    assert totals["redactions"]["phone"] == 3 and totals["redactions"]["cpf"] == 0

@@ -156,10 +156,15 @@ def run(
                 "cpu_us_per_update": round(cpu / max(result.read, 1) * 1e6, 1),
             })  # fmt: skip
             results.append(result.as_dict())
-    totals: dict[str, Any] = {name: sum(r[name] for r in results) for name in DayResult.COUNTS}
-    totals["redactions"] = {kind: sum(r["redactions"][kind] for r in results) for kind in REDACTION_KINDS}
-    summary = {"days": results, "totals": totals, "late_reruns": reruns, "deferred": deferred}
+    summary = {"days": results, "totals": totals_of(results), "late_reruns": reruns, "deferred": deferred}
     if failures:
         # Fail the invocation loudly, so that EventBridge retries and then dead-letters it.
         raise DaysFailed(f"{len(failures)} of {len(days)} days failed: {failures}")
     return summary
+
+
+def totals_of(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """A run's totals: each count and each kind of redaction summed over its days (DayResult.as_dict)."""
+    totals: dict[str, Any] = {name: sum(day[name] for day in days) for name in DayResult.COUNTS}
+    totals["redactions"] = {kind: sum(day["redactions"][kind] for day in days) for kind in REDACTION_KINDS}
+    return totals
